@@ -1,0 +1,24 @@
+/**
+ * The one table of error codes this service answers with, and the HTTP status of each.
+ * Codes are stable: clients switch on them. Add rows; never rename one.
+ */
+export const ERROR_CODES = {
+  MISSING_IMAGE: 400,
+  UNEXPECTED_FIELD: 400,
+  MALFORMED_REQUEST: 400,
+  INVALID_ID: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  FILE_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_IMAGE: 422,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  ANALYSIS_FAILED: 502,
+  IMAGE_GENERATION_FAILED: 502,
+  BUSY: 503,
+  SHUTTING_DOWN: 503,
+  DATABASE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,79 @@
+/**
+ * What the pipeline needs from persistence. The CouchDB implementation lives beside this file;
+ * the pipeline and the web layer only see this interface.
+ *
+ * Write methods never reject because the database is down: the implementation queues the
+ * write and retries in the background, so a request still succeeds (SPEC §5).
+ */
+import type { Analysis, CameraSettings } from '../domain/schemas';
+import type { PipelineEvent, Stage } from '../events/eventSchemas';
+import type { EngineName, EngineCallRecord } from '../engine/ImageEngine';
+
+export interface UploadMeta {
+  size: number;
+  format: string;
+  mimeType: string;
+  width: number;
+  height: number;
+  sha256: string;
+  originalName?: string;
+}
+
+export interface RequestStarted {
+  requestId: string;
+  engine: EngineName;
+  createdAt: string;
+  connectionId?: string;
+  upload: UploadMeta;
+  /** The uploaded bytes, stored as an attachment. */
+  original: Buffer;
+}
+
+export interface FinishedImage {
+  index: number;
+  title: string;
+  status: 'completed' | 'failed';
+  mimeType?: string;
+  width?: number;
+  height?: number;
+  error?: string;
+  /** Encoded image bytes (completed images only); stored as an attachment. */
+  data?: Buffer;
+}
+
+export interface RequestFinished {
+  requestId: string;
+  status: 'completed' | 'failed';
+  completedAt: string;
+  totalTime: string;
+  timings: Record<string, number>;
+  settings?: CameraSettings;
+  analysis?: Analysis;
+  images: FinishedImage[];
+  imagesGenerated: number;
+  calls?: EngineCallRecord[];
+  error?: { code: string; message: string; stage: Stage };
+}
+
+export interface StoreHealth {
+  status: 'ok' | 'degraded' | 'error';
+  mode: 'embedded' | 'external';
+  /** Server URL with credentials redacted. */
+  url: string;
+  version?: string;
+  databases?: Record<string, unknown>;
+  pendingWrites?: number;
+  error?: string;
+}
+
+export interface RequestStore {
+  /** Records a new request (status `processing`) and its upload. */
+  startRequest(request: RequestStarted): Promise<void>;
+  /** Appends one event (imageData stripped) to the request's log, in order. Never throws. */
+  appendEvent(event: PipelineEvent): void;
+  /** Stores the final result and image attachments; resolves when stored or safely queued. */
+  finishRequest(result: RequestFinished): Promise<void>;
+  health(): Promise<StoreHealth>;
+  /** Flushes what can be flushed, then releases connections and timers. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,172 @@
+/**
+ * The Gemini engine: ContentAgent and AnalysisAgent on a text+vision model with
+ * schema-constrained JSON, and one image-model edit of the photo per suggestion.
+ */
+import { GoogleGenAI } from './genaiSdk';
+import type { Photo } from '../../domain/Photo';
+import type { Analysis, CameraSettings, Suggestion } from '../../domain/schemas';
+import { EngineError } from '../../errors/EngineError';
+import type { Logger } from '../../logging/Logger';
+import type { GeneratedImage, ImageEngine, StageOptions } from '../ImageEngine';
+import { createGeminiCaller, type GeminiModelsApi } from './createGeminiCaller';
+import { createSemaphore } from './createSemaphore';
+import {
+  DEFAULT_GEMINI_IMAGE_MODEL,
+  DEFAULT_GEMINI_INPUT_MAX_EDGE,
+  DEFAULT_GEMINI_MAX_CONCURRENCY,
+  DEFAULT_GEMINI_MAX_RETRIES,
+  DEFAULT_GEMINI_MAX_SERVER_RETRY_DELAY_MS,
+  DEFAULT_GEMINI_RETRY_BASE_DELAY_MS,
+  DEFAULT_GEMINI_RETRY_MAX_DELAY_MS,
+  DEFAULT_GEMINI_TEXT_MODEL,
+  DEFAULT_GEMINI_TIMEOUT_MS,
+} from './defaults';
+import { prepareInputImage, type InlineImage } from './prepareInputImage';
+import { analysisPrompt, COACH_SYSTEM_INSTRUCTION, imageEditPrompt, settingsPrompt } from './prompts';
+import { readExifSettings } from './readExifSettings';
+import { readImageAnswer, readJsonAnswer } from './readResponse';
+import {
+  AnalysisAnswerSchema,
+  analysisResponseJsonSchema,
+  SettingsAnswerSchema,
+  settingsResponseJsonSchema,
+} from './responseSchemas';
+
+/** Options of `createGeminiEngine`; the service config maps GEMINI_* variables onto them. */
+export interface GeminiEngineOptions {
+  apiKey: string;
+  /** Another endpoint speaking the Gemini REST protocol (proxy, test server). */
+  baseUrl?: string;
+  textModel?: string;
+  imageModel?: string;
+  /** Deadline of one attempt, ms. */
+  timeoutMs?: number;
+  /** Retries after the first attempt on 408/429/5xx and network errors. */
+  maxRetries?: number;
+  /** Upstream calls in flight at once for this engine; more calls queue. */
+  maxConcurrency?: number;
+  /** First back-off step, ms (tests shorten it). */
+  retryBaseDelayMs?: number;
+  /** Cap of one back-off wait, ms. */
+  retryMaxDelayMs?: number;
+  /** Longest server-requested retry delay to wait out, ms; longer ones fail the call. */
+  maxServerRetryDelayMs?: number;
+  /** Longest edge of the photo sent upstream, px. */
+  inputMaxEdge?: number;
+  logger?: Logger;
+  /** Replaces the SDK's `models` API (a proxy or recording wrapper); defaults to `@google/genai`. */
+  models?: GeminiModelsApi;
+}
+
+/** Creates the Gemini engine. Nothing is sent until a method is called. */
+export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
+  if (!options.apiKey && !options.models) throw new EngineError('GEMINI_API_KEY is required for the gemini engine');
+  const textModel = options.textModel || DEFAULT_GEMINI_TEXT_MODEL;
+  const imageModel = options.imageModel || DEFAULT_GEMINI_IMAGE_MODEL;
+  const inputMaxEdge = options.inputMaxEdge ?? DEFAULT_GEMINI_INPUT_MAX_EDGE;
+  const logger = options.logger?.child({ engine: 'gemini' });
+
+  const models =
+    options.models ??
+    new GoogleGenAI({
+      apiKey: options.apiKey,
+      // Retries are ours (with RetryInfo support), so the SDK's own retry stays off.
+      httpOptions: options.baseUrl ? { baseUrl: options.baseUrl } : {},
+    }).models;
+
+  const caller = createGeminiCaller({
+    models,
+    semaphore: createSemaphore(options.maxConcurrency ?? DEFAULT_GEMINI_MAX_CONCURRENCY),
+    timeoutMs: options.timeoutMs ?? DEFAULT_GEMINI_TIMEOUT_MS,
+    retry: {
+      maxRetries: options.maxRetries ?? DEFAULT_GEMINI_MAX_RETRIES,
+      baseDelayMs: options.retryBaseDelayMs ?? DEFAULT_GEMINI_RETRY_BASE_DELAY_MS,
+      maxDelayMs: options.retryMaxDelayMs ?? DEFAULT_GEMINI_RETRY_MAX_DELAY_MS,
+      maxServerDelayMs: options.maxServerRetryDelayMs ?? DEFAULT_GEMINI_MAX_SERVER_RETRY_DELAY_MS,
+    },
+    logger,
+  });
+
+  // The same photo goes out in six calls; downscale it once. Keyed by the buffer, held weakly.
+  const prepared = new WeakMap<Buffer, Promise<InlineImage>>();
+  const inlineImage = (photo: Photo): Promise<InlineImage> => {
+    let image = prepared.get(photo.buffer);
+    if (!image) {
+      image = prepareInputImage(photo.buffer, inputMaxEdge);
+      prepared.set(photo.buffer, image);
+    }
+    return image;
+  };
+  const photoParts = async (photo: Photo, text: string) => {
+    const image = await inlineImage(photo);
+    return [{ role: 'user', parts: [{ inlineData: { mimeType: image.mimeType, data: image.data } }, { text }] }];
+  };
+
+  return {
+    name: 'gemini',
+
+    async recommendSettings(photo: Photo, stage: StageOptions = {}): Promise<CameraSettings> {
+      const exif = await readExifSettings(photo.buffer);
+      const response = await caller.generate({
+        stage: 'content_analysis',
+        model: textModel,
+        contents: await photoParts(photo, settingsPrompt(exif)),
+        config: {
+          systemInstruction: COACH_SYSTEM_INSTRUCTION,
+          responseMimeType: 'application/json',
+          responseJsonSchema: settingsResponseJsonSchema(),
+        },
+        signal: stage.signal,
+        recordCall: stage.recordCall,
+      });
+      const answer = readJsonAnswer(response, SettingsAnswerSchema, 'content analysis');
+      return exif ? { ...answer, current: exif } : answer;
+    },
+
+    async analyzePhoto(photo: Photo, count: number, stage: StageOptions = {}): Promise<Analysis> {
+      const response = await caller.generate({
+        stage: 'photo_analysis',
+        model: textModel,
+        contents: await photoParts(photo, analysisPrompt(count)),
+        config: {
+          systemInstruction: COACH_SYSTEM_INSTRUCTION,
+          responseMimeType: 'application/json',
+          responseJsonSchema: analysisResponseJsonSchema(count),
+        },
+        signal: stage.signal,
+        recordCall: stage.recordCall,
+      });
+      const answer = readJsonAnswer(response, AnalysisAnswerSchema, 'photo analysis');
+      if (answer.suggestions.length < count) {
+        throw new EngineError(
+          `Gemini photo analysis failed: asked for ${count} suggestions, got ${answer.suggestions.length}`,
+          { status: 502 },
+        );
+      }
+      return { ...answer, suggestions: answer.suggestions.slice(0, count) };
+    },
+
+    async generateImage(
+      photo: Photo,
+      suggestion: Suggestion,
+      stage: StageOptions & { index: number },
+    ): Promise<GeneratedImage> {
+      const response = await caller.generate({
+        stage: 'image_generation',
+        model: imageModel,
+        contents: await photoParts(photo, imageEditPrompt(suggestion)),
+        // TEXT too: image models may answer with a sentence beside the image, and saying why
+        // there is no image is more useful than a bare failure.
+        config: { responseModalities: ['IMAGE', 'TEXT'] },
+        imageIndex: stage.index,
+        signal: stage.signal,
+        recordCall: stage.recordCall,
+      });
+      return readImageAnswer(response);
+    },
+
+    async close(): Promise<void> {
+      caller.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import sharp from 'sharp';
+import { EngineError } from '../../errors/EngineError';
+
+/** An image ready to be sent as a Gemini `inlineData` part. */
+export interface InlineImage {
+  mimeType: string;
+  /** Base64. */
+  data: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * Downscales the upload to at most `maxEdge` px on its longest side and re-encodes it as JPEG:
+ * Gemini bills images by tiles, so a 24 MP original costs many more input tokens than a 1.5k
+ * version and sees no more. EXIF orientation is applied (the model sees the photo upright)
+ * and the metadata is dropped (no GPS position leaves the server).
+ */
+export async function prepareInputImage(buffer: Buffer, maxEdge: number): Promise<InlineImage> {
+  try {
+    const { data, info } = await sharp(buffer, { failOn: 'error' })
+      .rotate()
+      .resize({ width: maxEdge, height: maxEdge, fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 85, mozjpeg: true })
+      .toBuffer({ resolveWithObject: true });
+    return { mimeType: 'image/jpeg', data: data.toString('base64'), width: info.width, height: info.height };
+  } catch (error) {
+    throw new EngineError('Could not prepare the photo for Gemini (decode/resize failed)', { cause: error });
+  }
+}

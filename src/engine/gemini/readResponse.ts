@@ -1,0 +1,129 @@
+/**
+ * Reading a generateContent response: the JSON text answer of the agents, or the image of
+ * the image model, with a readable EngineError for every way a response can carry neither.
+ */
+import sharp from 'sharp';
+import type { z } from 'zod';
+import { EngineError } from '../../errors/EngineError';
+import type { GeneratedImage } from '../ImageEngine';
+
+/** The parts of a GenerateContentResponse this engine reads (the SDK's class satisfies it). */
+export interface GeminiResponseLike {
+  candidates?: Array<{
+    content?: { parts?: Array<{ text?: string; thought?: boolean; inlineData?: { mimeType?: string; data?: string } }> };
+    finishReason?: string;
+    finishMessage?: string;
+  }>;
+  promptFeedback?: { blockReason?: string; blockReasonMessage?: string };
+  usageMetadata?: { promptTokenCount?: number; candidatesTokenCount?: number; thoughtsTokenCount?: number };
+}
+
+const FINISH_REASONS: Record<string, string> = {
+  MAX_TOKENS: 'the answer was cut off at the output token limit',
+  SAFETY: 'blocked by Gemini safety filters',
+  RECITATION: 'blocked for reciting copyrighted material',
+  LANGUAGE: 'the language is not supported',
+  BLOCKLIST: 'blocked by a term blocklist',
+  PROHIBITED_CONTENT: 'blocked as prohibited content',
+  SPII: 'blocked for containing sensitive personal information',
+  IMAGE_SAFETY: 'the generated image was blocked by Gemini safety filters',
+  IMAGE_PROHIBITED_CONTENT: 'the generated image was blocked as prohibited content',
+  IMAGE_RECITATION: 'the generated image was blocked for recitation',
+  IMAGE_OTHER: 'the image could not be generated',
+  NO_IMAGE: 'the model produced no image',
+  OTHER: 'generation stopped for an unspecified reason',
+};
+
+/** Explains why a response has no usable content, or returns undefined when nothing is wrong. */
+export function describeBlock(response: GeminiResponseLike): string | undefined {
+  const block = response.promptFeedback?.blockReason;
+  if (block) {
+    const why = response.promptFeedback?.blockReasonMessage;
+    return `the prompt was blocked by Gemini safety filters (${block})${why ? `: ${why}` : ''}`;
+  }
+  const candidate = response.candidates?.[0];
+  if (!candidate) return 'Gemini returned no candidates';
+  const reason = candidate.finishReason;
+  if (reason && reason !== 'STOP' && reason !== 'FINISH_REASON_UNSPECIFIED') {
+    const text = FINISH_REASONS[reason] ?? 'generation stopped early';
+    return `${text} (finishReason ${reason})${candidate.finishMessage ? `: ${candidate.finishMessage}` : ''}`;
+  }
+  return undefined;
+}
+
+function answerText(response: GeminiResponseLike): string {
+  const parts = response.candidates?.[0]?.content?.parts ?? [];
+  return parts
+    .filter((p) => typeof p.text === 'string' && !p.thought)
+    .map((p) => p.text)
+    .join('');
+}
+
+/**
+ * Parses the JSON text answer and validates it with `schema`. Invalid JSON, a schema
+ * mismatch, a block or an early stop all become an EngineError naming the stage.
+ */
+export function readJsonAnswer<S extends z.ZodType>(response: GeminiResponseLike, schema: S, what: string): z.infer<S> {
+  const blocked = describeBlock(response);
+  if (blocked) throw new EngineError(`Gemini ${what} failed: ${blocked}`, { status: 502 });
+  const text = answerText(response).trim();
+  if (!text) throw new EngineError(`Gemini ${what} failed: the answer was empty`, { status: 502 });
+  let json: unknown;
+  try {
+    json = JSON.parse(stripCodeFence(text));
+  } catch (error) {
+    throw new EngineError(`Gemini ${what} failed: the answer is not valid JSON (${excerpt(text)})`, {
+      cause: error,
+      status: 502,
+    });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new EngineError(`Gemini ${what} failed: the answer does not match the schema (${issues})`, {
+      cause: parsed.error,
+      status: 502,
+    });
+  }
+  return parsed.data;
+}
+
+/** Finds the image part of an image-model response, decodes it and measures it. */
+export async function readImageAnswer(response: GeminiResponseLike): Promise<GeneratedImage> {
+  const parts = response.candidates?.[0]?.content?.parts ?? [];
+  const imagePart = parts.find((p) => !p.thought && p.inlineData?.data && p.inlineData.mimeType?.startsWith('image/'));
+  if (!imagePart?.inlineData?.data) {
+    const blocked = describeBlock(response);
+    const said = answerText(response).trim();
+    const reason = blocked ?? 'the response contained no image part';
+    throw new EngineError(`Gemini image generation failed: ${reason}${said ? ` (model said: ${excerpt(said)})` : ''}`, {
+      status: 502,
+    });
+  }
+  const data = Buffer.from(imagePart.inlineData.data, 'base64');
+  try {
+    const meta = await sharp(data).metadata();
+    if (!meta.width || !meta.height) throw new Error('no dimensions');
+    const mimeType = meta.format === 'jpeg' ? 'image/jpeg' : meta.format === 'png' ? 'image/png' : meta.format === 'webp' ? 'image/webp' : (imagePart.inlineData.mimeType ?? 'image/png');
+    return { data, mimeType, width: meta.width, height: meta.height };
+  } catch (error) {
+    throw new EngineError('Gemini image generation failed: the returned image cannot be decoded', {
+      cause: error,
+      status: 502,
+    });
+  }
+}
+
+/** Some models wrap JSON in a ```json fence despite responseMimeType; accept that. */
+function stripCodeFence(text: string): string {
+  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/.exec(text);
+  return fenced ? fenced[1] : text;
+}
+
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 80 ? `"${flat.slice(0, 79)}…"` : `"${flat}"`;
+}

@@ -1,0 +1,141 @@
+import { EngineError } from '../../errors/EngineError';
+
+/** What the caller knows about an attempt that threw. */
+export interface FailedAttemptContext {
+  model: string;
+  /** The per-attempt deadline fired. */
+  timedOut: boolean;
+  timeoutMs: number;
+  /** The caller's signal (request abandoned) or the engine's close() aborted the attempt. */
+  aborted: boolean;
+  /** The upstream `Retry-After` header, when the response had one. */
+  retryAfterHeader?: string | null;
+  now?: () => number;
+}
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * Turns whatever the SDK or fetch threw into an `EngineError` with a readable message,
+ * the upstream status, whether retrying may help, and the server's requested delay.
+ */
+export function toEngineError(error: unknown, context: FailedAttemptContext): EngineError {
+  if (error instanceof EngineError) return error;
+  if (context.timedOut) {
+    // Not retried: the request has already waited the whole budget once.
+    return new EngineError(`Gemini API timeout after ${context.timeoutMs} ms (${context.model})`, {
+      cause: error,
+      retryable: false,
+      status: 504,
+    });
+  }
+  if (context.aborted) {
+    return new EngineError('Gemini call cancelled', { cause: error, retryable: false });
+  }
+  const status = statusOf(error);
+  if (status !== undefined) {
+    const upstream = parseUpstreamError(error instanceof Error ? error.message : '');
+    const retryAfterMs =
+      parseRetryAfterHeader(context.retryAfterHeader, context.now ?? Date.now) ?? upstream.retryDelayMs;
+    const detail = upstream.message ? `: ${truncate(upstream.message, 200)}` : '';
+    const label = upstream.status ? `${status} ${upstream.status}` : String(status);
+    return new EngineError(`${describeStatus(status)} (${label}, ${context.model})${detail}`, {
+      cause: error,
+      status,
+      retryable: RETRYABLE_STATUS.has(status) || status >= 500,
+      retryAfterMs,
+    });
+  }
+  if (error instanceof SyntaxError) {
+    return new EngineError(`Gemini returned an unreadable response (${context.model})`, {
+      cause: error,
+      retryable: false,
+      status: 502,
+    });
+  }
+  // fetch() rejects with TypeError('fetch failed') and the socket error as cause.
+  const reason = networkReason(error);
+  return new EngineError(`Gemini API unreachable (${context.model}): ${reason}`, {
+    cause: error,
+    retryable: true,
+  });
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined;
+}
+
+function describeStatus(status: number): string {
+  if (status === 400) return 'Gemini rejected the request';
+  if (status === 401 || status === 403) return 'Gemini refused the API key';
+  if (status === 404) return 'Gemini model not found';
+  if (status === 408) return 'Gemini request timeout';
+  if (status === 429) return 'Gemini rate limit or quota exceeded';
+  if (status >= 500) return 'Gemini server error';
+  return 'Gemini API error';
+}
+
+interface UpstreamError {
+  message?: string;
+  status?: string;
+  retryDelayMs?: number;
+}
+
+/**
+ * The SDK's ApiError message is the JSON error body:
+ * `{"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED","details":[{"@type":
+ * "type.googleapis.com/google.rpc.RetryInfo","retryDelay":"12s"}]}}`.
+ */
+export function parseUpstreamError(message: string): UpstreamError {
+  let body: unknown;
+  try {
+    body = JSON.parse(message);
+  } catch {
+    return { message: message || undefined };
+  }
+  const err = (body as { error?: Record<string, unknown> } | null)?.error;
+  if (!err || typeof err !== 'object') return {};
+  const details = Array.isArray(err.details) ? (err.details as Record<string, unknown>[]) : [];
+  const retryInfo = details.find((d) => typeof d?.['@type'] === 'string' && d['@type'].endsWith('google.rpc.RetryInfo'));
+  return {
+    message: typeof err.message === 'string' ? err.message : undefined,
+    status: typeof err.status === 'string' ? err.status : undefined,
+    retryDelayMs: parseDuration(retryInfo?.retryDelay),
+  };
+}
+
+/** Protobuf JSON Duration ("12s", "0.5s") or a {seconds, nanos} object, in ms. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === 'string') {
+    const match = /^(\d+(?:\.\d+)?)s$/.exec(value.trim());
+    return match ? Math.round(Number(match[1]) * 1000) : undefined;
+  }
+  if (value && typeof value === 'object') {
+    const { seconds, nanos } = value as { seconds?: unknown; nanos?: unknown };
+    const s = Number(seconds ?? 0);
+    const n = Number(nanos ?? 0);
+    if (Number.isFinite(s) && Number.isFinite(n)) return Math.round(s * 1000 + n / 1e6);
+  }
+  return undefined;
+}
+
+/** `Retry-After: <seconds>` or `Retry-After: <HTTP date>`, in ms from now. */
+export function parseRetryAfterHeader(value: string | null | undefined, now: () => number): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now());
+}
+
+function networkReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  return cause?.code ?? cause?.message ?? error.message;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -46,10 +46,12 @@ export function toEngineError(error: unknown, context: FailedAttemptContext): En
       retryAfterMs,
     });
   }
-  if (error instanceof SyntaxError) {
-    return new EngineError(`Gemini returned an unreadable response (${context.model})`, {
+  // By name: the SDK may run in another realm (jest), where instanceof fails.
+  if (causeChain(error).some((e) => typeof e === 'object' && (e as Error).name === 'SyntaxError')) {
+    // A body cut short is a transport hiccup more often than a server bug: worth a retry.
+    return new EngineError(`Gemini returned an unreadable response (${context.model}): ${networkReason(error)}`, {
       cause: error,
-      retryable: false,
+      retryable: true,
       status: 502,
     });
   }
@@ -130,10 +132,23 @@ export function parseRetryAfterHeader(value: string | null | undefined, now: () 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now());
 }
 
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current && chain.length < 5; current = (current as { cause?: unknown }).cause) chain.push(current);
+  return chain;
+}
+
+/** The most specific reason in the cause chain: a socket error code, else the deepest message. */
 function networkReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  return cause?.code ?? cause?.message ?? error.message;
+  let reason = error instanceof Error ? error.message : String(error);
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
+    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string') return code;
+    if (typeof message === 'string' && message) reason = message;
+    current = cause;
+  }
+  return reason;
 }
 
 function truncate(text: string, max: number): string {

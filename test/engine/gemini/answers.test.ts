@@ -1,0 +1,123 @@
+import { EngineError } from '../../../src/errors/EngineError';
+import type { ImageEngine } from '../../../src/engine/ImageEngine';
+import type { Photo } from '../../../src/domain/Photo';
+import { createGeminiEngine } from '../../../src/engine/gemini/createGeminiEngine';
+import { createFakeGeminiServer, type FakeGeminiServer } from '../../support/gemini/createFakeGeminiServer';
+import { makeTestPhoto } from '../../support/gemini/makeTestPhoto';
+
+const suggestion = { title: 'Lift the shadows', description: 'Shows detail.', instruction: 'Lift the shadows by one stop.' };
+
+describe('Gemini engine reading bad answers', () => {
+  let server: FakeGeminiServer;
+  let engine: ImageEngine;
+  let photo: Photo;
+
+  beforeAll(async () => {
+    photo = await makeTestPhoto({ width: 160, height: 120 });
+  });
+  beforeEach(async () => {
+    server = await createFakeGeminiServer();
+    engine = createGeminiEngine({ apiKey: 'k', baseUrl: server.url, retryBaseDelayMs: 5 });
+  });
+  afterEach(async () => {
+    await engine.close();
+    await server.close();
+  });
+
+  const failure = (promise: Promise<unknown>): Promise<EngineError> =>
+    promise.then(
+      () => {
+        throw new Error('expected an EngineError');
+      },
+      (error: unknown) => {
+        expect(error).toBeInstanceOf(EngineError);
+        return error as EngineError;
+      },
+    );
+
+  it('rejects malformed JSON from the analysis model without retrying', async () => {
+    server.addRule({ kind: 'text', fault: { type: 'malformedJson' } });
+    const error = await failure(engine.analyzePhoto(photo, 4));
+
+    expect(error.message).toMatch(/^Gemini photo analysis failed: the answer is not valid JSON/);
+    expect(error.retryable).toBe(false);
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it('rejects malformed JSON from the settings model', async () => {
+    server.addRule({ kind: 'text', fault: { type: 'malformedJson' } });
+    expect((await failure(engine.recommendSettings(photo))).message).toMatch(/^Gemini content analysis failed: the answer is not valid JSON/);
+  });
+
+  it('rejects JSON that does not match the schema, naming the fields', async () => {
+    server.addRule({ kind: 'text', fault: { type: 'schemaMismatch' } });
+    const analysisError = await failure(engine.analyzePhoto(photo, 4));
+    const settingsError = await failure(engine.recommendSettings(photo));
+
+    expect(analysisError.message).toMatch(/^Gemini photo analysis failed: the answer does not match the schema \(summary: /);
+    expect(settingsError.message).toMatch(/does not match the schema \(aperture: /);
+  });
+
+  it('accepts JSON wrapped in a code fence', async () => {
+    server.addRule({
+      kind: 'text',
+      respond: (_call, answer) => {
+        const part = (answer.candidates as Array<{ content: { parts: Array<{ text: string }> } }>)[0].content.parts[0];
+        part.text = `\`\`\`json\n${part.text}\n\`\`\``;
+        return answer;
+      },
+    });
+    expect((await engine.recommendSettings(photo)).iso).toBe('200');
+  });
+
+  it('explains a prompt blocked by the safety filters', async () => {
+    server.addRule({ fault: { type: 'safetyBlock' } });
+    expect((await failure(engine.analyzePhoto(photo, 4))).message).toBe(
+      'Gemini photo analysis failed: the prompt was blocked by Gemini safety filters (SAFETY)',
+    );
+    expect((await failure(engine.generateImage(photo, suggestion, { index: 1 }))).message).toMatch(
+      /^Gemini image generation failed: the prompt was blocked by Gemini safety filters \(SAFETY\)/,
+    );
+  });
+
+  it('explains an image response without an image part, quoting what the model said', async () => {
+    server.addRule({ kind: 'image', fault: { type: 'noImage', text: 'I cannot edit faces.' } });
+    expect((await failure(engine.generateImage(photo, suggestion, { index: 1 }))).message).toBe(
+      'Gemini image generation failed: the response contained no image part (model said: "I cannot edit faces.")',
+    );
+  });
+
+  it('explains a generated image stopped by the image safety filter', async () => {
+    server.addRule({ kind: 'image', fault: { type: 'finishReason', reason: 'IMAGE_SAFETY' } });
+    expect((await failure(engine.generateImage(photo, suggestion, { index: 1 }))).message).toBe(
+      'Gemini image generation failed: the generated image was blocked by Gemini safety filters (finishReason IMAGE_SAFETY)',
+    );
+  });
+
+  it('explains an answer cut off at the token limit', async () => {
+    server.addRule({ kind: 'text', fault: { type: 'finishReason', reason: 'MAX_TOKENS' } });
+    expect((await failure(engine.analyzePhoto(photo, 4))).message).toMatch(/cut off at the output token limit \(finishReason MAX_TOKENS\)/);
+  });
+
+  it('rejects an image part that is not a decodable image', async () => {
+    server.addRule({
+      kind: 'image',
+      respond: (_call, answer) => {
+        const parts = (answer.candidates as Array<{ content: { parts: Array<Record<string, unknown>> } }>)[0].content.parts;
+        parts[1] = { inlineData: { mimeType: 'image/png', data: Buffer.from('not a png').toString('base64') } };
+        return answer;
+      },
+    });
+    expect((await failure(engine.generateImage(photo, suggestion, { index: 1 }))).message).toBe(
+      'Gemini image generation failed: the returned image cannot be decoded',
+    );
+  });
+
+  it('retries, then reports, a response body that is not JSON', async () => {
+    server.addRule({ kind: 'text', fault: { type: 'malformedBody' } });
+    const error = await failure(engine.recommendSettings(photo));
+
+    expect(error.message).toMatch(/^Gemini returned an unreadable response \(gemini-3.8-flash\)/);
+    expect(server.calls).toHaveLength(4); // first attempt + DEFAULT_GEMINI_MAX_RETRIES
+  });
+});

@@ -1,0 +1,77 @@
+import type { ImageEngine } from '../../../src/engine/ImageEngine';
+import type { Photo } from '../../../src/domain/Photo';
+import { createGeminiEngine } from '../../../src/engine/gemini/createGeminiEngine';
+import { createFakeGeminiServer, type FakeGeminiServer } from '../../support/gemini/createFakeGeminiServer';
+import { makeTestPhoto } from '../../support/gemini/makeTestPhoto';
+
+const suggestions = [1, 2, 3, 4].map((i) => ({
+  title: `Edit ${i}`,
+  description: `Why edit ${i} helps.`,
+  instruction: `Apply edit number ${i}.`,
+}));
+
+describe('Gemini engine concurrency', () => {
+  let server: FakeGeminiServer;
+  let photo: Photo;
+  const engines: ImageEngine[] = [];
+
+  beforeAll(async () => {
+    photo = await makeTestPhoto({ width: 160, height: 120 });
+  });
+  beforeEach(async () => {
+    server = await createFakeGeminiServer({ latencyMs: { image: 200 } });
+  });
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((e) => e.close()));
+    await server.close();
+  });
+
+  const engineWith = (maxConcurrency?: number): ImageEngine => {
+    const engine = createGeminiEngine({ apiKey: 'k', baseUrl: server.url, maxConcurrency });
+    engines.push(engine);
+    return engine;
+  };
+  const generateAll = (engine: ImageEngine) =>
+    Promise.all(suggestions.map((s, i) => engine.generateImage(photo, s, { index: i + 1 })));
+
+  it('runs four image calls in parallel: every call starts before any ends', async () => {
+    const images = await generateAll(engineWith());
+
+    expect(images).toHaveLength(4);
+    const calls = server.callsWhere({ kind: 'image' });
+    expect(calls).toHaveLength(4);
+    const lastStart = Math.max(...calls.map((c) => c.startedAt));
+    const firstEnd = Math.min(...calls.map((c) => c.endedAt ?? Number.POSITIVE_INFINITY));
+    expect(lastStart).toBeLessThan(firstEnd);
+    expect(server.maxConcurrent({ kind: 'image' })).toBe(4);
+  });
+
+  it('queues calls beyond the concurrency limit instead of failing them', async () => {
+    const images = await generateAll(engineWith(2));
+
+    expect(images).toHaveLength(4);
+    expect(server.callsWhere({ kind: 'image' }).map((c) => c.status)).toEqual([200, 200, 200, 200]);
+    expect(server.maxConcurrent({ kind: 'image' })).toBe(2);
+  });
+
+  it('shares the limit between the stages of one engine', async () => {
+    server.addRule({ kind: 'text', latencyMs: 200 });
+    const engine = engineWith(1);
+    await Promise.all([engine.recommendSettings(photo), engine.analyzePhoto(photo, 4), generateAll(engine)]);
+
+    expect(server.calls).toHaveLength(6);
+    expect(server.maxConcurrent()).toBe(1);
+  });
+
+  it('does not hold a slot while backing off from a 429', async () => {
+    server.addRule({ kind: 'image', promptIncludes: 'edit number 1', times: 1, fault: { type: 'status', status: 429, retryDelay: '0.5s' } });
+    const engine = engineWith(1);
+    await generateAll(engine);
+
+    const calls = server.callsWhere({ kind: 'image' });
+    // The rate-limited call went first, and the others used the slot during its 0.5 s wait.
+    expect(calls[0].status).toBe(429);
+    expect(calls[1].prompt).not.toContain('edit number 1.');
+    expect(calls.map((c) => c.status)).toEqual([429, 200, 200, 200, 200]);
+  });
+});

@@ -1,0 +1,92 @@
+import { EngineError } from '../../../src/errors/EngineError';
+import {
+  parseDuration,
+  parseRetryAfterHeader,
+  parseUpstreamError,
+  toEngineError,
+} from '../../../src/engine/gemini/toEngineError';
+
+const context = { model: 'm', timedOut: false, timeoutMs: 1000, aborted: false };
+
+function apiError(status: number, body: unknown): Error {
+  return Object.assign(new Error(JSON.stringify(body)), { name: 'ApiError', status });
+}
+
+describe('toEngineError', () => {
+  it('reads status, message and RetryInfo from a Gemini 429 body', () => {
+    const error = toEngineError(
+      apiError(429, {
+        error: {
+          code: 429,
+          message: 'You exceeded your current quota.',
+          status: 'RESOURCE_EXHAUSTED',
+          details: [
+            { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [] },
+            { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '17s' },
+          ],
+        },
+      }),
+      context,
+    );
+    expect(error).toBeInstanceOf(EngineError);
+    expect(error.message).toBe('Gemini rate limit or quota exceeded (429 RESOURCE_EXHAUSTED, m): You exceeded your current quota.');
+    expect([error.status, error.retryable, error.retryAfterMs]).toEqual([429, true, 17_000]);
+  });
+
+  it('prefers a Retry-After header over RetryInfo', () => {
+    const error = toEngineError(apiError(503, { error: { code: 503, details: [{ '@type': 'x/google.rpc.RetryInfo', retryDelay: '9s' }] } }), {
+      ...context,
+      retryAfterHeader: '2',
+    });
+    expect(error.retryAfterMs).toBe(2000);
+  });
+
+  it.each([
+    [400, false],
+    [403, false],
+    [404, false],
+    [408, true],
+    [429, true],
+    [500, true],
+    [503, true],
+    [504, true],
+  ])('marks status %i retryable=%s', (status, retryable) => {
+    expect(toEngineError(apiError(status, { error: { code: status } }), context).retryable).toBe(retryable);
+  });
+
+  it('names a timeout and does not retry it', () => {
+    const error = toEngineError(new Error('This operation was aborted'), { ...context, timedOut: true });
+    expect(error.message).toBe('Gemini API timeout after 1000 ms (m)');
+    expect(error.retryable).toBe(false);
+  });
+
+  it('treats socket failures as retryable and names the code', () => {
+    const error = toEngineError(new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNRESET' }) }), context);
+    expect(error.message).toBe('Gemini API unreachable (m): ECONNRESET');
+    expect(error.retryable).toBe(true);
+  });
+
+  it('passes an EngineError through unchanged', () => {
+    const original = new EngineError('already readable');
+    expect(toEngineError(original, context)).toBe(original);
+  });
+});
+
+describe('parsers', () => {
+  it('parses protobuf durations', () => {
+    expect(parseDuration('1.5s')).toBe(1500);
+    expect(parseDuration({ seconds: 2, nanos: 500_000_000 })).toBe(2500);
+    expect(parseDuration('soon')).toBeUndefined();
+  });
+
+  it('parses Retry-After seconds and HTTP dates', () => {
+    const now = () => Date.parse('2026-11-22T10:00:00Z');
+    expect(parseRetryAfterHeader('3', now)).toBe(3000);
+    expect(parseRetryAfterHeader('Sun, 22 Nov 2026 10:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfterHeader('whenever', now)).toBeUndefined();
+  });
+
+  it('keeps a non-JSON error message as is', () => {
+    expect(parseUpstreamError('upstream connect error')).toEqual({ message: 'upstream connect error' });
+  });
+});

@@ -5,7 +5,7 @@ import type { Photo, PhotoFormat } from '../../../src/domain/Photo';
 /** Wraps image bytes as the validated `Photo` the engines receive. */
 export async function photoFromBuffer(buffer: Buffer): Promise<Photo> {
   const meta = await sharp(buffer).metadata();
-  const format = (meta.format === 'jpg' ? 'jpeg' : meta.format) as PhotoFormat;
+  const format = meta.format as PhotoFormat;
   return {
     buffer,
     format,

@@ -63,6 +63,10 @@ export interface StoreHealth {
   version?: string;
   databases?: Record<string, unknown>;
   pendingWrites?: number;
+  /** False when the server did not answer the health probe (`/db-health` answers 503). */
+  reachable?: boolean;
+  /** Writes given up since start (queue bound passed, or rejected by the server); each was logged. */
+  lostWrites?: number;
   error?: string;
 }
 

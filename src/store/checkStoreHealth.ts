@@ -1,0 +1,71 @@
+import type { StoreHealth } from './RequestStore';
+import { CouchError, type CouchClient, type ServerInfo } from './CouchClient';
+import type { DatabaseNames } from './ensureDatabases';
+import type { WriteQueueStats } from './createWriteQueue';
+
+export interface StoreHealthInput {
+  client: CouchClient;
+  names: DatabaseNames;
+  mode: 'embedded' | 'external';
+  /** Already redacted. */
+  url: string;
+  queue: WriteQueueStats;
+  closed: boolean;
+  timeoutMs: number;
+}
+
+/** "CouchDB 3.3.3", "express-pouchdb 4.2.0", or the bare version of another compatible server. */
+function describeVersion(info: ServerInfo): string | undefined {
+  if (!info.version) return undefined;
+  if ('couchdb' in info) return `CouchDB ${info.version}`;
+  if ('express-pouchdb' in info) return `express-pouchdb ${info.version}`;
+  return info.version;
+}
+
+/**
+ * Probes the server and the databases. `ok` when they answer and nothing is queued; `degraded`
+ * when they answer but writes are still queued (or a database is missing until the next write);
+ * `error` when the server cannot be used (unreachable, refuses our credentials) or the store is
+ * closed, with `reachable: false`. The service keeps working in every case: writes queue.
+ */
+export async function checkStoreHealth(input: StoreHealthInput): Promise<StoreHealth> {
+  const { client, names, queue } = input;
+  const base = {
+    mode: input.mode,
+    url: input.url,
+    pendingWrites: queue.pending,
+    lostWrites: queue.lost,
+  };
+  if (input.closed) return { ...base, status: 'error', reachable: false, error: 'store is closed' };
+  try {
+    const info = await client.serverInfo({ timeoutMs: input.timeoutMs });
+    const databases: Record<string, { name: string; docCount?: number; missing?: true }> = {};
+    for (const [role, name] of Object.entries(names)) {
+      try {
+        const dbInfo = await client.databaseInfo(name, { timeoutMs: input.timeoutMs });
+        databases[role] = { name, docCount: dbInfo.doc_count };
+      } catch (err) {
+        if (!(err instanceof CouchError && err.status === 404)) throw err;
+        // Recreated before the next write.
+        databases[role] = { name, missing: true };
+      }
+    }
+    const missing = Object.values(databases).some((db) => db.missing);
+    const degraded = queue.pending > 0 || missing;
+    return {
+      ...base,
+      status: degraded ? 'degraded' : 'ok',
+      reachable: true,
+      version: describeVersion(info),
+      databases,
+      ...(degraded ? { error: missing ? 'databases missing' : `${queue.pending} writes queued` } : {}),
+    };
+  } catch (err) {
+    return {
+      ...base,
+      status: 'error',
+      reachable: false,
+      error: err instanceof Error ? err.message : String(err),
+    };
+  }
+}

@@ -1,0 +1,158 @@
+import type { Logger } from '../logging/Logger';
+import type { CouchStore } from './CouchStore';
+import { CouchError } from './CouchClient';
+import { createNanoCouchClient } from './createNanoCouchClient';
+import { createWriteQueue, type FailureKind, type RetryOptions } from './createWriteQueue';
+import { createEventLog } from './createEventLog';
+import { databaseNames, ensureDatabases } from './ensureDatabases';
+import { finishedBytes, startedBytes, writeFinishedRequest, writeStartedRequest } from './requestWrites';
+import { listRequests, readImage, readOriginal, readRequest } from './requestReads';
+import { checkStoreHealth } from './checkStoreHealth';
+import { redactUrl } from './redactUrl';
+import { StoreError } from './StoreError';
+
+export interface CouchStoreOptions {
+  /** CouchDB server URL; credentials in it are used and never logged or reported. */
+  url: string;
+  mode: 'embedded' | 'external';
+  logger: Logger;
+  /** Prefix of the database names. Default `snatchshot_` (→ `snatchshot_requests`, `snatchshot_events`). */
+  dbPrefix?: string;
+  retry?: RetryOptions;
+  /** Bound of the in-memory write queue (writes). Default 10 000. */
+  maxQueuedWrites?: number;
+  /** Bound of the in-memory write queue (bytes). Default 256 MiB. */
+  maxQueuedBytes?: number;
+  /** Deadline of one database call. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Longest `startRequest`/`finishRequest` wait before leaving a slow write to the background. Default 10 s. */
+  settleTimeoutMs?: number;
+  /** How long `close()` keeps trying to flush queued writes. Default 5 s. */
+  closeTimeoutMs?: number;
+  /** Deadline of the health probe. Default 3 s. */
+  healthTimeoutMs?: number;
+}
+
+function classify(err: unknown): FailureKind {
+  if (!(err instanceof CouchError)) return 'permanent';
+  if (err.status === undefined) return 'unreachable';
+  return err.retryable ? 'retryable' : 'permanent';
+}
+
+/** Reads fail as StoreError `unavailable` when the database does; other errors are bugs and pass through. */
+async function read<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof CouchError) throw new StoreError('unavailable', `could not read ${what}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * Connects to a CouchDB(-compatible) server through nano and returns the store. Resolves even when
+ * the server is down: the databases are created by the first write that reaches it, and until
+ * then writes wait in the bounded queue.
+ */
+export async function createCouchStore(options: CouchStoreOptions): Promise<CouchStore> {
+  const logger = options.logger.child({ component: 'store' });
+  const names = databaseNames(options.dbPrefix);
+  const url = redactUrl(options.url);
+  const client = createNanoCouchClient({ url: options.url, timeoutMs: options.requestTimeoutMs });
+  const queue = createWriteQueue({
+    logger,
+    classify,
+    retry: options.retry,
+    maxQueuedWrites: options.maxQueuedWrites,
+    maxQueuedBytes: options.maxQueuedBytes,
+    settleTimeoutMs: options.settleTimeoutMs,
+  });
+  let bootstrapped: Promise<void> | undefined;
+  let closePromise: Promise<void> | undefined;
+  let closed = false;
+
+  /** Creates the databases once; a failure is retried by the next write. */
+  function ready(): Promise<void> {
+    bootstrapped ??= ensureDatabases(client, names).then(
+      () => logger.info({ url, mode: options.mode, databases: names }, 'database ready'),
+      (err: unknown) => {
+        bootstrapped = undefined;
+        throw err;
+      },
+    );
+    return bootstrapped;
+  }
+
+  /** Runs a write once the databases exist; a 404 means one was deleted, so bootstrap again. */
+  async function write(run: () => Promise<void>): Promise<void> {
+    await ready();
+    try {
+      await run();
+    } catch (err) {
+      if (err instanceof CouchError && err.status === 404) bootstrapped = undefined;
+      throw err;
+    }
+  }
+
+  const events = createEventLog({ client, db: names.events, queue, logger, ready });
+
+  try {
+    await ready();
+  } catch (err) {
+    logger.warn({ url, err: err instanceof Error ? err.message : String(err) }, 'database not reachable at start; writes will queue until it is');
+  }
+
+  return {
+    startRequest(request) {
+      return queue.enqueue({
+        lane: `request:${request.requestId}`,
+        label: `start ${request.requestId}`,
+        bytes: startedBytes(request),
+        run: () => write(() => writeStartedRequest(client, names.requests, request)),
+      });
+    },
+
+    appendEvent(event) {
+      events.append(event);
+    },
+
+    finishRequest(result) {
+      return queue.enqueue({
+        lane: `request:${result.requestId}`,
+        label: `finish ${result.requestId}`,
+        bytes: finishedBytes(result),
+        run: () => write(() => writeFinishedRequest(client, names.requests, result)),
+      });
+    },
+
+    getRequest: (requestId) => read(`request ${requestId}`, () => readRequest(client, names.requests, requestId)),
+    getImage: (requestId, index) =>
+      read(`image ${index} of ${requestId}`, () => readImage(client, names.requests, requestId, index)),
+    getOriginal: (requestId) =>
+      read(`upload of ${requestId}`, () => readOriginal(client, names.requests, requestId)),
+    getEvents: (requestId) => read(`events of ${requestId}`, () => events.read(requestId)),
+    listRequests: (listOptions) => read('request list', () => listRequests(client, names.requests, listOptions)),
+
+    pendingWrites: () => queue.stats().pending,
+
+    health: () =>
+      checkStoreHealth({
+        client,
+        names,
+        mode: options.mode,
+        url,
+        queue: queue.stats(),
+        closed,
+        timeoutMs: options.healthTimeoutMs ?? 3000,
+      }),
+
+    close() {
+      closePromise ??= (async () => {
+        await queue.close(options.closeTimeoutMs ?? 5000);
+        closed = true;
+        client.close();
+      })();
+      return closePromise;
+    },
+  };
+}

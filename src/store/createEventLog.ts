@@ -1,0 +1,104 @@
+import type { Logger } from '../logging/Logger';
+import { TERMINAL_EVENT_TYPES, type PipelineEvent } from '../events/eventSchemas';
+import { isCouchStatus, type CouchClient } from './CouchClient';
+import type { WriteQueue } from './createWriteQueue';
+
+/** Digits of the sequence number in event ids, so ids sort in emission order. */
+const SEQ_DIGITS = 6;
+/** Requests whose sequence counter is kept; a request that never ends cannot grow this forever. */
+const MAX_TRACKED_REQUESTS = 10_000;
+
+export interface EventLog {
+  /** Queues the event (imageData stripped) behind the request's earlier events. Never throws. */
+  append(event: PipelineEvent): void;
+  /** The stored log of a request, in emission order. */
+  read(requestId: string): Promise<PipelineEvent[]>;
+}
+
+export interface EventLogOptions {
+  client: CouchClient;
+  db: string;
+  queue: WriteQueue;
+  logger: Logger;
+  /** Runs before each write (creates the databases when they are missing). */
+  ready(): Promise<void>;
+}
+
+/** The event without its image bytes (they are stored once, as an attachment of the request). */
+export function stripImageData(event: PipelineEvent): PipelineEvent {
+  if (!('imageData' in event)) return event;
+  const copy: Record<string, unknown> = { ...event };
+  delete copy.imageData;
+  return copy as PipelineEvent;
+}
+
+/**
+ * The per-request event log: one document per event, id `<requestId>:<seq>`. Ids never collide,
+ * so event writes never conflict; a 409 means an earlier attempt already stored it.
+ */
+export function createEventLog(options: EventLogOptions): EventLog {
+  const { client, db, queue, logger, ready } = options;
+  const nextSeq = new Map<string, number>();
+
+  function takeSeq(requestId: string, terminal: boolean): number {
+    const seq = nextSeq.get(requestId) ?? 1;
+    if (terminal) nextSeq.delete(requestId);
+    else {
+      nextSeq.set(requestId, seq + 1);
+      if (nextSeq.size > MAX_TRACKED_REQUESTS) nextSeq.delete(nextSeq.keys().next().value as string);
+    }
+    return seq;
+  }
+
+  return {
+    append(event) {
+      try {
+        const requestId = event.requestId;
+        if (typeof requestId !== 'string' || requestId === '') {
+          logger.warn({ type: event.type }, 'event without requestId not stored');
+          return;
+        }
+        const seq = takeSeq(requestId, TERMINAL_EVENT_TYPES.has(event.type));
+        const stored = stripImageData(event);
+        const doc = {
+          _id: `${requestId}:${String(seq).padStart(SEQ_DIGITS, '0')}`,
+          type: 'event',
+          requestId,
+          seq,
+          eventType: event.type,
+          timestamp: event.timestamp,
+          event: stored,
+        };
+        void queue.enqueue({
+          lane: `events:${requestId}`,
+          label: `event ${doc._id} ${event.type}`,
+          bytes: JSON.stringify(stored).length + 256,
+          run: async () => {
+            await ready();
+            try {
+              await client.putDoc(db, doc);
+            } catch (err) {
+              if (!isCouchStatus(err, 409)) throw err;
+            }
+          },
+        });
+      } catch (err) {
+        // A store must never break the pipeline that feeds it.
+        logger.error({ err, type: event?.type }, 'event could not be queued for storage');
+      }
+    },
+
+    async read(requestId) {
+      const rows = await client.allDocs(db, {
+        startkey: `${requestId}:`,
+        endkey: `${requestId}:\ufff0`,
+        include_docs: true,
+      });
+      return rows
+        .map((row) => row.doc as unknown as { seq: number; event: PipelineEvent } | undefined)
+        .filter((doc): doc is { seq: number; event: PipelineEvent } => Boolean(doc?.event))
+        .sort((a, b) => a.seq - b.seq)
+        .map((doc) => doc.event);
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import nano from 'nano';
+import {
+  CouchError,
+  type CallOptions,
+  type CouchClient,
+  type CouchDoc,
+  type DatabaseInfo,
+  type RangeQuery,
+  type ServerInfo,
+  type ViewRow,
+} from './CouchClient';
+
+/** nano's request options, including the ones its typings leave out. */
+interface RelaxOptions {
+  db?: string;
+  method?: string;
+  path?: string;
+  doc?: string;
+  att?: string;
+  qs?: Record<string, unknown>;
+  body?: unknown;
+  contentType?: string;
+  encoding?: null;
+  dontParse?: boolean;
+  dontStringify?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface NanoCouchClientOptions {
+  /** Server URL; credentials in it are sent as Basic auth. */
+  url: string;
+  /** Default deadline of one call. */
+  timeoutMs?: number;
+}
+
+/**
+ * A CouchClient over nano (the only CouchDB client the project uses). Each call gets a deadline
+ * and is aborted by `close()`, so nothing outlives the store.
+ */
+export function createNanoCouchClient(options: NanoCouchClientOptions): CouchClient {
+  // parseUrl: false keeps a path in the URL (CouchDB behind a reverse proxy at /couchdb) as the
+  // server root instead of nano reading it as a database name.
+  const config = { url: options.url, parseUrl: false };
+  const server = nano(config);
+  const relax = server.relax as unknown as (opts: RelaxOptions) => Promise<unknown>;
+  const defaultTimeoutMs = options.timeoutMs ?? 30_000;
+  const closing = new AbortController();
+
+  async function call<T>(opts: RelaxOptions, callOptions: CallOptions = {}): Promise<T> {
+    if (closing.signal.aborted) throw new CouchError('CouchDB client is closed');
+    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(callOptions.timeoutMs ?? defaultTimeoutMs)]);
+    try {
+      return (await relax({ ...opts, signal })) as T;
+    } catch (err) {
+      throw toCouchError(err);
+    }
+  }
+
+  async function orNullOn404<T>(promise: Promise<T>): Promise<T | null> {
+    try {
+      return await promise;
+    } catch (err) {
+      if (err instanceof CouchError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  return {
+    serverInfo: (callOptions) => call<ServerInfo>({ path: '' }, callOptions),
+
+    async createDatabase(db) {
+      try {
+        await call({ db, method: 'PUT' });
+        return 'created';
+      } catch (err) {
+        if (err instanceof CouchError && err.status === 412) return 'exists';
+        throw err;
+      }
+    },
+
+    databaseInfo: (db, callOptions) => call<DatabaseInfo>({ db }, callOptions),
+
+    getDoc: (db, id) => orNullOn404(call<CouchDoc>({ db, doc: id })),
+
+    async putDoc(db, doc) {
+      const result = await call<{ rev: string }>({ db, doc: doc._id, method: 'PUT', body: doc });
+      return result.rev;
+    },
+
+    async putAttachment(db, id, name, data, contentType, rev) {
+      const result = await call<{ rev: string }>({
+        db,
+        doc: id,
+        att: encodeURIComponent(name),
+        method: 'PUT',
+        contentType,
+        body: data,
+        dontStringify: true,
+        qs: rev ? { rev } : undefined,
+      });
+      // Some servers answer attachment writes as text; the rev is in the JSON either way.
+      return typeof result === 'string' ? (JSON.parse(result) as { rev: string }).rev : result.rev;
+    },
+
+    async getAttachment(db, id, name) {
+      const body = await orNullOn404(
+        call<Buffer | string>({ db, doc: id, att: encodeURIComponent(name), encoding: null, dontParse: true }),
+      );
+      if (body === null) return null;
+      return Buffer.isBuffer(body) ? body : Buffer.from(body);
+    },
+
+    async allDocs(db, query) {
+      const result = await call<{ rows: ViewRow[] }>({ db, path: '_all_docs', qs: toQs(query) });
+      return result.rows;
+    },
+
+    async view(db, designDoc, view, query) {
+      const path = `_design/${encodeURIComponent(designDoc)}/_view/${encodeURIComponent(view)}`;
+      const result = await call<{ rows: ViewRow[] }>({ db, path, qs: toQs(query) });
+      return result.rows;
+    },
+
+    close() {
+      closing.abort(new Error('CouchDB client closed'));
+    },
+  };
+}
+
+/** nano JSON-encodes startkey/endkey itself; drop undefined so they are not sent. */
+function toQs(query: RangeQuery): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
+}
+
+function toCouchError(err: unknown): CouchError {
+  if (err instanceof CouchError) return err;
+  const e = err as { statusCode?: number; error?: string; reason?: string; message?: string };
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  const message =
+    status !== undefined
+      ? `CouchDB answered ${status}${e.error ? ` ${e.error}` : ''}${e.reason ? `: ${e.reason}` : ''}`
+      : `CouchDB unreachable: ${e?.message ?? String(err)}`;
+  return new CouchError(message, { status, error: e?.error, cause: err });
+}

@@ -1,0 +1,285 @@
+import type { Logger } from '../logging/Logger';
+
+/** One write. Jobs in the same lane run one at a time in order; different lanes run concurrently. */
+export interface WriteJob {
+  lane: string;
+  /** What is written, for logs (never the data). */
+  label: string;
+  /** Bytes this job holds in memory while queued. */
+  bytes: number;
+  /** Performs the write; must be safe to run again after a failure (idempotent). */
+  run(): Promise<void>;
+}
+
+/** How a failed attempt is treated: retried forever, retried up to `maxAttempts`, or dropped. */
+export type FailureKind = 'unreachable' | 'retryable' | 'permanent';
+
+export interface RetryOptions {
+  /** First back-off after a failure. Default 200 ms. */
+  initialDelayMs?: number;
+  /** Back-off ceiling. Default 30 s. */
+  maxDelayMs?: number;
+  /** Growth per failed round. Default 2. */
+  factor?: number;
+  /** Attempts for a write the server keeps refusing (it answered, but with an error). Default 10. */
+  maxAttempts?: number;
+}
+
+export interface WriteQueueOptions {
+  logger: Logger;
+  classify(err: unknown): FailureKind;
+  retry?: RetryOptions;
+  /** Bound on queued writes; past it new writes are dropped and counted. Default 10 000. */
+  maxQueuedWrites?: number;
+  /** Bound on bytes held by queued writes. Default 256 MiB. */
+  maxQueuedBytes?: number;
+  /** Lanes written at once while the database answers (one probe at a time while it fails). Default 8. */
+  concurrency?: number;
+  /** Longest an `enqueue` caller waits before the write is left to the background. Default 10 s. */
+  settleTimeoutMs?: number;
+}
+
+export interface WriteQueueStats {
+  pending: number;
+  pendingBytes: number;
+  /** Writes given up: over the bound, refused by the server, or still queued at close. */
+  lost: number;
+  stored: number;
+  /** True from a failed attempt until the next success. */
+  failing: boolean;
+  lastError?: string;
+}
+
+export interface WriteQueue {
+  /**
+   * Queues a write. Resolves once it is stored, or once it is safely queued for a retry (first
+   * attempt failed, the database is known to be failing, or `settleTimeoutMs` passed), or when it
+   * was dropped (logged, counted). Never rejects.
+   */
+  enqueue(job: WriteJob): Promise<void>;
+  stats(): WriteQueueStats;
+  /** Resolves true once nothing is queued, false if `timeoutMs` passes first. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Stops accepting, retries what is queued until `deadlineMs`, then drops the rest (logged). Idempotent. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+interface Entry {
+  job: WriteJob;
+  attempts: number;
+  settle(): void;
+}
+
+/**
+ * A bounded, in-memory write queue with per-lane ordering and one shared back-off: while the
+ * database fails, a single write probes it at growing intervals; the first success releases
+ * everything. Nothing is written to disk: a crash loses what is queued (logged on close).
+ */
+export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
+  const { logger, classify } = options;
+  const initialDelayMs = options.retry?.initialDelayMs ?? 200;
+  const maxDelayMs = options.retry?.maxDelayMs ?? 30_000;
+  const factor = options.retry?.factor ?? 2;
+  const maxAttempts = options.retry?.maxAttempts ?? 10;
+  const maxQueuedWrites = options.maxQueuedWrites ?? 10_000;
+  const maxQueuedBytes = options.maxQueuedBytes ?? 256 * 1024 * 1024;
+  const concurrency = options.concurrency ?? 8;
+  const settleTimeoutMs = options.settleTimeoutMs ?? 10_000;
+
+  const lanes = new Map<string, Entry[]>();
+  const running = new Set<string>();
+  const drainWaiters = new Set<() => void>();
+  let pending = 0;
+  let pendingBytes = 0;
+  let lost = 0;
+  let stored = 0;
+  let failing = false;
+  let failedRounds = 0;
+  let lastError: string | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let closing = false;
+  let closed = false;
+  let closePromise: Promise<void> | undefined;
+
+  function backoffDelay(round: number): number {
+    const base = Math.min(maxDelayMs, initialDelayMs * factor ** Math.max(0, round - 1));
+    // ±20% jitter so several instances do not probe in lockstep.
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  function remove(lane: string, entry: Entry): void {
+    const entries = lanes.get(lane);
+    if (!entries || entries[0] !== entry) return;
+    entries.shift();
+    if (entries.length === 0) lanes.delete(lane);
+    pending -= 1;
+    pendingBytes -= entry.job.bytes;
+    entry.settle();
+    if (pending === 0) for (const wake of [...drainWaiters]) wake();
+  }
+
+  function settleAll(): void {
+    for (const entries of lanes.values()) for (const entry of entries) entry.settle();
+  }
+
+  function scheduleRetry(): void {
+    if (retryTimer || closed) return;
+    failedRounds += 1;
+    const delay = backoffDelay(failedRounds);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      pump();
+    }, delay);
+  }
+
+  function onSuccess(lane: string, entry: Entry): void {
+    stored += 1;
+    if (failing) {
+      logger.info({ pendingWrites: pending - 1 }, 'database writes succeed again; draining the write queue');
+    }
+    failing = false;
+    failedRounds = 0;
+    remove(lane, entry);
+  }
+
+  function onFailure(lane: string, entry: Entry, err: unknown): void {
+    const kind = classify(err);
+    const message = err instanceof Error ? err.message : String(err);
+    lastError = message;
+    if (kind === 'permanent' || (kind === 'retryable' && entry.attempts >= maxAttempts)) {
+      lost += 1;
+      logger.error({ err, write: entry.job.label, attempts: entry.attempts, lostWrites: lost }, 'database refused a write; it is lost');
+      remove(lane, entry);
+      return;
+    }
+    if (!failing) {
+      logger.warn({ err: message, write: entry.job.label, pendingWrites: pending }, 'database write failed; queued writes will be retried');
+    }
+    failing = true;
+    // Everyone waiting is safely queued now; nobody should wait for the database to return.
+    settleAll();
+    // Rotate the lane to the back so the next probe tries a different write.
+    const entries = lanes.get(lane);
+    if (entries) {
+      lanes.delete(lane);
+      lanes.set(lane, entries);
+    }
+    scheduleRetry();
+  }
+
+  function pump(): void {
+    if (closed || retryTimer) return;
+    const limit = failing ? 1 : concurrency;
+    for (const [lane, entries] of lanes) {
+      if (running.size >= limit) break;
+      if (running.has(lane)) continue;
+      const entry = entries[0];
+      running.add(lane);
+      entry.attempts += 1;
+      let outcome: Promise<void>;
+      try {
+        outcome = entry.job.run();
+      } catch (err) {
+        outcome = Promise.reject(err);
+      }
+      outcome.then(
+        () => {
+          running.delete(lane);
+          if (closed) return;
+          onSuccess(lane, entry);
+          pump();
+        },
+        (err: unknown) => {
+          running.delete(lane);
+          if (closed) return;
+          onFailure(lane, entry, err);
+          pump();
+        },
+      );
+    }
+  }
+
+  function drop(job: WriteJob, reason: string): Promise<void> {
+    lost += 1;
+    logger.error({ write: job.label, pendingWrites: pending, lostWrites: lost }, `write dropped: ${reason}`);
+    return Promise.resolve();
+  }
+
+  function drain(timeoutMs: number): Promise<boolean> {
+    if (pending === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (drained: boolean) => {
+        clearTimeout(timer);
+        drainWaiters.delete(wake);
+        resolve(drained);
+      };
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      drainWaiters.add(wake);
+    });
+  }
+
+  return {
+    enqueue(job) {
+      if (closing) return drop(job, 'the store is closed');
+      if (pending >= maxQueuedWrites) return drop(job, `write queue full (${maxQueuedWrites} writes)`);
+      if (pendingBytes + job.bytes > maxQueuedBytes) {
+        return drop(job, `write queue full (${maxQueuedBytes} bytes)`);
+      }
+      return new Promise<void>((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
+        let settled = false;
+        const entry: Entry = {
+          job,
+          attempts: 0,
+          settle() {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+        const entries = lanes.get(job.lane);
+        if (entries) entries.push(entry);
+        else lanes.set(job.lane, [entry]);
+        pending += 1;
+        pendingBytes += job.bytes;
+        if (failing) entry.settle();
+        else timer = setTimeout(() => entry.settle(), settleTimeoutMs);
+        pump();
+      });
+    },
+
+    stats: () => ({ pending, pendingBytes, lost, stored, failing, lastError }),
+
+    drain,
+
+    close(deadlineMs) {
+      closePromise ??= (async () => {
+        closing = true;
+        if (pending > 0) {
+          // Try now rather than sit out a long back-off.
+          if (retryTimer) {
+            clearTimeout(retryTimer);
+            retryTimer = undefined;
+            pump();
+          }
+          await drain(deadlineMs);
+        }
+        closed = true;
+        clearTimeout(retryTimer);
+        retryTimer = undefined;
+        if (pending > 0) {
+          lost += pending;
+          logger.error({ lostWrites: pending, lastError }, 'store closed with writes still queued; they are lost');
+        }
+        settleAll();
+        lanes.clear();
+        pending = 0;
+        pendingBytes = 0;
+        for (const wake of [...drainWaiters]) wake();
+      })();
+      return closePromise;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { isCouchStatus, type CouchClient } from './CouchClient';
+
+/** The two databases of the store. */
+export interface DatabaseNames {
+  /** One document per request; the upload and generated images are its attachments. */
+  requests: string;
+  /** One document per event, id `<requestId>:<seq>` so `_all_docs` returns a request's log in order. */
+  events: string;
+}
+
+/** CouchDB database names must start with a lowercase letter: `[a-z][a-z0-9_$()+/-]*`. */
+const DB_NAME = /^[a-z][a-z0-9_$()+/-]*$/;
+
+/** Names for `prefix` (default `snatchshot_`), validated so a bad prefix fails at start-up. */
+export function databaseNames(prefix = 'snatchshot_'): DatabaseNames {
+  const names = { requests: `${prefix}requests`, events: `${prefix}events` };
+  for (const name of Object.values(names)) {
+    if (!DB_NAME.test(name)) throw new Error(`invalid CouchDB database name "${name}" (check dbPrefix)`);
+  }
+  return names;
+}
+
+/** Design document of the requests database: listings newest first, all or by status. */
+export const REQUESTS_DESIGN_DOC = 'snatchshot';
+
+// Map functions are CouchDB JavaScript (ES5, evaluated by the server). The summary is emitted as
+// the value so a listing never loads whole documents.
+const summary =
+  'var s = { status: doc.status || "processing", engine: doc.engine, createdAt: doc.createdAt, ' +
+  'completedAt: doc.completedAt, imagesGenerated: doc.imagesGenerated, ' +
+  'totalImages: doc.images ? doc.images.length : undefined, totalTime: doc.totalTime };';
+
+const designDoc = {
+  version: 1,
+  language: 'javascript',
+  views: {
+    newest: { map: `function (doc) { if (doc.type !== "request") return; ${summary} emit(doc._id, s); }` },
+    by_status: {
+      map: `function (doc) { if (doc.type !== "request") return; ${summary} emit([s.status, doc._id], s); }`,
+    },
+  },
+};
+
+/**
+ * Creates the databases and the design document when missing. Safe to run from several
+ * instances at once: 412 (database exists) and 409 (design document raced) are expected.
+ */
+export async function ensureDatabases(client: CouchClient, names: DatabaseNames): Promise<void> {
+  for (const db of [names.requests, names.events]) await client.createDatabase(db);
+  const id = `_design/${REQUESTS_DESIGN_DOC}`;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const current = await client.getDoc(names.requests, id);
+    if (current && current.version === designDoc.version) return;
+    try {
+      await client.putDoc(names.requests, { _id: id, ...(current?._rev ? { _rev: current._rev } : {}), ...designDoc });
+      return;
+    } catch (err) {
+      if (!isCouchStatus(err, 409)) throw err;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The two writes of a request document. Each is idempotent (safe to retry after a lost answer)
+ * and they run in one lane per request, so no two writers ever touch the same document at once.
+ */
+import { createHash } from 'node:crypto';
+import type { RequestFinished, RequestStarted } from './RequestStore';
+import type { CouchClient, CouchDoc } from './CouchClient';
+import { putAttachmentOnce, updateDoc } from './couchDocs';
+
+/** Attachment names inside a request document. */
+export const ORIGINAL_ATTACHMENT = 'original';
+export const imageAttachment = (index: number): string => `image-${index}`;
+
+/** The document's own fields: everything but CouchDB's `_id`, `_rev`, `_attachments`. */
+export function fieldsOf(doc: CouchDoc | null): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (!doc) return fields;
+  for (const [key, value] of Object.entries(doc)) if (!key.startsWith('_')) fields[key] = value;
+  return fields;
+}
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** Records a new request (status `processing`) and stores the upload as attachment `original`. */
+export async function writeStartedRequest(client: CouchClient, db: string, request: RequestStarted): Promise<void> {
+  const original = {
+    attachment: ORIGINAL_ATTACHMENT,
+    mimeType: request.upload.mimeType,
+    size: request.original.length,
+    sha256: sha256(request.original),
+  };
+  await updateDoc(client, db, request.requestId, (current) => {
+    const fields = fieldsOf(current);
+    if (fields.createdAt) return null; // already recorded by an earlier attempt
+    return {
+      ...fields,
+      type: 'request',
+      requestId: request.requestId,
+      // A finish that landed first (it never should: same lane) keeps its status.
+      status: fields.status ?? 'processing',
+      engine: request.engine,
+      createdAt: request.createdAt,
+      connectionId: request.connectionId,
+      upload: request.upload,
+      original,
+      updatedAt: new Date().toISOString(),
+    };
+  });
+  await putAttachmentOnce(client, db, request.requestId, ORIGINAL_ATTACHMENT, request.original, request.upload.mimeType);
+}
+
+/**
+ * Stores the generated images as attachments first, then the final fields, so a reader who sees
+ * `completed` can fetch every image. Works when the start record was lost too.
+ */
+export async function writeFinishedRequest(client: CouchClient, db: string, result: RequestFinished): Promise<void> {
+  const images = result.images.map((image) => {
+    const stored = image.status === 'completed' && image.data && image.data.length > 0;
+    return {
+      index: image.index,
+      title: image.title,
+      status: image.status,
+      mimeType: image.mimeType,
+      width: image.width,
+      height: image.height,
+      error: image.error,
+      ...(stored && image.data
+        ? { attachment: imageAttachment(image.index), size: image.data.length, sha256: sha256(image.data) }
+        : {}),
+    };
+  });
+  for (const image of result.images) {
+    if (image.status !== 'completed' || !image.data || image.data.length === 0) continue;
+    await putAttachmentOnce(
+      client,
+      db,
+      result.requestId,
+      imageAttachment(image.index),
+      image.data,
+      image.mimeType ?? 'application/octet-stream',
+    );
+  }
+  await updateDoc(client, db, result.requestId, (current) => ({
+    ...fieldsOf(current),
+    type: 'request',
+    requestId: result.requestId,
+    status: result.status,
+    completedAt: result.completedAt,
+    totalTime: result.totalTime,
+    timings: result.timings,
+    settings: result.settings,
+    analysis: result.analysis,
+    images,
+    imagesGenerated: result.imagesGenerated,
+    calls: result.calls,
+    error: result.error,
+    updatedAt: new Date().toISOString(),
+  }));
+}
+
+/** Memory a queued write holds: the bytes it carries plus a rough allowance for the JSON. */
+export function startedBytes(request: RequestStarted): number {
+  return request.original.length + 2048;
+}
+
+export function finishedBytes(result: RequestFinished): number {
+  const images = result.images.reduce((sum, image) => sum + (image.data?.length ?? 0), 0);
+  return images + 16 * 1024;
+}

@@ -1,0 +1,111 @@
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import PouchDB from 'pouchdb-node';
+import expressPouchdb from 'express-pouchdb';
+import type { Logger } from '../logging/Logger';
+
+export interface EmbeddedCouchOptions {
+  /** Directory of the LevelDB files (created when missing). */
+  dataDir: string;
+  /** Loopback only: the server has no authentication. Default 127.0.0.1. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  logger: Logger;
+}
+
+export interface EmbeddedCouch {
+  /** Base URL of the server, e.g. `http://127.0.0.1:53211`. */
+  url: string;
+  /** Stops the server and closes every database. Idempotent. */
+  close(): Promise<void>;
+}
+
+type PouchInstance = { name: string; close(): Promise<void> };
+
+const CLASS_EVENTS = ['created', 'destroyed'];
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
+
+/**
+ * Starts an embedded CouchDB-compatible HTTP server in this process: PouchDB's CouchDB layer
+ * (express-pouchdb, minimal mode plus `_uuids`) over LevelDB files in `dataDir`.
+ */
+export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise<EmbeddedCouch> {
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.test(host)) {
+    throw new Error(`embedded CouchDB listens on loopback only (it has no authentication); got host "${host}"`);
+  }
+  const logger = options.logger.child({ component: 'embedded-couchdb' });
+  const dataDir = path.resolve(options.dataDir);
+  // LevelDB creates its own directory but not the parents.
+  await fs.mkdir(dataDir, { recursive: true });
+
+  // Every database express-pouchdb opens (several per name, plus view indexes) is tracked so
+  // close() can release the LevelDB locks; a class per server keeps two servers apart.
+  const opened = new Set<PouchInstance>();
+  const Base = PouchDB.defaults({ prefix: `${dataDir}${path.sep}` });
+  class TrackedPouchDB extends Base {
+    constructor(name: string, pouchOptions?: object) {
+      super(name, pouchOptions);
+      opened.add(this);
+    }
+  }
+
+  const app = expressPouchdb({
+    mode: 'minimumForPouchDB',
+    // In-memory config: nothing is written to the working directory.
+    inMemoryConfig: true,
+    overrideMode: { include: ['config-infrastructure', 'routes/uuids'] },
+  });
+  // express-pouchdb's _all_dbs tracker listens on PouchDB's class-level events, which all
+  // subclasses share: note which listeners it adds so close() can remove them again.
+  const before = new Map(CLASS_EVENTS.map((event) => [event, new Set(PouchDB.listeners(event))]));
+  await app.setPouchDB(TrackedPouchDB);
+  const added = CLASS_EVENTS.flatMap((event) =>
+    PouchDB.listeners(event)
+      .filter((listener) => !before.get(event)?.has(listener))
+      .map((listener) => ({ event, listener })),
+  );
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`embedded CouchDB: port ${options.port} on ${host} is already in use`)
+          : err,
+      );
+    };
+    server.once('error', onError);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, dataDir }, 'embedded CouchDB-compatible server started');
+
+  let closePromise: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closePromise ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Keep-alive sockets of clients would hold close() open.
+          server.closeAllConnections();
+        });
+        for (const { event, listener } of added) PouchDB.removeListener(event, listener);
+        for (const db of opened) {
+          // Several instances share one LevelDB; all but the first report "not open".
+          await db.close().catch(() => undefined);
+        }
+        opened.clear();
+        logger.info({ dataDir }, 'embedded CouchDB-compatible server stopped');
+      })();
+      return closePromise;
+    },
+  };
+}

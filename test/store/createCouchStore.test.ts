@@ -1,0 +1,234 @@
+/**
+ * The CouchDB store over real HTTP: the embedded server by default, or the CouchDB in
+ * COUCHDB_URL when set (unique database prefix per run, deleted afterwards).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { createCouchStore } from '../../src/store/createCouchStore';
+import type { CouchStore } from '../../src/store/CouchStore';
+import { StoreError } from '../../src/store/StoreError';
+import { PipelineEventSchema } from '../../src/events/eventSchemas';
+import { captureLogger } from './support/captureLogger';
+import { makeLifecycle, makeRequestId } from './support/lifecycle';
+import { startStoreTarget, waitFor, type StoreTarget } from './support/storeTarget';
+
+const FIXTURE = path.resolve(__dirname, '../../../shared/fixtures/chelsea.png');
+
+describe(`createCouchStore against ${process.env.COUCHDB_URL ? 'COUCHDB_URL' : 'the embedded server'}`, () => {
+  let target: StoreTarget;
+  let store: CouchStore;
+  let logger: ReturnType<typeof captureLogger>;
+
+  beforeEach(async () => {
+    target = await startStoreTarget();
+    logger = captureLogger();
+    store = await createCouchStore({ url: target.url, mode: target.mode, logger, dbPrefix: target.dbPrefix });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await target.close();
+  });
+
+  async function storeLifecycle(lifecycle: ReturnType<typeof makeLifecycle>): Promise<void> {
+    await store.startRequest(lifecycle.started);
+    for (const event of lifecycle.events) store.appendEvent(event);
+    await store.finishRequest(lifecycle.finished);
+  }
+
+  it('reads back a request with its upload and images byte-identical, and no bytes in the document', async () => {
+    const original = fs.readFileSync(FIXTURE);
+    const jpeg = await sharp(original).resize(320).jpeg({ quality: 80 }).toBuffer();
+    const webp = await sharp(original).resize(200).webp().toBuffer();
+    const id = makeRequestId();
+    const lifecycle = makeLifecycle(id, { original, images: [jpeg, webp, jpeg], failLast: true });
+    lifecycle.finished.images[1].mimeType = 'image/webp';
+
+    await storeLifecycle(lifecycle);
+    await waitFor(() => store.pendingWrites() === 0);
+
+    const stored = await store.getRequest(id);
+    expect(stored).toMatchObject({
+      requestId: id,
+      status: 'completed',
+      engine: 'local',
+      hasOriginal: true,
+      imagesGenerated: 2,
+      totalTime: '21.00',
+      upload: lifecycle.started.upload,
+      settings: lifecycle.finished.settings,
+      analysis: lifecycle.finished.analysis,
+      timings: lifecycle.finished.timings,
+    });
+    expect(stored?.images).toEqual([
+      expect.objectContaining({ index: 1, status: 'completed', mimeType: 'image/jpeg', size: jpeg.length, stored: true }),
+      expect.objectContaining({ index: 2, status: 'completed', mimeType: 'image/webp', size: webp.length, stored: true }),
+      expect.objectContaining({ index: 3, status: 'failed', error: 'upstream timeout', stored: false }),
+    ]);
+    // Bytes live in attachments only.
+    expect(JSON.stringify(stored)).not.toContain(jpeg.toString('base64').slice(0, 64));
+
+    const first = await store.getImage(id, 1);
+    const second = await store.getImage(id, 2);
+    const upload = await store.getOriginal(id);
+    expect(first?.data.equals(jpeg)).toBe(true);
+    expect(first?.mimeType).toBe('image/jpeg');
+    expect(second?.data.equals(webp)).toBe(true);
+    expect(second?.mimeType).toBe('image/webp');
+    expect(upload?.data.equals(original)).toBe(true);
+    expect(upload?.mimeType).toBe('image/png');
+    expect(upload?.sha256).toBe(lifecycle.started.upload.sha256);
+    expect(await store.getImage(id, 3)).toBeNull();
+    expect(await store.getImage(id, 9)).toBeNull();
+  });
+
+  it('returns the event log in emission order, without imageData, each event still valid', async () => {
+    const id = makeRequestId();
+    const lifecycle = makeLifecycle(id);
+    await storeLifecycle(lifecycle);
+    await waitFor(() => store.pendingWrites() === 0);
+
+    const events = await store.getEvents(id);
+    expect(events.map((event) => event.type)).toEqual(lifecycle.events.map((event) => event.type));
+    for (const event of events) {
+      expect(event).not.toHaveProperty('imageData');
+      expect(event.requestId).toBe(id);
+    }
+    const completed = events.filter((event) => event.type === 'individual_image_completed');
+    expect(completed).toHaveLength(3);
+    // Everything but imageData is kept; putting it back makes each event schema-valid again.
+    for (const event of events) {
+      const restored = event.type === 'individual_image_completed' ? { ...event, imageData: 'AA==' } : event;
+      expect(PipelineEventSchema.safeParse(restored).success).toBe(true);
+    }
+    expect(events[3]).toEqual(lifecycle.events[3]);
+  });
+
+  it('stores 20 concurrent request lifecycles completely without a single conflict surfacing', async () => {
+    const base = Date.now();
+    const lifecycles = Array.from({ length: 20 }, (_, i) => makeLifecycle(makeRequestId(base + i)));
+
+    await Promise.all(
+      lifecycles.map(async (lifecycle) => {
+        await store.startRequest(lifecycle.started);
+        for (const event of lifecycle.events) {
+          store.appendEvent(event);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await store.finishRequest(lifecycle.finished);
+      }),
+    );
+    await waitFor(() => store.pendingWrites() === 0);
+
+    for (const lifecycle of lifecycles) {
+      const id = lifecycle.started.requestId;
+      const stored = await store.getRequest(id);
+      expect(stored?.status).toBe('completed');
+      expect(stored?.images.filter((image) => image.stored)).toHaveLength(3);
+      for (const image of lifecycle.finished.images) {
+        expect((await store.getImage(id, image.index))?.data.equals(image.data as Buffer)).toBe(true);
+      }
+      expect((await store.getOriginal(id))?.data.equals(lifecycle.started.original)).toBe(true);
+      expect((await store.getEvents(id)).map((event) => event.type)).toEqual(lifecycle.events.map((event) => event.type));
+    }
+    const health = await store.health();
+    expect(health).toMatchObject({ status: 'ok', pendingWrites: 0, lostWrites: 0 });
+    expect(logger.entries.filter((entry) => entry.level === 'warn' || entry.level === 'error')).toEqual([]);
+    expect(JSON.stringify(logger.entries)).not.toMatch(/409|conflict/i);
+  });
+
+  it('lists requests newest first, page by page, filtered by status', async () => {
+    const base = Date.now();
+    const ids = Array.from({ length: 5 }, (_, i) => makeRequestId(base + i * 1000));
+    for (const [i, id] of ids.entries()) {
+      const lifecycle = makeLifecycle(id);
+      await store.startRequest(lifecycle.started);
+      if (i % 2 === 0) await store.finishRequest(lifecycle.finished);
+    }
+    await waitFor(() => store.pendingWrites() === 0);
+    const newestFirst = [...ids].reverse();
+
+    const first = await store.listRequests({ limit: 2 });
+    expect(first.requests.map((r) => r.requestId)).toEqual(newestFirst.slice(0, 2));
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await store.listRequests({ limit: 2, cursor: first.nextCursor as string });
+    expect(second.requests.map((r) => r.requestId)).toEqual(newestFirst.slice(2, 4));
+    const third = await store.listRequests({ limit: 2, cursor: second.nextCursor as string });
+    expect(third.requests.map((r) => r.requestId)).toEqual(newestFirst.slice(4));
+    expect(third.nextCursor).toBeNull();
+
+    const completed = await store.listRequests({ limit: 10, status: 'completed' });
+    expect(completed.requests.map((r) => r.requestId)).toEqual([ids[4], ids[2], ids[0]]);
+    expect(completed.requests[0]).toMatchObject({ status: 'completed', engine: 'local', imagesGenerated: 3, totalImages: 3, totalTime: '21.00' });
+    const processing = await store.listRequests({ limit: 1, status: 'processing' });
+    expect(processing.requests.map((r) => r.requestId)).toEqual([ids[3]]);
+    const processingRest = await store.listRequests({ limit: 1, status: 'processing', cursor: processing.nextCursor as string });
+    expect(processingRest.requests.map((r) => r.requestId)).toEqual([ids[1]]);
+    expect(processingRest.nextCursor).toBeNull();
+
+    // A cursor is bound to its listing and cannot be forged.
+    await expect(store.listRequests({ limit: 2, status: 'failed', cursor: first.nextCursor as string })).rejects.toMatchObject({
+      kind: 'invalid_cursor',
+    });
+    await expect(store.listRequests({ limit: 2, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(StoreError);
+  });
+
+  it('answers null and empty for requests it never stored', async () => {
+    const id = makeRequestId();
+    expect(await store.getRequest(id)).toBeNull();
+    expect(await store.getImage(id, 1)).toBeNull();
+    expect(await store.getOriginal(id)).toBeNull();
+    expect(await store.getEvents(id)).toEqual([]);
+  });
+
+  it('stores the result even when the start record never arrived', async () => {
+    const id = makeRequestId();
+    const lifecycle = makeLifecycle(id);
+    await store.finishRequest(lifecycle.finished);
+    const stored = await store.getRequest(id);
+    expect(stored).toMatchObject({ status: 'completed', hasOriginal: false, imagesGenerated: 3 });
+    expect((await store.getImage(id, 2))?.data.equals(lifecycle.finished.images[1].data as Buffer)).toBe(true);
+  });
+
+  it('is idempotent: writing the same records twice changes nothing', async () => {
+    const id = makeRequestId();
+    const lifecycle = makeLifecycle(id);
+    await storeLifecycle(lifecycle);
+    await store.startRequest(lifecycle.started);
+    await store.finishRequest(lifecycle.finished);
+    await waitFor(() => store.pendingWrites() === 0);
+    expect(await store.getRequest(id)).toMatchObject({ status: 'completed', hasOriginal: true, imagesGenerated: 3 });
+    expect(await store.getEvents(id)).toHaveLength(lifecycle.events.length);
+  });
+
+  it('reports health with database document counts and no credentials', async () => {
+    const id = makeRequestId();
+    await storeLifecycle(makeLifecycle(id));
+    await waitFor(() => store.pendingWrites() === 0);
+    const health = await store.health();
+    expect(health).toMatchObject({
+      status: 'ok',
+      reachable: true,
+      mode: target.mode,
+      pendingWrites: 0,
+      lostWrites: 0,
+      version: expect.any(String),
+    });
+    const databases = health.databases as Record<string, { name: string; docCount: number }>;
+    expect(databases.requests.name).toBe(`${target.dbPrefix}requests`);
+    expect(databases.events.docCount).toBe(13);
+    // One request document plus the design document.
+    expect(databases.requests.docCount).toBe(2);
+    expect(health.url).not.toMatch(/:[^/:@]+@/);
+  });
+
+  it('closes idempotently and reports itself closed', async () => {
+    await Promise.all([store.close(), store.close()]);
+    expect((await store.health()).status).toBe('error');
+    // Writes after close are dropped (counted), never thrown.
+    store.appendEvent(makeLifecycle(makeRequestId()).events[0]);
+    await expect(store.startRequest(makeLifecycle(makeRequestId()).started)).resolves.toBeUndefined();
+    expect((await store.health()).lostWrites).toBe(2);
+  });
+});

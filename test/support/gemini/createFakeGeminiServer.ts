@@ -13,7 +13,6 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import sharp from 'sharp';
 import {
   fakeImageFor,
   fakeJsonAnswerFor,
@@ -28,12 +27,13 @@ import type {
   FakeGeminiServer,
   FakeGeminiServerOptions,
 } from './fakeGeminiTypes';
+import { describeCall, firstInlineData, readJson } from './parseGenerateContentRequest';
+import { sendError, sendJson, statusName } from './sendGeminiResponse';
 
 export type * from './fakeGeminiTypes';
 export { FAKE_SUGGESTION_TITLES } from './fakeGeminiAnswers';
 
 const ROUTE = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):generateContent$/;
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 interface RuleState {
   rule: FakeGeminiRule;
@@ -258,117 +258,4 @@ export async function createFakeGeminiServer(options: FakeGeminiServerOptions = 
     },
   };
   return fake;
-}
-
-async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-interface Part {
-  text?: string;
-  inlineData?: { mimeType?: string; data?: string };
-}
-
-function userParts(body: Record<string, unknown>): Part[] {
-  const contents = Array.isArray(body.contents) ? (body.contents as Array<{ parts?: Part[] }>) : [];
-  return contents.flatMap((c) => (Array.isArray(c.parts) ? c.parts : []));
-}
-
-function firstInlineData(body: Record<string, unknown>): Part['inlineData'] | undefined {
-  return userParts(body).find((p) => p.inlineData?.data)?.inlineData;
-}
-
-async function describeCall(
-  req: http.IncomingMessage,
-  url: URL,
-  modelSegment: string,
-  body: Record<string, unknown>,
-): Promise<FakeGeminiCall> {
-  const startedAt = performance.now();
-  const parts = userParts(body);
-  const generationConfig = (body.generationConfig as Record<string, unknown> | undefined) ?? {};
-  const modalities = Array.isArray(generationConfig.responseModalities) ? (generationConfig.responseModalities as string[]) : [];
-  const system = body.systemInstruction as { parts?: Part[] } | undefined;
-  const images = await Promise.all(
-    parts
-      .filter((p) => p.inlineData?.data)
-      .map(async (p) => {
-        const bytes = Buffer.from(p.inlineData?.data ?? '', 'base64');
-        const meta = await sharp(bytes).metadata().catch(() => undefined);
-        return { mimeType: p.inlineData?.mimeType ?? '', bytes: bytes.length, width: meta?.width, height: meta?.height };
-      }),
-  );
-  const header = req.headers['x-goog-api-key'];
-  return {
-    seq: 0, // numbered when recorded
-    model: modelSegment,
-    kind: modalities.map((m) => m.toUpperCase()).includes('IMAGE') ? 'image' : 'text',
-    path: url.pathname,
-    apiKey: (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('key') ?? undefined,
-    prompt: parts.filter((p) => typeof p.text === 'string').map((p) => p.text).join('\n'),
-    systemInstruction: system?.parts?.map((p) => p.text ?? '').join('\n') || undefined,
-    images,
-    generationConfig,
-    body,
-    startedAt,
-    outcome: 'pending',
-  };
-}
-
-function statusName(status: number): string {
-  const names: Record<number, string> = {
-    400: 'INVALID_ARGUMENT',
-    403: 'PERMISSION_DENIED',
-    404: 'NOT_FOUND',
-    408: 'DEADLINE_EXCEEDED',
-    429: 'RESOURCE_EXHAUSTED',
-    500: 'INTERNAL',
-    503: 'UNAVAILABLE',
-    504: 'DEADLINE_EXCEEDED',
-  };
-  return names[status] ?? 'UNKNOWN';
-}
-
-function sendJson(
-  res: http.ServerResponse,
-  status: number,
-  body: unknown,
-  call?: FakeGeminiCall,
-  outcome: FakeGeminiCall['outcome'] = 'answered',
-  headers: Record<string, string> = {},
-): void {
-  if (res.destroyed) return;
-  if (call) {
-    call.status = status;
-    call.outcome = outcome;
-  }
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(payload), ...headers });
-  res.end(payload, () => {
-    if (call) call.endedAt ??= performance.now();
-  });
-}
-
-function sendError(
-  res: http.ServerResponse,
-  status: number,
-  statusText: string,
-  message: string,
-  call?: FakeGeminiCall,
-  details?: unknown[],
-  headers?: Record<string, string>,
-): void {
-  sendJson(res, status, { error: { code: status, message, status: statusText, ...(details ? { details } : {}) } }, call, 'fault', headers);
 }

@@ -1,0 +1,143 @@
+/**
+ * test-api.ts run as users run it (a child process, ts-node) against the real service.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { createWsClient } from '../support/createWsClient';
+import { startTestService, type TestService } from '../support/startTestService';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SCRIPT = path.join(ROOT, 'test-api.ts');
+const TEST_TIMEOUT_MS = 180_000;
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node -r ts-node/register/transpile-only test-api.ts …` in `cwd`. */
+function runScript(args: string[], cwd: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), SCRIPT, ...args], {
+      cwd,
+      env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), API_URL: '', WS_URL: '', WS_AUTH_TOKEN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('test-api.ts', () => {
+  let service: TestService;
+  let tmp: string;
+
+  beforeAll(async () => {
+    service = await startTestService();
+  }, TEST_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snatchshot-test-api-'));
+  });
+
+  afterEach(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test(
+    'uploads ./ss.jpg by default, prints every event of its request, and saves the four images exactly as they were sent',
+    async () => {
+      fs.copyFileSync(path.join(ROOT, 'ss.jpg'), path.join(tmp, 'ss.jpg'));
+      const witness = await createWsClient(service.wsUrl);
+      try {
+        const result = await runScript(['--url', service.httpUrl, '--ws', service.wsUrl], tmp);
+        expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/💥|⚠️/) });
+
+        const completed = await witness.waitFor((m) => m.type === 'processing_completed');
+        const requestId = completed.requestId as string;
+        const events = witness.messages.filter((m) => m.requestId === requestId);
+        // Every event of the request is printed, in order.
+        const printed = result.stdout.split('\n').map((line) => /^\[[\d:.]+ \+[\d.]+s\] \S+\s+([a-z_]+)/u.exec(line)?.[1]).filter(Boolean);
+        expect(printed).toEqual(events.map((m) => m.type));
+        expect(result.stdout).toContain(requestId);
+
+        const outDir = path.join(tmp, 'test-outputs');
+        const files = fs.readdirSync(outDir).sort();
+        expect(files).toHaveLength(4);
+        for (const event of events.filter((m) => m.type === 'individual_image_completed')) {
+          const name = files.find((f) => f.startsWith(`${requestId}-${String(event.imageIndex)}-`));
+          expect(name).toMatch(new RegExp(`^${requestId}-${String(event.imageIndex)}-[a-z0-9-]+\\.(jpg|png|webp)$`));
+          const bytes = fs.readFileSync(path.join(outDir, name!));
+          expect(bytes.equals(Buffer.from(event.imageData as string, 'base64'))).toBe(true);
+          const meta = await sharp(bytes).metadata();
+          expect(meta.width).toBeGreaterThan(0);
+          expect(meta.height).toBeGreaterThan(0);
+        }
+      } finally {
+        await witness.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'exits 3 with a clear message when the server is not running',
+    async () => {
+      const port = await closedPort();
+      const result = await runScript([path.join(ROOT, 'ss.jpg'), '--url', `http://127.0.0.1:${port}`, '--ws', `ws://127.0.0.1:${port}`], tmp);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`Cannot connect to the WebSocket server at ws://127.0.0.1:${port}: connection refused`);
+      expect(fs.existsSync(path.join(tmp, 'test-outputs'))).toBe(false);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'exits 1 naming the HTTP status and code when the file is not an image',
+    async () => {
+      const notAPhoto = path.join(tmp, 'notes.jpg');
+      fs.writeFileSync(notAPhoto, 'these bytes are not a photo\n'.repeat(20));
+      const result = await runScript([notAPhoto, '--url', service.httpUrl, '--ws', service.wsUrl], tmp);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/HTTP 415 UNSUPPORTED_MEDIA_TYPE/);
+      expect(result.stdout).toMatch(/processing_error/);
+      expect(fs.existsSync(path.join(tmp, 'test-outputs'))).toBe(false);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'exits 2 when the photo does not exist',
+    async () => {
+      const result = await runScript(['missing.jpg', '--url', service.httpUrl, '--ws', service.wsUrl], tmp);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('Cannot read the photo missing.jpg: ENOENT');
+    },
+    TEST_TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,115 @@
+/**
+ * The local engine: real image analysis and editing with sharp, no network, deterministic.
+ * One decode and one measurement per photo, shared by every stage and render of a request.
+ */
+import type { Photo } from '../../domain/Photo';
+import type { Analysis, CameraSettings, Suggestion } from '../../domain/schemas';
+import { EngineError } from '../../errors/EngineError';
+import type { Logger } from '../../logging/Logger';
+import type { EngineCallRecord, GeneratedImage, ImageEngine, StageOptions } from '../ImageEngine';
+import { throwIfAborted, withAbort } from './abortable';
+import { analysePhoto } from './analysePhoto';
+import { createPhotoCache, messageOf } from './createPhotoCache';
+import { analyseExposure } from './exposureAnalysis';
+import { recipeForSuggestion } from './recipeForSuggestion';
+import { recommendSettings } from './recommendSettings';
+import { renderEdit } from './renderEdit';
+
+export interface LocalEngineOptions {
+  logger?: Logger;
+  /** Long edge of generated images in pixels (default 1024); photos are never enlarged. */
+  outputMaxEdge?: number;
+  /** JPEG quality of generated images (default 85). */
+  jpegQuality?: number;
+  /** Photos declaring more pixels are refused (default 100 MP; the web layer checks first). */
+  maxInputPixels?: number;
+}
+
+/** Model name reported in call records. */
+export const LOCAL_MODEL = 'local-sharp';
+/** Minimum long edge of the shared working copy: room to crop and still fill the output. */
+const WORKING_EDGE = 1600;
+
+/** Creates a local engine instance; each owns its own cache. */
+export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine {
+  const outputMaxEdge = positiveInteger(options.outputMaxEdge ?? 1024, 'outputMaxEdge');
+  const quality = positiveInteger(options.jpegQuality ?? 85, 'jpegQuality');
+  const cache = createPhotoCache({
+    maxEdge: Math.max(WORKING_EDGE, outputMaxEdge),
+    maxInputPixels: positiveInteger(options.maxInputPixels ?? 100_000_000, 'maxInputPixels'),
+  });
+  const logger = options.logger;
+  let closed = false;
+
+  async function runStage<T>(
+    stage: EngineCallRecord['stage'],
+    stageOptions: StageOptions | undefined,
+    work: () => Promise<T>,
+    imageIndex?: number,
+  ): Promise<T> {
+    if (closed) throw new EngineError('The local engine has been closed');
+    throwIfAborted(stageOptions?.signal);
+    const started = performance.now();
+    try {
+      return await withAbort(
+        work().catch((cause: unknown) => {
+          if (cause instanceof EngineError) throw cause;
+          throw new EngineError(`Local ${stage.replace('_', ' ')} failed: ${messageOf(cause)}`, { cause });
+        }),
+        stageOptions?.signal,
+      );
+    } finally {
+      const latencyMs = performance.now() - started;
+      stageOptions?.recordCall?.({ stage, model: LOCAL_MODEL, latencyMs, attempts: 1, ...(imageIndex !== undefined ? { imageIndex } : {}) });
+      logger?.debug({ stage, latencyMs: Math.round(latencyMs * 10) / 10, imageIndex }, 'local engine stage finished');
+    }
+  }
+
+  return {
+    name: 'local',
+
+    recommendSettings(photo: Photo, stageOptions?: StageOptions): Promise<CameraSettings> {
+      return runStage('content_analysis', stageOptions, async () => {
+        const work = cache.get(photo);
+        const [metrics, exif] = await Promise.all([work.metrics(), work.exif()]);
+        return recommendSettings(metrics, exif);
+      });
+    },
+
+    analyzePhoto(photo: Photo, count: number, stageOptions?: StageOptions): Promise<Analysis> {
+      return runStage('photo_analysis', stageOptions, async () => {
+        const work = cache.get(photo);
+        const [metrics, exif] = await Promise.all([work.metrics(), work.exif()]);
+        return analysePhoto(metrics, exif, count);
+      });
+    },
+
+    generateImage(
+      photo: Photo,
+      suggestion: Suggestion,
+      stageOptions?: StageOptions & { index: number },
+    ): Promise<GeneratedImage> {
+      return runStage(
+        'image_generation',
+        stageOptions,
+        async () => {
+          const work = cache.get(photo);
+          const [base, metrics, exif] = await Promise.all([work.base(), work.metrics(), work.exif()]);
+          const recipe = recipeForSuggestion(suggestion, { metrics, exposure: analyseExposure(metrics, exif) });
+          return renderEdit(base, recipe, { maxEdge: outputMaxEdge, quality });
+        },
+        stageOptions?.index,
+      );
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      cache.clear();
+    },
+  };
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}

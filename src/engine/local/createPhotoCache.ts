@@ -1,0 +1,73 @@
+/**
+ * Per-photo work shared by all stages of one request: one decode, one measurement, one EXIF read,
+ * held in a WeakMap keyed by the Photo object, so it is freed with the request.
+ */
+import type { Photo } from '../../domain/Photo';
+import { EngineError } from '../../errors/EngineError';
+import { decodeBase, type BaseImage, type DecodeOptions } from './decodeBase';
+import { measurePhoto } from './measurePhoto';
+import type { PhotoMetrics } from './PhotoMetrics';
+import { readExif, type ExifSummary } from './readExif';
+
+export interface PhotoWork {
+  base(): Promise<BaseImage>;
+  metrics(): Promise<PhotoMetrics>;
+  exif(): Promise<ExifSummary>;
+}
+
+export interface PhotoCache {
+  get(photo: Photo): PhotoWork;
+  /** Forgets everything (engine close). */
+  clear(): void;
+}
+
+/** A cache decoding with `options`. Each engine instance owns one. */
+export function createPhotoCache(options: DecodeOptions): PhotoCache {
+  let entries = new WeakMap<Photo, PhotoWork>();
+  return {
+    get(photo) {
+      let work = entries.get(photo);
+      if (!work) {
+        work = createWork(photo, options);
+        entries.set(photo, work);
+      }
+      return work;
+    },
+    clear() {
+      entries = new WeakMap();
+    },
+  };
+}
+
+function createWork(photo: Photo, options: DecodeOptions): PhotoWork {
+  const base = once(() =>
+    decodeBase(photo.buffer, options).catch((cause: unknown) => {
+      throw new EngineError(`The photo could not be decoded: ${messageOf(cause)}`, { cause, retryable: false });
+    }),
+  );
+  const metrics = once(() =>
+    base().then((b) =>
+      measurePhoto(b).catch((cause: unknown) => {
+        throw new EngineError(`Measuring the photo failed: ${messageOf(cause)}`, { cause, retryable: false });
+      }),
+    ),
+  );
+  const exif = once(() => readExif(photo.buffer));
+  return { base, metrics, exif };
+}
+
+/** Memoises an async producer; the stored promise never counts as an unhandled rejection. */
+function once<T>(produce: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => {
+    if (!promise) {
+      promise = produce();
+      promise.catch(() => undefined);
+    }
+    return promise;
+  };
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,57 @@
+/**
+ * Renders one recipe from the shared decoded copy: geometry (crop, resize) in sharp, per-channel
+ * tone in one lookup-table pass, then colour matrix, local contrast, sharpening and vignette in
+ * sharp, encoded as JPEG.
+ */
+import sharp from 'sharp';
+import type { GeneratedImage } from '../ImageEngine';
+import { buildColourMatrix } from './colourMatrix';
+import { sharpFromBase, type BaseImage } from './decodeBase';
+import type { EditRecipe } from './editRecipe';
+import { applyToneLuts, buildToneLuts } from './toneLut';
+import { vignetteOverlay } from './vignetteOverlay';
+
+export interface RenderOptions {
+  /** Long edge of the output; never enlarged beyond the working copy. */
+  maxEdge: number;
+  quality: number;
+}
+
+/** The JPEG that `recipe` makes of `base`. */
+export async function renderEdit(base: BaseImage, recipe: EditRecipe, options: RenderOptions): Promise<GeneratedImage> {
+  let geometry = sharpFromBase(base);
+  if (recipe.crop) geometry = geometry.extract(cropRegion(base, recipe.crop));
+  const { data, info } = await geometry
+    .resize({ width: options.maxEdge, height: options.maxEdge, fit: 'inside', withoutEnlargement: true })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const { width, height } = info;
+
+  if (recipe.tone) applyToneLuts(data, buildToneLuts(recipe.tone));
+
+  let finish = sharp(data, { raw: { width, height, channels: 3 } });
+  const matrix = recipe.colour ? buildColourMatrix(recipe.colour) : undefined;
+  if (matrix) finish = finish.recomb(matrix);
+  if (recipe.localContrast) {
+    const tile = Math.max(8, Math.round(recipe.localContrast.tile * Math.max(width, height)));
+    finish = finish.clahe({ width: tile, height: tile, maxSlope: recipe.localContrast.maxSlope });
+  }
+  if (recipe.sharpen) {
+    finish = finish.sharpen({ sigma: recipe.sharpen.sigma, m1: recipe.sharpen.amount / 2, m2: recipe.sharpen.amount });
+  }
+  if (recipe.vignette) {
+    const { strength, x, y } = recipe.vignette;
+    finish = finish.composite([{ input: vignetteOverlay(width, height, strength, x, y), blend: 'over' }]);
+  }
+  const jpeg = await finish.jpeg({ quality: options.quality, mozjpeg: false }).toBuffer();
+  return { data: jpeg, mimeType: 'image/jpeg', width, height };
+}
+
+/** Crop fractions → whole pixels inside the frame, at least 1 × 1. */
+function cropRegion(base: BaseImage, crop: NonNullable<EditRecipe['crop']>) {
+  const left = Math.min(base.width - 1, Math.max(0, Math.round(crop.left * base.width)));
+  const top = Math.min(base.height - 1, Math.max(0, Math.round(crop.top * base.height)));
+  const width = Math.max(1, Math.min(base.width - left, Math.round(crop.width * base.width)));
+  const height = Math.max(1, Math.min(base.height - top, Math.round(crop.height * base.height)));
+  return { left, top, width, height };
+}

@@ -26,7 +26,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
 interface Options {
   photo: string;
   apiUrl: string;
-  wsUrl: string;
+  /** Unset: asked from the API's /ws-health, else port 4001 on the API's host. */
+  wsUrl?: string;
   token?: string;
   timeoutMs: number;
   outDir: string;
@@ -60,7 +61,8 @@ const USAGE = `Usage: npx ts-node test-api.ts [photo] [options]
 
   photo              image to upload (default ./ss.jpg)
   --url <url>        HTTP API base       (env API_URL, default http://localhost:4000)
-  --ws <url>         WebSocket URL       (env WS_URL, default ws://<API host>:4001)
+  --ws <url>         WebSocket URL       (env WS_URL, default: the API host, on the
+                     port its /ws-health reports, else 4001)
   --token <token>    WebSocket token     (env WS_AUTH_TOKEN)
   --timeout <s>      give up after s seconds (env TIMEOUT_SECONDS, default 120)
   --out <dir>        where images are saved (default ./test-outputs)
@@ -94,7 +96,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   return {
     photo: positional[0] ?? './ss.jpg',
     apiUrl,
-    wsUrl: flags.get('ws') ?? env.WS_URL ?? defaultWsUrl(apiUrl),
+    wsUrl: flags.get('ws') ?? (env.WS_URL || undefined),
     token: flags.get('token') ?? env.WS_AUTH_TOKEN ?? undefined,
     timeoutMs: timeoutSeconds * 1000,
     outDir: flags.get('out') ?? './test-outputs',
@@ -102,14 +104,26 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   };
 }
 
-/** The event server runs on the API's host, port 4001, unless told otherwise. */
-function defaultWsUrl(apiUrl: string): string {
+/**
+ * The event server runs on the API's host: on the port its /ws-health reports, or 4001.
+ * (Only the port is taken from /ws-health: behind a proxy the host it sees is not ours.)
+ */
+async function resolveWsUrl(apiUrl: string): Promise<string> {
+  let api: URL;
   try {
-    const api = new URL(apiUrl);
-    return `${api.protocol === 'https:' ? 'wss' : 'ws'}://${api.hostname.includes(':') ? `[${api.hostname}]` : api.hostname}:4001`;
+    api = new URL(apiUrl);
   } catch {
     throw new Failure(`Not a valid API URL: ${apiUrl}`, EXIT.usage);
   }
+  let port = 4001;
+  try {
+    const response = await fetch(`${apiUrl}/ws-health`, { signal: AbortSignal.timeout(3_000) });
+    const reported = ((await response.json()) as { port?: unknown }).port;
+    if (Number.isInteger(reported) && (reported as number) > 0) port = reported as number;
+  } catch {
+    // No /ws-health (or no server yet): the default port; connecting will say what is wrong.
+  }
+  return `${api.protocol === 'https:' ? 'wss' : 'ws'}://${api.host.replace(/:\d+$/, '')}:${port}`;
 }
 
 // ---------------------------------------------------------------- output
@@ -401,11 +415,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
   const deadline = createDeadline(options.timeoutMs);
   let stream: EventStream | undefined;
   try {
-    console.log(`🔌 Connecting to ${options.wsUrl} …`);
+    const wsUrl = options.wsUrl ?? (await resolveWsUrl(options.apiUrl));
+    console.log(`🔌 Connecting to ${wsUrl} …`);
     let tracker: Tracker | undefined;
     const early: ServerMessage[] = [];
     stream = await Promise.race([
-      openEventStream(options.wsUrl, options.token, (message) => (tracker ? tracker.handle(message) : early.push(message))),
+      openEventStream(wsUrl, options.token, (message) => (tracker ? tracker.handle(message) : early.push(message))),
       deadline.expired,
     ]);
     const since = performance.now();

@@ -106,6 +106,40 @@ describe('test-api.ts', () => {
   );
 
   test(
+    'finds the event server from the API\'s /ws-health when --ws is not given',
+    async () => {
+      const result = await runScript([path.join(ROOT, 'ss.jpg'), '--url', service.httpUrl], tmp);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Connecting to ws://127.0.0.1:${service.wsPort}`);
+      expect(fs.readdirSync(path.join(tmp, 'test-outputs'))).toHaveLength(4);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'exits 4 when the API accepts the upload but never answers within --timeout',
+    async () => {
+      // A server that reads the request and never replies.
+      const sockets = new Set<net.Socket>();
+      const silent = net.createServer((socket) => {
+        sockets.add(socket);
+        socket.resume();
+      });
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const port = (silent.address() as net.AddressInfo).port;
+      try {
+        const result = await runScript([path.join(ROOT, 'ss.jpg'), '--url', `http://127.0.0.1:${port}`, '--ws', service.wsUrl, '--timeout', '1'], tmp);
+        expect(result.code).toBe(4);
+        expect(result.stderr).toContain('Timed out after 1s');
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
     'exits 3 with a clear message when the server is not running',
     async () => {
       const port = await closedPort();

@@ -1,10 +1,12 @@
 /**
  * The URL without secrets: user and password become `***`, query and fragment are dropped.
- * Anything unparsable is reported as `[invalid url]` rather than echoed.
+ * Anything that is not an HTTP(S) URL is reported as `[invalid url]` rather than echoed.
  */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    // Only HTTP(S) URLs are shown: other "URLs" may just be a secret with a colon in it.
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return '[invalid url]';
     if (parsed.username || parsed.password) {
       parsed.username = '***';
       parsed.password = '***';

@@ -59,15 +59,6 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
     inMemoryConfig: true,
     overrideMode: { include: ['config-infrastructure', 'routes/uuids'] },
   });
-  // express-pouchdb's _all_dbs tracker listens on PouchDB's class-level events, which all
-  // subclasses share: note which listeners it adds so close() can remove them again.
-  const before = new Map(CLASS_EVENTS.map((event) => [event, new Set(PouchDB.listeners(event))]));
-  await app.setPouchDB(TrackedPouchDB);
-  const added = CLASS_EVENTS.flatMap((event) =>
-    PouchDB.listeners(event)
-      .filter((listener) => !before.get(event)?.has(listener))
-      .map((listener) => ({ event, listener })),
-  );
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
@@ -83,6 +74,43 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
       resolve();
     });
   });
+
+  // express-pouchdb's _all_dbs tracker listens on PouchDB's class-level events, which all
+  // subclasses share: note which listeners it adds so close() can remove them again. (Nobody
+  // knows the URL yet, so no request can arrive before the PouchDB class is set.)
+  const before = new Map(CLASS_EVENTS.map((event) => [event, new Set(PouchDB.listeners(event))]));
+  const added: Array<{ event: string; listener: (...args: unknown[]) => void }> = [];
+  const shutdown = async (): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Keep-alive sockets of clients would hold close() open.
+      server.closeAllConnections();
+    });
+    // _all_dbs registers new databases asynchronously; its queue answers allDbs() only after
+    // them, so this waits until every database created so far is on record.
+    await (TrackedPouchDB as unknown as { allDbs?(): Promise<string[]> }).allDbs?.().catch(() => undefined);
+    for (const { event, listener } of added) PouchDB.removeListener(event, listener);
+    for (const db of opened) {
+      // Several instances share one LevelDB; all but the first report "not open".
+      await db.close().catch(() => undefined);
+    }
+    opened.clear();
+  };
+  const noteAddedListeners = () => {
+    for (const event of CLASS_EVENTS) {
+      for (const listener of PouchDB.listeners(event)) {
+        if (!before.get(event)?.has(listener)) added.push({ event, listener });
+      }
+    }
+  };
+  try {
+    await app.setPouchDB(TrackedPouchDB);
+    noteAddedListeners();
+  } catch (err) {
+    noteAddedListeners();
+    await shutdown();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info({ url, dataDir }, 'embedded CouchDB-compatible server started');
@@ -91,20 +119,7 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
   return {
     url,
     close() {
-      closePromise ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // Keep-alive sockets of clients would hold close() open.
-          server.closeAllConnections();
-        });
-        for (const { event, listener } of added) PouchDB.removeListener(event, listener);
-        for (const db of opened) {
-          // Several instances share one LevelDB; all but the first report "not open".
-          await db.close().catch(() => undefined);
-        }
-        opened.clear();
-        logger.info({ dataDir }, 'embedded CouchDB-compatible server stopped');
-      })();
+      closePromise ??= shutdown().then(() => logger.info({ dataDir }, 'embedded CouchDB-compatible server stopped'));
       return closePromise;
     },
   };

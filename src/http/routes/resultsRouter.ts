@@ -1,0 +1,186 @@
+/**
+ * The results API: stored requests, their images, uploads and event logs (read-only).
+ * Handlers only parse, read and render; failures are thrown as AppError for the error middleware.
+ */
+import { Router, type Request, type Response } from 'express';
+import { AppError } from '../../errors/AppError';
+import { REQUEST_ID_PATTERN } from '../../events/eventSchemas';
+import {
+  REQUEST_STATUSES,
+  type RequestStatus,
+  type ResultsReader,
+  type StoredBinary,
+  type StoredRequest,
+} from '../../store/CouchStore';
+import { StoreError } from '../../store/StoreError';
+
+export interface ResultsRouterDeps {
+  store: ResultsReader;
+}
+
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 100;
+const MAX_CURSOR_LENGTH = 512;
+
+const requestPath = (id: string) => `/requests/${id}`;
+const imagePath = (id: string, index: number) => `${requestPath(id)}/images/${index}`;
+
+function requestIdOf(req: Request): string {
+  const id = req.params.id;
+  if (typeof id !== 'string' || !REQUEST_ID_PATTERN.test(id)) {
+    throw new AppError('INVALID_ID', 'Request ids look like req_<epoch ms>_<9 base-36 characters>');
+  }
+  return id;
+}
+
+/** Store failures become the codes clients switch on; anything else is a bug (500). */
+async function fromStore<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof StoreError && err.kind === 'invalid_cursor') {
+      throw new AppError('MALFORMED_REQUEST', err.message, { cause: err });
+    }
+    if (err instanceof StoreError) {
+      throw new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly', {
+        cause: err,
+        headers: { 'Retry-After': '5' },
+      });
+    }
+    throw err;
+  }
+}
+
+function notFound(what: string): AppError {
+  return new AppError('NOT_FOUND', `${what} not found`);
+}
+
+/** The stored result in the shape of the POST /process-image answer, with URLs instead of bytes. */
+export function renderStoredRequest(request: StoredRequest): Record<string, unknown> {
+  const id = request.requestId;
+  return {
+    success: true,
+    requestId: id,
+    status: request.status,
+    engine: request.engine,
+    createdAt: request.createdAt,
+    completedAt: request.completedAt,
+    upload: request.upload
+      ? { ...request.upload, url: request.hasOriginal ? `${requestPath(id)}/original` : undefined }
+      : undefined,
+    settings: request.settings,
+    analysis: request.analysis,
+    images: request.images.map((image) =>
+      image.status === 'completed'
+        ? {
+            index: image.index,
+            title: image.title,
+            status: image.status,
+            mimeType: image.mimeType,
+            width: image.width,
+            height: image.height,
+            size: image.size,
+            url: image.stored ? imagePath(id, image.index) : undefined,
+          }
+        : { index: image.index, title: image.title, status: image.status, error: image.error },
+    ),
+    imagesGenerated: request.imagesGenerated,
+    totalTime: request.totalTime,
+    timings: request.timings,
+    calls: request.calls,
+    error: request.error,
+    links: { self: requestPath(id), events: `${requestPath(id)}/events` },
+  };
+}
+
+/** Stored bytes never change under a URL: cache forever, validate by content hash. */
+function sendBinary(req: Request, res: Response, binary: StoredBinary): void {
+  res.setHeader('Content-Type', binary.mimeType);
+  res.setHeader('ETag', `"${binary.sha256}"`);
+  res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (req.fresh) {
+    res.status(304).end();
+    return;
+  }
+  res.setHeader('Content-Length', String(binary.data.length));
+  res.status(200).end(req.method === 'HEAD' ? undefined : binary.data);
+}
+
+function single(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new AppError('MALFORMED_REQUEST', `${name} must be given once`);
+  return value;
+}
+
+function parseListQuery(req: Request): { status?: RequestStatus; limit: number; cursor?: string } {
+  const status = single(req.query.status, 'status');
+  if (status !== undefined && !(REQUEST_STATUSES as readonly string[]).includes(status)) {
+    throw new AppError('MALFORMED_REQUEST', `status must be one of ${REQUEST_STATUSES.join(', ')}`);
+  }
+  const rawLimit = single(req.query.limit, 'limit');
+  const limit = rawLimit === undefined ? DEFAULT_LIMIT : Number(rawLimit);
+  if (!/^\d+$/.test(rawLimit ?? '20') || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new AppError('MALFORMED_REQUEST', `limit must be an integer from 1 to ${MAX_LIMIT}`);
+  }
+  const cursor = single(req.query.cursor, 'cursor');
+  if (cursor !== undefined && (cursor === '' || cursor.length > MAX_CURSOR_LENGTH)) {
+    throw new AppError('MALFORMED_REQUEST', 'cursor is not one this API issued');
+  }
+  return { status: status as RequestStatus | undefined, limit, cursor };
+}
+
+/**
+ * GET /requests, /requests/:id, /requests/:id/images/:index, /requests/:id/original,
+ * /requests/:id/events.
+ */
+export function createResultsRouter(deps: ResultsRouterDeps): Router {
+  const { store } = deps;
+  const router = Router();
+
+  router.get('/requests', async (req, res) => {
+    const query = parseListQuery(req);
+    const page = await fromStore(() => store.listRequests(query));
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json({
+      success: true,
+      requests: page.requests.map((summary) => ({ ...summary, url: requestPath(summary.requestId) })),
+      nextCursor: page.nextCursor,
+    });
+  });
+
+  router.get('/requests/:id', async (req, res) => {
+    const id = requestIdOf(req);
+    const request = await fromStore(() => store.getRequest(id));
+    if (!request) throw notFound(`Request ${id}`);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json(renderStoredRequest(request));
+  });
+
+  router.get('/requests/:id/images/:index', async (req, res) => {
+    const id = requestIdOf(req);
+    const rawIndex = String(req.params.index);
+    if (!/^[1-9]\d{0,2}$/.test(rawIndex)) throw new AppError('INVALID_ID', 'Image index must be a positive integer');
+    const index = Number(rawIndex);
+    const image = await fromStore(() => store.getImage(id, index));
+    if (!image) throw notFound(`Image ${index} of request ${id}`);
+    sendBinary(req, res, image);
+  });
+
+  router.get('/requests/:id/original', async (req, res) => {
+    const id = requestIdOf(req);
+    const original = await fromStore(() => store.getOriginal(id));
+    if (!original) throw notFound(`Upload of request ${id}`);
+    sendBinary(req, res, original);
+  });
+
+  router.get('/requests/:id/events', async (req, res) => {
+    const id = requestIdOf(req);
+    const events = await fromStore(() => store.getEvents(id));
+    if (events.length === 0 && !(await fromStore(() => store.getRequest(id)))) throw notFound(`Request ${id}`);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json({ success: true, requestId: id, count: events.length, events });
+  });
+
+  return router;
+}

@@ -1,0 +1,198 @@
+/**
+ * The results API over a real store on a real CouchDB-compatible server, through supertest.
+ * A minimal error handler stands in for the app's error middleware.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import express, { type ErrorRequestHandler } from 'express';
+import request from 'supertest';
+import sharp from 'sharp';
+import { createResultsRouter } from '../../../src/http/routes/resultsRouter';
+import { isAppError } from '../../../src/errors/AppError';
+import { createCouchStore } from '../../../src/store/createCouchStore';
+import type { CouchStore } from '../../../src/store/CouchStore';
+import { captureLogger } from '../../store/support/captureLogger';
+import { makeLifecycle, makeRequestId, type Lifecycle } from '../../store/support/lifecycle';
+import { freePort, startStoreTarget, uniquePrefix, waitFor, type StoreTarget } from '../../store/support/storeTarget';
+
+const FIXTURE = path.resolve(__dirname, '../../../../shared/fixtures/chelsea.png');
+
+const renderErrors: ErrorRequestHandler = (err, _req, res, _next) => {
+  if (isAppError(err)) {
+    for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
+    res.status(err.status).json({ success: false, error: { code: err.code, message: err.message } });
+    return;
+  }
+  res.status(500).json({ success: false, error: { code: 'INTERNAL_ERROR', message: String(err) } });
+};
+
+function appFor(store: Pick<CouchStore, 'getRequest' | 'getImage' | 'getOriginal' | 'getEvents' | 'listRequests'>) {
+  const app = express();
+  app.use(createResultsRouter({ store }));
+  app.use(renderErrors);
+  return app;
+}
+
+/** Reads a binary response body as a Buffer. */
+const binary = (res: request.Response, callback: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+};
+
+describe('results API', () => {
+  let target: StoreTarget;
+  let store: CouchStore;
+  let app: express.Express;
+  let lifecycle: Lifecycle;
+  let id: string;
+  let jpeg: Buffer;
+  let original: Buffer;
+
+  beforeAll(async () => {
+    target = await startStoreTarget();
+    store = await createCouchStore({ url: target.url, mode: target.mode, logger: captureLogger(), dbPrefix: target.dbPrefix });
+    app = appFor(store);
+    original = fs.readFileSync(FIXTURE);
+    jpeg = await sharp(original).resize(256).jpeg().toBuffer();
+    id = makeRequestId(Date.now() - 10_000);
+    lifecycle = makeLifecycle(id, { original, images: [jpeg, Buffer.from(jpeg).reverse(), jpeg], failLast: true });
+    await store.startRequest(lifecycle.started);
+    for (const event of lifecycle.events) store.appendEvent(event);
+    await store.finishRequest(lifecycle.finished);
+    await waitFor(() => store.pendingWrites() === 0);
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await target.close();
+  });
+
+  it('GET /requests/:id answers the stored result with image URLs instead of bytes', async () => {
+    const res = await request(app).get(`/requests/${id}`).expect(200).expect('Content-Type', /json/);
+    expect(res.body).toMatchObject({
+      success: true,
+      requestId: id,
+      status: 'completed',
+      engine: 'local',
+      settings: lifecycle.finished.settings,
+      analysis: lifecycle.finished.analysis,
+      imagesGenerated: 2,
+      totalTime: '21.00',
+      timings: lifecycle.finished.timings,
+      upload: { ...lifecycle.started.upload, url: `/requests/${id}/original` },
+      links: { self: `/requests/${id}`, events: `/requests/${id}/events` },
+    });
+    expect(res.body.images).toEqual([
+      { index: 1, title: 'Edit 1', status: 'completed', mimeType: 'image/jpeg', width: 64, height: 48, size: jpeg.length, url: `/requests/${id}/images/1` },
+      expect.objectContaining({ index: 2, status: 'completed', url: `/requests/${id}/images/2` }),
+      { index: 3, title: 'Edit 3', status: 'failed', error: 'upstream timeout' },
+    ]);
+    expect(res.text).not.toContain('imageData');
+    expect(res.text.length).toBeLessThan(jpeg.length);
+  });
+
+  it('GET /requests/:id/images/:index serves the exact bytes with type, length, validator and immutable caching', async () => {
+    const res = await request(app).get(`/requests/${id}/images/1`).buffer(true).parse(binary).expect(200);
+    expect(Buffer.compare(res.body as Buffer, jpeg)).toBe(0);
+    expect(res.headers['content-type']).toBe('image/jpeg');
+    expect(res.headers['content-length']).toBe(String(jpeg.length));
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.etag).toBe(`"${createHash('sha256').update(jpeg).digest('hex')}"`);
+
+    const second = await request(app).get(`/requests/${id}/images/2`).buffer(true).parse(binary).expect(200);
+    expect(Buffer.compare(second.body as Buffer, Buffer.from(jpeg).reverse())).toBe(0);
+  });
+
+  it('answers 304 to a matching If-None-Match, and HEAD without a body', async () => {
+    const first = await request(app).get(`/requests/${id}/images/1`).expect(200);
+    await request(app).get(`/requests/${id}/images/1`).set('If-None-Match', first.headers.etag).expect(304);
+    const head = await request(app).head(`/requests/${id}/images/1`).expect(200);
+    expect(head.headers['content-length']).toBe(String(jpeg.length));
+  });
+
+  it('GET /requests/:id/original serves the uploaded bytes', async () => {
+    const res = await request(app).get(`/requests/${id}/original`).buffer(true).parse(binary).expect(200);
+    expect(Buffer.compare(res.body as Buffer, original)).toBe(0);
+    expect(res.headers['content-type']).toBe('image/png');
+    expect(res.headers.etag).toBe(`"${lifecycle.started.upload.sha256}"`);
+  });
+
+  it('GET /requests/:id/events answers the log in order without image bytes', async () => {
+    const res = await request(app).get(`/requests/${id}/events`).expect(200);
+    expect(res.body.count).toBe(lifecycle.events.length);
+    expect(res.body.events.map((event: { type: string }) => event.type)).toEqual(lifecycle.events.map((event) => event.type));
+    expect(res.text).not.toContain('imageData');
+  });
+
+  it('GET /requests lists newest first with a cursor, and filters by status', async () => {
+    const newer = makeLifecycle(makeRequestId());
+    await store.startRequest(newer.started);
+    await waitFor(() => store.pendingWrites() === 0);
+
+    const first = await request(app).get('/requests?limit=1').expect(200);
+    expect(first.body.requests).toEqual([expect.objectContaining({ requestId: newer.started.requestId, status: 'processing', url: `/requests/${newer.started.requestId}` })]);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await request(app).get('/requests').query({ limit: 1, cursor: first.body.nextCursor }).expect(200);
+    expect(second.body.requests.map((r: { requestId: string }) => r.requestId)).toEqual([id]);
+    expect(second.body.nextCursor).toBeNull();
+
+    const completed = await request(app).get('/requests?status=completed').expect(200);
+    expect(completed.body.requests.map((r: { requestId: string }) => r.requestId)).toEqual([id]);
+  });
+
+  it.each([
+    ['a malformed id', '/requests/not-an-id'],
+    ['a design document path', '/requests/_design'],
+    ['an id with a suffix', `/requests/req_1758260128188_zfubq1yiv0`],
+    ['image index 0', `/requests/req_1758260128188_zfubq1yiv/images/0`],
+    ['a non-numeric image index', `/requests/req_1758260128188_zfubq1yiv/images/one`],
+  ])('answers 400 INVALID_ID for %s', async (_name, url) => {
+    const res = await request(app).get(url).expect(400);
+    expect(res.body.error.code).toBe('INVALID_ID');
+  });
+
+  it.each([
+    ['an unknown request', () => `/requests/${makeRequestId()}`],
+    ['an image it does not have', () => `/requests/${id}/images/3`],
+    ['an image index past the end', () => `/requests/${id}/images/9`],
+    ['the upload of an unknown request', () => `/requests/${makeRequestId()}/original`],
+    ['the events of an unknown request', () => `/requests/${makeRequestId()}/events`],
+  ])('answers 404 NOT_FOUND for %s', async (_name, url) => {
+    const res = await request(app).get(url()).expect(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it.each([
+    ['limit=0', 'limit=0'],
+    ['limit=101', 'limit=101'],
+    ['limit=abc', 'limit=abc'],
+    ['limit=2.5', 'limit=2.5'],
+    ['an unknown status', 'status=done'],
+    ['a repeated status', 'status=completed&status=failed'],
+    ['a forged cursor', 'cursor=bm90LWEtY3Vyc29y'],
+  ])('answers 400 MALFORMED_REQUEST for %s', async (_name, query) => {
+    const res = await request(app).get(`/requests?${query}`).expect(400);
+    expect(res.body.error.code).toBe('MALFORMED_REQUEST');
+  });
+
+  it('answers 503 DATABASE_UNAVAILABLE with Retry-After when the database is down', async () => {
+    const deadStore = await createCouchStore({
+      url: `http://127.0.0.1:${await freePort()}`,
+      mode: 'external',
+      logger: captureLogger(),
+      dbPrefix: uniquePrefix(),
+    });
+    try {
+      const deadApp = appFor(deadStore);
+      for (const url of [`/requests/${id}`, `/requests/${id}/images/1`, `/requests/${id}/events`, '/requests']) {
+        const res = await request(deadApp).get(url).expect(503);
+        expect(res.body.error.code).toBe('DATABASE_UNAVAILABLE');
+        expect(res.headers['retry-after']).toBe('5');
+      }
+    } finally {
+      await deadStore.close();
+    }
+  });
+});

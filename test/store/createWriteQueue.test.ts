@@ -1,0 +1,175 @@
+import { createWriteQueue, type FailureKind, type WriteJob, type WriteQueue } from '../../src/store/createWriteQueue';
+import { captureLogger } from './support/captureLogger';
+
+class Unreachable extends Error {}
+class Refused extends Error {}
+class Throttled extends Error {}
+
+const classify = (err: unknown): FailureKind =>
+  err instanceof Unreachable ? 'unreachable' : err instanceof Throttled ? 'retryable' : 'permanent';
+
+function deferred(): { promise: Promise<void>; resolve(): void; reject(err: Error): void } {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const job = (lane: string, label: string, run: () => Promise<void>, bytes = 1): WriteJob => ({ lane, label, bytes, run });
+
+describe('createWriteQueue', () => {
+  let queue: WriteQueue;
+  let logger: ReturnType<typeof captureLogger>;
+
+  const make = (options: Partial<Parameters<typeof createWriteQueue>[0]> = {}) => {
+    logger = captureLogger();
+    queue = createWriteQueue({ logger, classify, retry: { initialDelayMs: 5, maxDelayMs: 20 }, ...options });
+    return queue;
+  };
+
+  afterEach(async () => {
+    await queue.close(100);
+  });
+
+  it('runs the writes of one lane in order and different lanes side by side', async () => {
+    make();
+    const log: string[] = [];
+    const gate = deferred();
+    const done = Promise.all([
+      queue.enqueue(job('a', 'a1', async () => { log.push('a1 start'); await gate.promise; log.push('a1 end'); })),
+      queue.enqueue(job('a', 'a2', async () => { log.push('a2'); })),
+      queue.enqueue(job('b', 'b1', async () => { log.push('b1'); })),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(log).toEqual(['a1 start', 'b1']);
+    gate.resolve();
+    await done;
+    expect(log).toEqual(['a1 start', 'b1', 'a1 end', 'a2']);
+    expect(queue.stats()).toMatchObject({ pending: 0, stored: 3, lost: 0, failing: false });
+  });
+
+  it('answers the caller after the first failed attempt and retries until the write lands', async () => {
+    make();
+    let attempts = 0;
+    await queue.enqueue(
+      job('a', 'flaky', async () => {
+        attempts += 1;
+        if (attempts < 4) throw new Unreachable('connection refused');
+      }),
+    );
+    expect(attempts).toBe(1);
+    expect(queue.stats()).toMatchObject({ pending: 1, failing: true, lastError: 'connection refused' });
+    expect(await queue.drain(5000)).toBe(true);
+    expect(attempts).toBe(4);
+    expect(queue.stats()).toMatchObject({ pending: 0, stored: 1, failing: false, lost: 0 });
+    expect(logger.entries.filter((entry) => entry.level === 'warn')).toHaveLength(1);
+    expect(logger.entries.some((entry) => entry.level === 'info' && /succeed again/.test(entry.msg))).toBe(true);
+  });
+
+  it('keeps later writes of a lane behind a failing one, so order survives an outage', async () => {
+    make();
+    const log: string[] = [];
+    let down = true;
+    await queue.enqueue(job('a', 'first', async () => { if (down) throw new Unreachable('down'); log.push('first'); }));
+    // Answered at once: the queue already knows the database is failing.
+    await queue.enqueue(job('a', 'second', async () => { log.push('second'); }));
+    expect(log).toEqual([]);
+    down = false;
+    await queue.drain(5000);
+    expect(log).toEqual(['first', 'second']);
+  });
+
+  it('probes with a single write while the database fails', async () => {
+    make({ concurrency: 4 });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let down = true;
+    const run = async () => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      inFlight -= 1;
+      if (down) throw new Unreachable('down');
+    };
+    await queue.enqueue(job('a', 'a', run));
+    maxInFlight = 0;
+    for (const lane of ['b', 'c', 'd', 'e']) void queue.enqueue(job(lane, lane, run));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(maxInFlight).toBe(1);
+    down = false;
+    expect(await queue.drain(5000)).toBe(true);
+  });
+
+  it('drops a write the database refuses for good, and logs it', async () => {
+    make();
+    await queue.enqueue(job('a', 'bad doc', async () => { throw new Refused('400 bad_request'); }));
+    expect(queue.stats()).toMatchObject({ pending: 0, lost: 1 });
+    const entry = logger.entries.find((e) => e.level === 'error');
+    expect(entry?.fields).toMatchObject({ write: 'bad doc', lostWrites: 1 });
+  });
+
+  it('gives up on a write the server keeps refusing after maxAttempts', async () => {
+    make({ retry: { initialDelayMs: 1, maxDelayMs: 2, maxAttempts: 3 } });
+    let attempts = 0;
+    await queue.enqueue(job('a', 'throttled', async () => { attempts += 1; throw new Throttled('429'); }));
+    await queue.drain(5000);
+    expect(attempts).toBe(3);
+    expect(queue.stats()).toMatchObject({ pending: 0, lost: 1 });
+  });
+
+  it('lets a caller go after settleTimeoutMs while a slow write continues', async () => {
+    make({ settleTimeoutMs: 10 });
+    const gate = deferred();
+    await queue.enqueue(job('a', 'slow', () => gate.promise));
+    expect(queue.stats().pending).toBe(1);
+    gate.resolve();
+    expect(await queue.drain(1000)).toBe(true);
+    expect(queue.stats().stored).toBe(1);
+  });
+
+  it('drops writes past the count and byte bounds', async () => {
+    make({ maxQueuedWrites: 2, maxQueuedBytes: 100 });
+    const gate = deferred();
+    void queue.enqueue(job('a', 'one', () => gate.promise));
+    void queue.enqueue(job('b', 'two', () => gate.promise));
+    await queue.enqueue(job('c', 'three', () => gate.promise));
+    expect(queue.stats()).toMatchObject({ pending: 2, lost: 1 });
+    gate.resolve();
+    await queue.drain(1000);
+    await queue.enqueue(job('d', 'huge', async () => undefined, 101));
+    expect(queue.stats()).toMatchObject({ pending: 0, lost: 2, stored: 2 });
+  });
+
+  it('drain reports false when the deadline passes first', async () => {
+    make();
+    await queue.enqueue(job('a', 'never', async () => { throw new Unreachable('down'); }));
+    expect(await queue.drain(30)).toBe(false);
+  });
+
+  it('close retries at once, then drops what is left, idempotently, and refuses new writes', async () => {
+    make({ retry: { initialDelayMs: 60_000, maxDelayMs: 60_000 } });
+    let down = true;
+    let ran = 0;
+    await queue.enqueue(job('a', 'waits out a long back-off', async () => { ran += 1; if (down) throw new Unreachable('down'); }));
+    down = false;
+    // The back-off is a minute; close does not wait for it.
+    await Promise.all([queue.close(1000), queue.close(1000)]);
+    expect(ran).toBe(2);
+    expect(queue.stats()).toMatchObject({ pending: 0, stored: 1, lost: 0 });
+
+    await queue.enqueue(job('a', 'late', async () => undefined));
+    expect(queue.stats().lost).toBe(1);
+  });
+
+  it('close gives up at its deadline and counts what was queued', async () => {
+    make();
+    await queue.enqueue(job('a', 'x', async () => { throw new Unreachable('down'); }));
+    await queue.enqueue(job('b', 'y', async () => { throw new Unreachable('down'); }));
+    await queue.close(30);
+    expect(queue.stats()).toMatchObject({ pending: 0, lost: 2 });
+    expect(logger.entries.some((e) => e.level === 'error' && e.fields.lostWrites === 2)).toBe(true);
+  });
+});

@@ -152,6 +152,26 @@ describe('test-api.ts', () => {
   );
 
   test(
+    'exits 3 when the event server wants a token it was not given, and succeeds with --token',
+    async () => {
+      const guarded = await startTestService({ WS_AUTH_TOKEN: 'let-me-in' });
+      try {
+        const args = [path.join(ROOT, 'ss.jpg'), '--url', guarded.httpUrl, '--ws', guarded.wsUrl];
+        const refused = await runScript(args, tmp);
+        expect(refused.code).toBe(3);
+        expect(refused.stderr).toMatch(/closed the connection: 1008 .*set WS_AUTH_TOKEN or --token/);
+
+        const allowed = await runScript([...args, '--token', 'let-me-in'], tmp);
+        expect(allowed.code).toBe(0);
+        expect(fs.readdirSync(path.join(tmp, 'test-outputs'))).toHaveLength(4);
+      } finally {
+        await guarded.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
     'exits 1 naming the HTTP status and code when the file is not an image',
     async () => {
       const notAPhoto = path.join(tmp, 'notes.jpg');

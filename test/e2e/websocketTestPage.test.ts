@@ -335,6 +335,30 @@ describe('websocket-test.html in headless Chromium', () => {
   );
 
   test(
+    'stops retrying on 1008 Unauthorized and connects once the token is given',
+    async () => {
+      const guarded = await startTestService({ WS_AUTH_TOKEN: 'let-me-in' });
+      const page = await browser.newPage();
+      const problems = watchPageProblems(page);
+      try {
+        await page.goto(`${guarded.httpUrl}/`);
+        await page.locator('#status[data-state="error"]').waitFor({ timeout: 30_000 });
+        expect(await text(page, '#status')).toBe('Unauthorized — check the token');
+        expect(await page.locator('#events li.kind-error', { hasText: '1008' }).count()).toBe(1);
+
+        await page.fill('#ws-token', 'let-me-in');
+        await page.click('#connect');
+        await waitForConnected(page);
+        expect(problems.all()).toEqual([]);
+      } finally {
+        await page.close();
+        await guarded.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
     'reconnects after the whole service restarts on the same ports',
     async () => {
       let first: TestService | undefined = await startTestService();

@@ -12,6 +12,9 @@ import { createTcpProxy } from '../support/browser/createTcpProxy';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
 import { createWsClient, type ReceivedMessage } from '../support/createWsClient';
 import { startTestService, type TestService } from '../support/startTestService';
+import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
+import type { ImageEngine } from '../../src/engine/ImageEngine';
+import { EngineError } from '../../src/errors/EngineError';
 import { createLogger } from '../../src/logging/createLogger';
 import { createRequestStore, type RequestStoreHandle } from '../../src/store/createRequestStore';
 
@@ -329,6 +332,40 @@ describe('websocket-test.html in headless Chromium', () => {
       } finally {
         await page.close();
         await proxy.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "shows a failed image's error beside the others and completes with 3 / 4",
+    async () => {
+      // The real local engine, whose image model fails for the second suggestion.
+      const local = createLocalEngine();
+      const engine: ImageEngine = {
+        name: local.name,
+        recommendSettings: (photo, options) => local.recommendSettings(photo, options),
+        analyzePhoto: (photo, count, options) => local.analyzePhoto(photo, count, options),
+        generateImage: (photo, suggestion, options) =>
+          options?.index === 2 ? Promise.reject(new EngineError('Image model timed out')) : local.generateImage(photo, suggestion, options),
+        close: () => local.close(),
+      };
+      const flaky = await startTestService({}, { engine });
+      const page = await browser.newPage();
+      const problems = watchPageProblems(page);
+      try {
+        await page.goto(`${flaky.httpUrl}/`);
+        await waitForConnected(page);
+        await uploadAndWaitForCompletion(page);
+        expect(await text(page, '#stat-images')).toBe('3 / 4');
+        expect(await page.getAttribute('#gallery figure[data-index="2"]', 'data-state')).toBe('error');
+        expect(await text(page, '#gallery figure[data-index="2"] .placeholder')).toContain('Image model timed out');
+        expect(await page.locator('#gallery figure[data-state="done"] img').count()).toBe(3);
+        expect(await page.locator('#events li.kind-error[data-type="individual_image_error"]').count()).toBe(1);
+        expect(problems.all()).toEqual([]);
+      } finally {
+        await page.close();
+        await flaky.close();
       }
     },
     TEST_TIMEOUT_MS,

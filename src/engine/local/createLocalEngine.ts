@@ -33,7 +33,7 @@ const WORKING_EDGE = 1600;
 /** Creates a local engine instance; each owns its own cache. */
 export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine {
   const outputMaxEdge = positiveInteger(options.outputMaxEdge ?? 1024, 'outputMaxEdge');
-  const quality = positiveInteger(options.jpegQuality ?? 85, 'jpegQuality');
+  const quality = positiveInteger(options.jpegQuality ?? 85, 'jpegQuality', 100);
   const cache = createPhotoCache({
     maxEdge: Math.max(WORKING_EDGE, outputMaxEdge),
     maxInputPixels: positiveInteger(options.maxInputPixels ?? 100_000_000, 'maxInputPixels'),
@@ -109,7 +109,9 @@ export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine
   };
 }
 
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+function positiveInteger(value: number, name: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value <= 0 || value > max) {
+    throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${value}`);
+  }
   return value;
 }

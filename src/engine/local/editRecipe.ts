@@ -68,7 +68,8 @@ export const EditRecipeSchema = z.object({
     .optional(),
   /** Contrast-limited adaptive histogram equalisation; tile as a fraction of the long edge. */
   localContrast: z.object({ tile: z.number().min(0.02).max(0.5), maxSlope: z.number().int().min(1).max(10) }).optional(),
-  sharpen: z.object({ sigma: z.number().min(0.3).max(5), amount: z.number().min(0).max(6) }).optional(),
+  /** Unsharp mask; a large sigma gives "clarity" (mid-frequency contrast). */
+  sharpen: z.object({ sigma: z.number().min(0.3).max(10), amount: z.number().min(0).max(6) }).optional(),
   /** Darkened corners; centre as frame fractions. */
   vignette: z.object({ strength: fraction, x: fraction, y: fraction }).optional(),
 });

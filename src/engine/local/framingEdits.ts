@@ -3,6 +3,7 @@
  */
 import { pct, recipe, type EditDefinition } from './EditDefinition';
 import { clamp, round } from './round';
+import { FEATURELESS_GRADIENT } from './toneEdits';
 
 /** Share of the frame kept by a reframe (each dimension). */
 const REFRAME_SCALE = 0.75;
@@ -39,11 +40,15 @@ export const reframeEdit: EditDefinition = {
 export const sharpenEdit: EditDefinition = {
   kind: 'sharpen',
   keywords: ['sharpen', 'sharpness', 'focus', 'blur', 'blurry', 'crisp'],
-  relevance: ({ metrics }) => 0.06 + clamp((metrics.sharpness.blurIndex - 0.32) / 0.3, 0, 1) * 0.9,
+  relevance: ({ metrics }) =>
+    metrics.sharpness.meanGradient < FEATURELESS_GRADIENT
+      ? 0
+      : 0.06 + clamp((metrics.sharpness.blurIndex - 0.32) / 0.3, 0, 1) * 0.9,
   plan: ({ metrics }) => {
     const b = metrics.sharpness.blurIndex;
     const soft = b >= 0.45;
-    const sigma = soft ? 2 : 1.2;
+    // Wider blur needs a wider mask to rebuild its edges.
+    const sigma = soft ? round(clamp(1 + (b - 0.45) * 6, 1.5, 3), 2) : 1.2;
     const amount = round(clamp((b - 0.2) * 8, 1.5, 4), 2);
     return {
       title: soft ? 'Sharpen the soft detail' : 'Crisp up fine detail',

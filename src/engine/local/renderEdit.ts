@@ -1,13 +1,14 @@
 /**
- * Renders one recipe from the shared decoded copy: geometry (crop, resize) in sharp, per-channel
- * tone in one lookup-table pass, then colour matrix, local contrast, sharpening and vignette in
- * sharp, encoded as JPEG.
+ * Renders one recipe from the shared decoded copy: geometry (crop, resize) in sharp, tone in one
+ * lookup-table pass, local contrast on luma, then colour matrix, sharpening and vignette in sharp,
+ * encoded as JPEG.
  */
 import sharp from 'sharp';
 import type { GeneratedImage } from '../ImageEngine';
 import { buildColourMatrix } from './colourMatrix';
 import { sharpFromBase, type BaseImage } from './decodeBase';
 import type { EditRecipe } from './editRecipe';
+import { applyLocalContrast } from './localContrast';
 import { applyToneLuts, buildToneLuts } from './toneLut';
 import { vignetteOverlay } from './vignetteOverlay';
 
@@ -28,16 +29,19 @@ export async function renderEdit(base: BaseImage, recipe: EditRecipe, options: R
   const { width, height } = info;
 
   if (recipe.tone) applyToneLuts(data, buildToneLuts(recipe.tone));
+  if (recipe.localContrast) {
+    const tile = Math.max(8, Math.round(recipe.localContrast.tile * Math.max(width, height)));
+    await applyLocalContrast(data, width, height, { tile, maxSlope: recipe.localContrast.maxSlope });
+  }
 
   let finish = sharp(data, { raw: { width, height, channels: 3 } });
   const matrix = recipe.colour ? buildColourMatrix(recipe.colour) : undefined;
   if (matrix) finish = finish.recomb(matrix);
-  if (recipe.localContrast) {
-    const tile = Math.max(8, Math.round(recipe.localContrast.tile * Math.max(width, height)));
-    finish = finish.clahe({ width: tile, height: tile, maxSlope: recipe.localContrast.maxSlope });
-  }
   if (recipe.sharpen) {
-    finish = finish.sharpen({ sigma: recipe.sharpen.sigma, m1: recipe.sharpen.amount / 2, m2: recipe.sharpen.amount });
+    const { sigma, amount } = recipe.sharpen;
+    // sharp caps the brightening/darkening an edge may get (y2, y3); raise the caps with the amount.
+    const cap = Math.min(50, Math.max(10, Math.round(10 * amount)));
+    finish = finish.sharpen({ sigma, m1: amount / 2, m2: amount, y2: cap, y3: cap });
   }
   if (recipe.vignette) {
     const { strength, x, y } = recipe.vignette;

@@ -7,6 +7,9 @@ import { pct, recipe, type EditDefinition } from './EditDefinition';
 import { clamp, round } from './round';
 import { toGamma, toLinear } from './srgb';
 
+/** Mean gradient below which a frame has no texture for local edits to work on. */
+export const FEATURELESS_GRADIENT = 1.5;
+
 export const exposureEdit: EditDefinition = {
   kind: 'exposure',
   keywords: ['exposure', 'brighten', 'darken', 'underexposed', 'overexposed', 'lighten'],
@@ -40,16 +43,19 @@ export const exposureEdit: EditDefinition = {
       };
     }
     const blown = highlightClipping >= 0.02;
-    // Darkening greys the deepest tones too; put the darkest 1 % back near black.
-    const darkenedP01 = toGamma(toLinear(metrics.tone.p01) * 2 ** ev);
-    const blackPoint = round(clamp(darkenedP01 - 0.02, 0, 0.3), 3);
+    // A blown frame usually lacks real blacks as well; after darkening, set the darkest 1 % near black.
+    const blackPoint = blown ? round(clamp(toGamma(toLinear(metrics.tone.p01) * 2 ** ev) - 0.02, 0, 0.15), 3) : 0;
     return {
       title: blown ? 'Recover the blown highlights' : `Darken the exposure ${amount}`,
       description: blown
         ? `${pct(highlightClipping)} of the frame is pure white and the median sits at ${pct(median)}; pulling exposure down restores texture in the bright areas.`
         : `Median brightness is ${pct(median)}, above the ~46% of a balanced exposure, which washes out colour and texture.`,
-      instruction: `Lower exposure by ${formatEv(-ev).replace('+', '')}, reset the black point to ${pct(blackPoint)} and lift the mid-tones slightly so the image keeps its depth.`,
-      recipe: recipe('exposure', { tone: { exposureEv: round(ev, 3), gamma: blown ? 1.1 : 1.05, blackPoint } }),
+      instruction: blown
+        ? `Lower exposure by ${formatEv(-ev).replace('+', '')}, set the black point to ${pct(blackPoint)} and lift the mid-tones slightly so the image keeps its depth.`
+        : `Lower exposure by ${formatEv(-ev).replace('+', '')} and lift the mid-tones slightly so the shadows stay open.`,
+      recipe: recipe('exposure', {
+        tone: { exposureEv: round(ev, 3), gamma: blown ? 1.1 : 1.05, ...(blackPoint > 0 ? { blackPoint } : {}) },
+      }),
     };
   },
 };
@@ -93,6 +99,8 @@ export const localContrastEdit: EditDefinition = {
   keywords: ['shadows', 'highlights', 'hdr', 'local contrast', 'clarity', 'detail'],
   relevance: ({ metrics }) => {
     const { shadowClipping, highlightClipping, dynamicRange } = metrics.tone;
+    // Featureless frames have no local detail to bring out: keep it as a last-resort filler.
+    if (metrics.sharpness.meanGradient < FEATURELESS_GRADIENT) return 0;
     return Math.min(0.9, 0.1 + 3 * (shadowClipping + highlightClipping) + (dynamicRange > 0.85 ? 0.2 : 0));
   },
   plan: ({ metrics }) => {
@@ -103,8 +111,9 @@ export const localContrastEdit: EditDefinition = {
       description: clipped
         ? `${pct(shadowClipping)} of the frame is crushed and ${pct(highlightClipping)} blown; local tone mapping recovers the separation a single curve cannot.`
         : 'Local contrast enhancement lifts texture in each region without changing the overall exposure.',
-      instruction: 'Apply contrast-limited adaptive histogram equalisation with tiles about an eighth of the frame.',
-      recipe: recipe('local_contrast', { localContrast: { tile: 0.125, maxSlope: 3 } }),
+      instruction:
+        'Apply contrast-limited adaptive histogram equalisation to luminance with tiles about a tenth of the frame, then a wide-radius clarity boost.',
+      recipe: recipe('local_contrast', { localContrast: { tile: 0.1, maxSlope: 4 }, sharpen: { sigma: 8, amount: 1 } }),
     };
   },
 };

@@ -1,14 +1,14 @@
 /**
- * websocket-test.html, end to end: the real service (local engine) on ephemeral ports, the
- * page in real headless Chromium, a real `ws` client listening alongside as the witness.
+ * websocket-test.html, end to end: the real service (local engine, with its embedded store) on
+ * ephemeral ports, the page in real headless Chromium, and a real `ws` client listening
+ * alongside as the witness of what the server sent.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Page } from 'playwright-core';
 import { launchChromium, type ChromiumSession } from '../support/browser/launchChromium';
-import { createTcpProxy } from '../support/browser/createTcpProxy';
+import { pageText, PIPELINE_WAIT_MS, uploadAndWaitForCompletion, waitForConnected } from '../support/browser/testPageActions';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
 import { createWsClient, type ReceivedMessage } from '../support/createWsClient';
 import { startTestService, type TestService } from '../support/startTestService';
@@ -21,38 +21,21 @@ import { createRequestStore, type RequestStoreHandle } from '../../src/store/cre
 const ROOT = path.resolve(__dirname, '../..');
 const PHOTO = path.join(ROOT, 'ss.jpg');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-/** Generous: two cores shared with other suites; these are limits, not assertions. */
-const PIPELINE_WAIT_MS = 90_000;
 const TEST_TIMEOUT_MS = 180_000;
 
-/** Chromium reports a refused WebSocket handshake as a console error; expected while a server is down. */
-const isWebSocketRefusal = (message: string) => /WebSocket connection to '.*' failed/.test(message);
-
-async function text(page: Page, selector: string): Promise<string> {
-  return ((await page.locator(selector).textContent()) ?? '').trim();
-}
-
-async function waitForConnected(page: Page, notConnectionId = ''): Promise<string> {
-  await page.waitForFunction(
-    (previous) =>
-      document.querySelector<HTMLElement>('#status')?.dataset.state === 'connected' &&
-      (document.querySelector('#stat-connection')?.textContent ?? '—') !== previous &&
-      (document.querySelector('#stat-connection')?.textContent ?? '—') !== '—',
-    notConnectionId,
-    { timeout: 30_000 },
-  );
-  return text(page, '#stat-connection');
-}
-
-async function uploadAndWaitForCompletion(page: Page, file = PHOTO): Promise<void> {
-  await page.setInputFiles('#file', file);
-  await page.click('#upload');
-  await page.locator('#progress[aria-valuenow="100"][data-state="done"]').waitFor({ timeout: PIPELINE_WAIT_MS });
-}
-
-/** Every uploaded request's events, as the witness client saw them. */
+/** One request's events, as the witness client saw them. */
 function eventsOf(messages: ReceivedMessage[], requestId: unknown): ReceivedMessage[] {
   return messages.filter((m) => m.requestId === requestId);
+}
+
+/** Uploads ss.jpg from Node, like any other client (no connection id). */
+async function postPhoto(httpUrl: string): Promise<{ requestId: string }> {
+  const form = new FormData();
+  form.append('image', new Blob([new Uint8Array(fs.readFileSync(PHOTO))], { type: 'image/jpeg' }), 'ss.jpg');
+  const response = await fetch(`${httpUrl}/process-image`, { method: 'POST', body: form });
+  const body = (await response.json()) as { requestId: string; success: boolean };
+  expect(response.status).toBe(200);
+  return body;
 }
 
 describe('websocket-test.html in headless Chromium', () => {
@@ -89,7 +72,7 @@ describe('websocket-test.html in headless Chromium', () => {
         expect(await page.inputValue('#ws-url')).toBe(service.wsUrl);
         expect(await page.inputValue('#api-url')).toBe(service.httpUrl);
 
-        await uploadAndWaitForCompletion(page);
+        await uploadAndWaitForCompletion(page, PHOTO);
 
         const started = await witness.waitFor((m) => m.type === 'processing_started' && m.connectionId === pageConnectionId);
         const requestId = started.requestId as string;
@@ -105,14 +88,14 @@ describe('websocket-test.html in headless Chromium', () => {
 
         // Events received = its own connection_established + this request's events, and
         // every received event is in the log.
-        const counter = Number(await text(page, '#stat-events'));
+        const counter = Number(await pageText(page, '#stat-events'));
         expect(counter).toBe(1 + seen.length);
         expect(await page.locator('#events li.event:not(.local)').count()).toBe(counter);
 
-        expect(await text(page, '#stat-request')).toBe(requestId);
+        expect(await pageText(page, '#stat-request')).toBe(requestId);
         expect(await page.getAttribute('#stat-time', 'data-ms')).toBe(completed.totalTime);
-        expect(await text(page, '#stat-images')).toBe('4 / 4');
-        expect(await text(page, '#progress-text')).toBe('100 %');
+        expect(await pageText(page, '#stat-images')).toBe('4 / 4');
+        expect(await pageText(page, '#progress-text')).toBe('100 %');
 
         // Four images, each from its own individual_image_completed event, decoded by the browser.
         await page.waitForFunction(
@@ -155,7 +138,7 @@ describe('websocket-test.html in headless Chromium', () => {
 
         // Settings and analysis, as the events carried them.
         const settings = (seen.find((m) => m.type === 'content_analysis_complete')!.settings ?? {}) as Record<string, string>;
-        const settingsText = await text(page, '#settings');
+        const settingsText = await pageText(page, '#settings');
         for (const key of ['aperture', 'shutter_speed', 'iso', 'white_balance', 'exposure_compensation', 'reason']) {
           expect(settingsText).toContain(settings[key]);
         }
@@ -164,7 +147,7 @@ describe('websocket-test.html in headless Chromium', () => {
           scores: Record<string, number>;
           suggestions: Array<{ title: string }>;
         };
-        expect(await text(page, '#analysis-summary')).toBe(analysis.summary);
+        expect(await pageText(page, '#analysis-summary')).toBe(analysis.summary);
         expect(await page.locator('#scores .score').count()).toBe(Object.keys(analysis.scores).length);
         expect(await page.$$eval('#suggestions > li > strong', (els) => els.map((el) => el.textContent))).toEqual(
           analysis.suggestions.map((s) => s.title),
@@ -189,8 +172,8 @@ describe('websocket-test.html in headless Chromium', () => {
         expect(health[0].pill).toMatch(/^ok · HTTP 200$/);
         expect(health[1].pill).toMatch(/^ok · HTTP 200$/);
         expect(health[2].pill).toMatch(/^ok · HTTP 200$/);
-        expect(await text(page, '#health-results article[data-path="/db-health"]')).toContain('embedded');
-        expect(await text(page, '#health-results article[data-path="/ws-health"]')).toContain(String(service.wsPort));
+        expect(await pageText(page, '#health-results article[data-path="/db-health"]')).toContain('embedded');
+        expect(await pageText(page, '#health-results article[data-path="/ws-health"]')).toContain(String(service.wsPort));
 
         fs.mkdirSync(ARTIFACTS, { recursive: true });
         await page.evaluate(() => window.scrollTo(0, 0));
@@ -224,7 +207,7 @@ describe('websocket-test.html in headless Chromium', () => {
         await page.click('#connect');
         await waitForConnected(page);
         // Cross-origin from a file: page (Origin "null"): the API's CORS must allow the upload.
-        await uploadAndWaitForCompletion(page);
+        await uploadAndWaitForCompletion(page, PHOTO);
         expect(await page.locator('#gallery figure[data-source="event"] img').count()).toBe(4);
 
         await page.click('#disconnect');
@@ -246,8 +229,8 @@ describe('websocket-test.html in headless Chromium', () => {
       try {
         await page.goto(`${service.httpUrl}/?ws=${encodeURIComponent(service.wsUrl)}&api=${encodeURIComponent(service.httpUrl)}`);
         await waitForConnected(page);
-        await uploadAndWaitForCompletion(page);
-        const ownRequest = await text(page, '#stat-request');
+        await uploadAndWaitForCompletion(page, PHOTO);
+        const ownRequest = await pageText(page, '#stat-request');
 
         // Another client uploads (no X-Connection-Id): listed, dimmed, progress untouched.
         const otherTerminal = witness.waitFor((m) => m.type === 'processing_completed' && m.requestId !== ownRequest, PIPELINE_WAIT_MS);
@@ -257,14 +240,14 @@ describe('websocket-test.html in headless Chromium', () => {
         await page.locator(`${otherSelector}[data-type="processing_completed"]`).waitFor();
         const otherCount = eventsOf(witness.messages, other.requestId).length;
         expect(await page.locator(`${otherSelector}.foreign`).count()).toBe(otherCount);
-        expect(await text(page, '#stat-request')).toBe(ownRequest);
+        expect(await pageText(page, '#stat-request')).toBe(ownRequest);
         expect(await page.getAttribute('#progress', 'aria-valuenow')).toBe('100');
 
         // With "follow" on, the next request started elsewhere drives the page.
         await page.check('#follow-others');
         const followed = await postPhoto(service.httpUrl);
         await page.locator(`#events li.event[data-request-id="${followed.requestId}"][data-type="processing_completed"]`).waitFor();
-        expect(await text(page, '#stat-request')).toBe(followed.requestId);
+        expect(await pageText(page, '#stat-request')).toBe(followed.requestId);
         expect(await page.getAttribute('#progress', 'data-state')).toBe('done');
         expect(await page.locator(`#events li.event.foreign[data-request-id="${followed.requestId}"]`).count()).toBe(0);
         expect(await page.locator('#gallery figure[data-state="done"]').count()).toBe(4);
@@ -289,49 +272,13 @@ describe('websocket-test.html in headless Chromium', () => {
         await page.setInputFiles('#file', { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('these bytes are not a photo\n'.repeat(20)) });
         await page.click('#upload');
         await page.locator('#progress[data-state="error"]').waitFor({ timeout: PIPELINE_WAIT_MS });
-        expect(await text(page, '#progress-label')).toMatch(/^Failed at validation stage: .+ \(HTTP 415 UNSUPPORTED_MEDIA_TYPE\)$/);
+        expect(await pageText(page, '#progress-label')).toMatch(/^Failed at validation stage: .+ \(HTTP 415 UNSUPPORTED_MEDIA_TYPE\)$/);
         await page.locator('#events li.event[data-type="processing_error"]:not(.foreign)').waitFor();
         expect(await page.locator('#gallery img').count()).toBe(0);
         // The only complaint allowed is Chromium's own note about the 415 response.
         expect(problems.all().filter((p) => !/status of 415/.test(p))).toEqual([]);
       } finally {
         await page.close();
-      }
-    },
-    TEST_TIMEOUT_MS,
-  );
-
-  test(
-    'reconnects with back-off after its connection is dropped and while the server is unreachable, then works again',
-    async () => {
-      const proxy = await createTcpProxy({ host: '127.0.0.1', port: service.wsPort });
-      const page = await browser.newPage();
-      const problems = watchPageProblems(page);
-      try {
-        const wsUrl = `ws://127.0.0.1:${proxy.port}`;
-        await page.goto(`${service.httpUrl}/?ws=${encodeURIComponent(wsUrl)}&api=${encodeURIComponent(service.httpUrl)}`);
-        const first = await waitForConnected(page);
-
-        // A network drop (no close frame): the page notices and reconnects by itself.
-        proxy.dropConnections();
-        const second = await waitForConnected(page, first);
-        expect(second).not.toBe(first);
-        expect(await page.locator('#events li.local', { hasText: 'Connection lost' }).count()).toBe(1);
-
-        // The server unreachable for a while: repeated attempts with growing delays.
-        await proxy.stop();
-        await page.waitForFunction(() => /attempt 3\b/.test(document.querySelector('#status')?.textContent ?? ''), undefined, { timeout: 30_000 });
-        await proxy.start();
-        const third = await waitForConnected(page, second);
-        expect(third).not.toBe(second);
-
-        // And the new connection carries a full request.
-        await uploadAndWaitForCompletion(page);
-        expect(await page.locator('#gallery figure[data-source="event"]').count()).toBe(4);
-        expect(problems.all().filter((p) => !isWebSocketRefusal(p))).toEqual([]);
-      } finally {
-        await page.close();
-        await proxy.close();
       }
     },
     TEST_TIMEOUT_MS,
@@ -356,11 +303,11 @@ describe('websocket-test.html in headless Chromium', () => {
       try {
         await page.goto(`${flaky.httpUrl}/`);
         await waitForConnected(page);
-        await uploadAndWaitForCompletion(page);
-        expect(await text(page, '#stat-images')).toBe('3 / 4');
+        await uploadAndWaitForCompletion(page, PHOTO);
+        expect(await pageText(page, '#stat-images')).toBe('3 / 4');
         expect(await page.getAttribute('#gallery figure[data-index="2"]', 'data-state')).toBe('error');
-        expect(await text(page, '#gallery figure[data-index="2"] .placeholder')).toContain('Image model timed out');
-        expect(await page.locator('#gallery figure[data-state="done"] img').count()).toBe(3);
+        expect(await pageText(page, '#gallery figure[data-index="2"] .placeholder')).toContain('Image model timed out');
+        expect(await page.locator('#gallery figure[data-state="done"][data-source="event"] img').count()).toBe(3);
         expect(await page.locator('#events li.kind-error[data-type="individual_image_error"]').count()).toBe(1);
         expect(problems.all()).toEqual([]);
       } finally {
@@ -370,70 +317,4 @@ describe('websocket-test.html in headless Chromium', () => {
     },
     TEST_TIMEOUT_MS,
   );
-
-  test(
-    'stops retrying on 1008 Unauthorized and connects once the token is given',
-    async () => {
-      const guarded = await startTestService({ WS_AUTH_TOKEN: 'let-me-in' });
-      const page = await browser.newPage();
-      const problems = watchPageProblems(page);
-      try {
-        await page.goto(`${guarded.httpUrl}/`);
-        await page.locator('#status[data-state="error"]').waitFor({ timeout: 30_000 });
-        expect(await text(page, '#status')).toBe('Unauthorized — check the token');
-        expect(await page.locator('#events li.kind-error', { hasText: '1008' }).count()).toBe(1);
-
-        await page.fill('#ws-token', 'let-me-in');
-        await page.click('#connect');
-        await waitForConnected(page);
-        expect(problems.all()).toEqual([]);
-      } finally {
-        await page.close();
-        await guarded.close();
-      }
-    },
-    TEST_TIMEOUT_MS,
-  );
-
-  test(
-    'reconnects after the whole service restarts on the same ports',
-    async () => {
-      let first: TestService | undefined = await startTestService();
-      let second: TestService | undefined;
-      const page = await browser.newPage();
-      const problems = watchPageProblems(page);
-      try {
-        await page.goto(`${first.httpUrl}/`);
-        const before = await waitForConnected(page);
-
-        const ports = { HTTP_PORT: String(first.httpPort), WS_PORT: String(first.wsPort), DATA_DIR: first.dataDir };
-        await first.close();
-        first = undefined;
-        await page.waitForFunction(() => document.querySelector<HTMLElement>('#status')?.dataset.state === 'reconnecting', undefined, {
-          timeout: 30_000,
-        });
-        second = await startTestService(ports);
-        const after = await waitForConnected(page, before);
-        expect(after).not.toBe(before);
-        expect(second.eventServer.stats().connections).toBe(1);
-        expect(problems.all().filter((p) => !isWebSocketRefusal(p))).toEqual([]);
-      } finally {
-        await page.close();
-        await first?.close();
-        await second?.close();
-      }
-    },
-    TEST_TIMEOUT_MS,
-  );
 });
-
-/** Uploads ss.jpg from Node, like any other client (no connection id). */
-async function postPhoto(httpUrl: string): Promise<{ requestId: string }> {
-  const form = new FormData();
-  form.append('image', new Blob([new Uint8Array(fs.readFileSync(PHOTO))], { type: 'image/jpeg' }), 'ss.jpg');
-  const response = await fetch(`${httpUrl}/process-image`, { method: 'POST', body: form });
-  const body = (await response.json()) as { requestId: string; success: boolean };
-  expect(response.status).toBe(200);
-  return body;
-}
-

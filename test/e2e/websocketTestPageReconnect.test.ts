@@ -1,0 +1,119 @@
+/**
+ * websocket-test.html keeps its event stream: reconnection with back-off after a dropped
+ * connection, a server outage and a full service restart, and the token handshake. Real
+ * service, real headless Chromium, a TCP proxy to cut the network.
+ */
+import path from 'node:path';
+import { createTcpProxy } from '../support/browser/createTcpProxy';
+import { launchChromium, type ChromiumSession } from '../support/browser/launchChromium';
+import { isWebSocketRefusal, pageText, uploadAndWaitForCompletion, waitForConnected } from '../support/browser/testPageActions';
+import { watchPageProblems } from '../support/browser/watchPageProblems';
+import { startTestService, type TestService } from '../support/startTestService';
+
+const PHOTO = path.resolve(__dirname, '../../ss.jpg');
+const TEST_TIMEOUT_MS = 180_000;
+
+describe('websocket-test.html reconnection in headless Chromium', () => {
+  let browser: ChromiumSession;
+  let service: TestService;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    service = await startTestService();
+  }, TEST_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+  });
+
+  test(
+    'reconnects with back-off after its connection is dropped and while the server is unreachable, then works again',
+    async () => {
+      const proxy = await createTcpProxy({ host: '127.0.0.1', port: service.wsPort });
+      const page = await browser.newPage();
+      const problems = watchPageProblems(page);
+      try {
+        const wsUrl = `ws://127.0.0.1:${proxy.port}`;
+        await page.goto(`${service.httpUrl}/?ws=${encodeURIComponent(wsUrl)}&api=${encodeURIComponent(service.httpUrl)}`);
+        const first = await waitForConnected(page);
+
+        // A network drop (no close frame): the page notices and reconnects by itself.
+        proxy.dropConnections();
+        const second = await waitForConnected(page, first);
+        expect(second).not.toBe(first);
+        expect(await page.locator('#events li.local', { hasText: 'Connection lost' }).count()).toBe(1);
+
+        // The server unreachable for a while: repeated attempts with growing delays.
+        await proxy.stop();
+        await page.waitForFunction(() => /attempt 3\b/.test(document.querySelector('#status')?.textContent ?? ''), undefined, { timeout: 30_000 });
+        await proxy.start();
+        const third = await waitForConnected(page, second);
+        expect(third).not.toBe(second);
+
+        // And the new connection carries a full request.
+        await uploadAndWaitForCompletion(page, PHOTO);
+        expect(await page.locator('#gallery figure[data-source="event"]').count()).toBe(4);
+        expect(problems.all().filter((p) => !isWebSocketRefusal(p))).toEqual([]);
+      } finally {
+        await page.close();
+        await proxy.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'stops retrying on 1008 Unauthorized and connects once the token is given',
+    async () => {
+      const guarded = await startTestService({ WS_AUTH_TOKEN: 'let-me-in' });
+      const page = await browser.newPage();
+      const problems = watchPageProblems(page);
+      try {
+        await page.goto(`${guarded.httpUrl}/`);
+        await page.locator('#status[data-state="error"]').waitFor({ timeout: 30_000 });
+        expect(await pageText(page, '#status')).toBe('Unauthorized — check the token');
+        expect(await page.locator('#events li.kind-error', { hasText: '1008' }).count()).toBe(1);
+
+        await page.fill('#ws-token', 'let-me-in');
+        await page.click('#connect');
+        await waitForConnected(page);
+        expect(problems.all()).toEqual([]);
+      } finally {
+        await page.close();
+        await guarded.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'reconnects after the whole service restarts on the same ports',
+    async () => {
+      let first: TestService | undefined = await startTestService();
+      let second: TestService | undefined;
+      const page = await browser.newPage();
+      const problems = watchPageProblems(page);
+      try {
+        await page.goto(`${first.httpUrl}/`);
+        const before = await waitForConnected(page);
+
+        const ports = { HTTP_PORT: String(first.httpPort), WS_PORT: String(first.wsPort), DATA_DIR: first.dataDir };
+        await first.close();
+        first = undefined;
+        await page.waitForFunction(() => document.querySelector<HTMLElement>('#status')?.dataset.state === 'reconnecting', undefined, {
+          timeout: 30_000,
+        });
+        second = await startTestService(ports);
+        const after = await waitForConnected(page, before);
+        expect(after).not.toBe(before);
+        expect(second.eventServer.stats().connections).toBe(1);
+        expect(problems.all().filter((p) => !isWebSocketRefusal(p))).toEqual([]);
+      } finally {
+        await page.close();
+        await first?.close();
+        await second?.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );});

@@ -33,9 +33,14 @@ export interface CouchStoreOptions {
   healthTimeoutMs?: number;
 }
 
+/**
+ * No answer, or a gateway saying the server behind it is away (502/503/504): retry until it
+ * returns. Other retryable answers (500, auth, 404, 409, 429) a limited number of times. Bugs
+ * (not CouchErrors) and 400/413/415 are not retried.
+ */
 function classify(err: unknown): FailureKind {
   if (!(err instanceof CouchError)) return 'permanent';
-  if (err.status === undefined) return 'unreachable';
+  if (err.status === undefined || err.status === 502 || err.status === 503 || err.status === 504) return 'unreachable';
   return err.retryable ? 'retryable' : 'permanent';
 }
 
@@ -74,7 +79,10 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
   /** Creates the databases once; a failure is retried by the next write. */
   function ready(): Promise<void> {
     bootstrapped ??= ensureDatabases(client, names).then(
-      () => logger.info({ url, mode: options.mode, databases: names }, 'database ready'),
+      ({ warnings }) => {
+        for (const warning of warnings) logger.warn({ url }, warning);
+        logger.info({ url, mode: options.mode, databases: names }, 'database ready');
+      },
       (err: unknown) => {
         bootstrapped = undefined;
         throw err;

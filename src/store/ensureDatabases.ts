@@ -41,21 +41,40 @@ const designDoc = {
   },
 };
 
+const isRefused = (err: unknown) => isCouchStatus(err, 401) || isCouchStatus(err, 403);
+
 /**
  * Creates the databases and the design document when missing. Safe to run from several
  * instances at once: 412 (database exists) and 409 (design document raced) are expected.
+ * A user who may not create databases (not a server admin) works with databases an admin created;
+ * one who may not write design documents (not a database admin) gets a warning back: writes
+ * work, listings do not until an admin runs the service once.
  */
-export async function ensureDatabases(client: CouchClient, names: DatabaseNames): Promise<void> {
-  for (const db of [names.requests, names.events]) await client.createDatabase(db);
+export async function ensureDatabases(client: CouchClient, names: DatabaseNames): Promise<{ warnings: string[] }> {
+  const warnings: string[] = [];
+  for (const db of [names.requests, names.events]) {
+    try {
+      await client.createDatabase(db);
+    } catch (err) {
+      if (!isRefused(err)) throw err;
+      // Not allowed to create; fine if it already exists (this throws when it does not).
+      await client.databaseInfo(db);
+    }
+  }
   const id = `_design/${REQUESTS_DESIGN_DOC}`;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const current = await client.getDoc(names.requests, id);
-    if (current && current.version === designDoc.version) return;
+    if (current && current.version === designDoc.version) return { warnings };
     try {
       await client.putDoc(names.requests, { _id: id, ...(current?._rev ? { _rev: current._rev } : {}), ...designDoc });
-      return;
+      return { warnings };
     } catch (err) {
+      if (isRefused(err)) {
+        warnings.push(`not allowed to write ${id} in ${names.requests}: request listings need it (a database admin must start the service once)`);
+        return { warnings };
+      }
       if (!isCouchStatus(err, 409)) throw err;
     }
   }
+  return { warnings };
 }

@@ -31,6 +31,8 @@ export interface CouchStoreOptions {
   closeTimeoutMs?: number;
   /** Deadline of the health probe. Default 3 s. */
   healthTimeoutMs?: number;
+  /** Longest the start waits for the databases to be created before going on without. Default 5 s. */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -104,11 +106,21 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
 
   const events = createEventLog({ client, db: names.events, queue, logger, ready });
 
-  try {
-    await ready();
-  } catch (err) {
-    logger.warn({ url, err: err instanceof Error ? err.message : String(err) }, 'database not reachable at start; writes will queue until it is');
-  }
+  // Create the databases now when the server answers; a server that does not answer in time
+  // must not hold up the service's start (the first write tries again).
+  let startTimer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    ready().catch((err: unknown) => {
+      logger.warn({ url, err: err instanceof Error ? err.message : String(err) }, 'database not reachable at start; writes will queue until it is');
+    }),
+    new Promise<void>((resolve) => {
+      startTimer = setTimeout(() => {
+        logger.warn({ url }, 'database slow to answer at start; continuing, writes will queue until it does');
+        resolve();
+      }, options.startTimeoutMs ?? 5000);
+    }),
+  ]);
+  clearTimeout(startTimer);
 
   return {
     startRequest(request) {

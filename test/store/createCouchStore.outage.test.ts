@@ -3,6 +3,7 @@
  * so, and everything queued lands once a server answers on that address again.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmbeddedCouch';
@@ -115,6 +116,30 @@ describe('createCouchStore with the database down', () => {
     await store.startRequest(lifecycle.started);
     expect(store.pendingWrites()).toBe(0);
     expect((await store.health()).lostWrites).toBe(1);
+  });
+
+  it('does not hold up its start for a server that accepts connections but never answers', async () => {
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    try {
+      store = await createCouchStore({
+        url,
+        mode: 'external',
+        logger,
+        dbPrefix: uniquePrefix(),
+        startTimeoutMs: 50,
+        requestTimeoutMs: 60_000,
+        healthTimeoutMs: 100,
+        closeTimeoutMs: 50,
+      });
+      expect(logger.entries.some((entry) => entry.level === 'warn' && /slow to answer/.test(entry.msg))).toBe(true);
+      expect(await store.health()).toMatchObject({ status: 'error', reachable: false });
+      // close() aborts the call still hanging.
+      await store.close();
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('closes within its deadline with the database down, logging what could not be stored', async () => {

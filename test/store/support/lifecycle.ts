@@ -7,12 +7,9 @@ import type { Analysis, CameraSettings } from '../../../src/domain/schemas';
 import type { PipelineEvent } from '../../../src/events/eventSchemas';
 import type { FinishedImage, RequestFinished, RequestStarted } from '../../../src/store/RequestStore';
 
-let counter = 0;
-
 /** A request id in the service's format; `epochMs` fixes its place in newest-first order. */
 export function makeRequestId(epochMs = Date.now()): string {
-  counter += 1;
-  const suffix = (counter.toString(36) + randomBytes(8).toString('hex').replace(/[^0-9a-z]/g, '')).slice(0, 9).padEnd(9, '0');
+  const suffix = Array.from(randomBytes(9), (byte) => (byte % 36).toString(36)).join('');
   return `req_${epochMs}_${suffix}`;
 }
 

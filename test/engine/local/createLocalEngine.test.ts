@@ -1,0 +1,347 @@
+import sharp from 'sharp';
+import type { Photo } from '../../../src/domain/Photo';
+import { AnalysisSchema, CameraSettingsSchema, type Analysis, type Suggestion } from '../../../src/domain/schemas';
+import { EngineError } from '../../../src/errors/EngineError';
+import type { EngineCallRecord, ImageEngine } from '../../../src/engine/ImageEngine';
+import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
+import {
+  blueChelsea,
+  blurredChelsea,
+  brightChelsea,
+  chelsea,
+  chelseaJpeg,
+  chelseaWithExif,
+  darkChelsea,
+  flatChelsea,
+  greyChelsea,
+  meanAbsoluteDifference,
+  meanChroma,
+  subjectAt,
+  toPhoto,
+} from './localTestImages';
+
+const kindOf = (s: Suggestion) => (s.recipe as { kind: string }).kind;
+const evOf = (ec: string) => (ec === '0 EV' ? 0 : Number.parseFloat(ec));
+const isoOf = (iso: string) => Number(iso);
+/** "1/250" → 0.004, "2\"" → 2. */
+const secondsOf = (t: string) => (t.startsWith('1/') ? 1 / Number(t.slice(2)) : Number.parseFloat(t));
+
+describe('createLocalEngine', () => {
+  let engine: ImageEngine;
+  beforeEach(() => {
+    engine = createLocalEngine();
+  });
+  afterEach(async () => {
+    await engine.close();
+  });
+
+  it('is named "local"', () => {
+    expect(engine.name).toBe('local');
+  });
+
+  it('returns schema-valid settings and an analysis with exactly the requested suggestions for varied photos', async () => {
+    const photos = await Promise.all([chelsea(), darkChelsea(), flatChelsea(), greyChelsea(), subjectAt(0.8, 0.2), chelseaJpeg()]);
+    for (const buffer of photos) {
+      const photo = await toPhoto(buffer);
+      const settings = await engine.recommendSettings(photo);
+      expect(CameraSettingsSchema.parse(settings)).toEqual(settings);
+      expect(settings.reason).toMatch(/median brightness \d+%/);
+      const analysis = await engine.analyzePhoto(photo, 4);
+      expect(AnalysisSchema.parse(analysis)).toEqual(analysis);
+      expect(analysis.suggestions).toHaveLength(4);
+      expect(new Set(analysis.suggestions.map(kindOf)).size).toBe(4);
+      expect(analysis.summary.split(/(?<=\.)\s/).length).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('honours every count from 1 to 8 and rejects counts outside that range with EngineError', async () => {
+    const photo = await toPhoto(await chelsea());
+    for (let count = 1; count <= 8; count++) {
+      const analysis = await engine.analyzePhoto(photo, count);
+      expect(analysis.suggestions).toHaveLength(count);
+    }
+    for (const bad of [0, 9, 2.5, Number.NaN]) {
+      await expect(engine.analyzePhoto(photo, bad)).rejects.toBeInstanceOf(EngineError);
+    }
+  });
+
+  it('gives byte-identical results for the same photo on two engine instances', async () => {
+    const buffer = await chelseaJpeg();
+    const other = createLocalEngine();
+    try {
+      // Separate Photo objects too, so nothing is shared through the cache.
+      const [a, b] = [await toPhoto(buffer), await toPhoto(Buffer.from(buffer))];
+      expect(await other.recommendSettings(b)).toEqual(await engine.recommendSettings(a));
+      const [analysisA, analysisB] = [await engine.analyzePhoto(a, 4), await other.analyzePhoto(b, 4)];
+      expect(JSON.stringify(analysisB)).toBe(JSON.stringify(analysisA));
+      for (const [i, suggestion] of analysisA.suggestions.entries()) {
+        const [imageA, imageB] = await Promise.all([
+          engine.generateImage(a, suggestion, { index: i + 1 }),
+          other.generateImage(b, analysisB.suggestions[i], { index: i + 1 }),
+        ]);
+        expect(imageA.data.equals(imageB.data)).toBe(true);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('gives different advice and images for different photos', async () => {
+    const [catPhoto, scenePhoto] = await Promise.all([chelsea().then(toPhoto), subjectAt(0.8, 0.2).then(toPhoto)]);
+    const [cat, scene] = await Promise.all([engine.analyzePhoto(catPhoto, 4), engine.analyzePhoto(scenePhoto, 4)]);
+    expect(cat.summary).not.toBe(scene.summary);
+    expect(cat.scores).not.toEqual(scene.scores);
+    expect(cat.suggestions.map((s) => s.description)).not.toEqual(scene.suggestions.map((s) => s.description));
+    const [catSettings, sceneSettings] = await Promise.all([
+      engine.recommendSettings(catPhoto),
+      engine.recommendSettings(scenePhoto),
+    ]);
+    expect(catSettings).not.toEqual(sceneSettings);
+  });
+
+  it('advises more exposure for a dark photo and less for a bright one', async () => {
+    const [dark, bright] = await Promise.all([darkChelsea().then(toPhoto), brightChelsea().then(toPhoto)]);
+    const [darkSettings, brightSettings] = await Promise.all([engine.recommendSettings(dark), engine.recommendSettings(bright)]);
+    expect(evOf(darkSettings.exposure_compensation)).toBeGreaterThan(0);
+    expect(evOf(brightSettings.exposure_compensation)).toBeLessThan(0);
+    // Dim light needs more sensitivity or more time per frame.
+    const sensitivity = (s: typeof darkSettings) => isoOf(s.iso) * secondsOf(s.shutter_speed);
+    expect(sensitivity(darkSettings)).toBeGreaterThan(sensitivity(brightSettings) * 4);
+    expect(isoOf(darkSettings.iso)).toBeGreaterThan(isoOf(brightSettings.iso));
+
+    const [darkAnalysis, brightAnalysis] = await Promise.all([engine.analyzePhoto(dark, 4), engine.analyzePhoto(bright, 4)]);
+    const exposureEdit = (a: Analysis) => a.suggestions.find((s) => kindOf(s) === 'exposure')!;
+    expect(kindOf(darkAnalysis.suggestions[0])).toBe('exposure');
+    expect(kindOf(brightAnalysis.suggestions[0])).toBe('exposure');
+    expect((exposureEdit(darkAnalysis).recipe as { tone: { exposureEv: number } }).tone.exposureEv).toBeGreaterThan(0);
+    expect((exposureEdit(brightAnalysis).recipe as { tone: { exposureEv: number } }).tone.exposureEv).toBeLessThan(0);
+    expect(darkAnalysis.issues.join(' ')).toMatch(/Underexposed/);
+    expect(brightAnalysis.issues.join(' ')).toMatch(/Overexposed|blown/);
+
+    const normal = await engine.analyzePhoto(await toPhoto(await chelsea()), 4);
+    expect(darkAnalysis.scores.exposure).toBeLessThan(normal.scores.exposure - 3);
+    expect(brightAnalysis.scores.exposure).toBeLessThan(normal.scores.exposure - 3);
+
+    // The rendered fixes move brightness the advised way.
+    const meanOf = async (b: Buffer) => (await sharp(b).greyscale().stats()).channels[0].mean;
+    const brightened = await engine.generateImage(dark, exposureEdit(darkAnalysis), { index: 1 });
+    const darkened = await engine.generateImage(bright, exposureEdit(brightAnalysis), { index: 1 });
+    expect(await meanOf(brightened.data)).toBeGreaterThan((await meanOf(dark.buffer)) + 20);
+    expect(await meanOf(darkened.data)).toBeLessThan((await meanOf(bright.buffer)) - 20);
+  });
+
+  it('handles a single-channel grayscale PNG without proposing colour edits', async () => {
+    const photo = await toPhoto(await greyChelsea());
+    const settings = await engine.recommendSettings(photo);
+    expect(settings.white_balance).toMatch(/monochrome/);
+    const analysis = await engine.analyzePhoto(photo, 8);
+    const kinds = analysis.suggestions.map(kindOf);
+    for (const colourOnly of ['black_and_white', 'white_balance', 'vibrance', 'colour_grade']) {
+      expect(kinds).not.toContain(colourOnly);
+    }
+    expect(analysis.metrics).toMatchObject({ colour: { isGrayscale: true } });
+    for (const [i, suggestion] of analysis.suggestions.entries()) {
+      const image = await engine.generateImage(photo, suggestion, { index: i + 1 });
+      expect((await sharp(image.data).metadata()).format).toBe('jpeg');
+      // Only the sepia toning adds colour to a monochrome photo.
+      if (kindOf(suggestion) !== 'sepia') expect(await meanChroma(image.data)).toBeLessThan(3);
+    }
+  });
+
+  it('scores a blurred photo lower for sharpness and proposes sharpening first', async () => {
+    const [sharpPhoto, blurred] = await Promise.all([chelsea().then(toPhoto), blurredChelsea().then(toPhoto)]);
+    const [crisp, soft] = await Promise.all([engine.analyzePhoto(sharpPhoto, 4), engine.analyzePhoto(blurred, 4)]);
+    expect(soft.scores.sharpness).toBeLessThan(crisp.scores.sharpness - 4);
+    expect(kindOf(soft.suggestions[0])).toBe('sharpen');
+    expect(soft.issues.join(' ')).toMatch(/blur/);
+    const settings = await engine.recommendSettings(blurred);
+    expect(settings.reason).toMatch(/soft detail/);
+    expect(secondsOf(settings.shutter_speed)).toBeLessThanOrEqual(1 / 250);
+  });
+
+  it('proposes a white-balance fix for a blue cast, warms the render, and advises a warmer setting', async () => {
+    const photo = await toPhoto(await blueChelsea());
+    const analysis = await engine.analyzePhoto(photo, 4);
+    const fix = analysis.suggestions.find((s) => kindOf(s) === 'white_balance');
+    expect(fix).toBeDefined();
+    expect(analysis.suggestions.indexOf(fix!)).toBeLessThan(2);
+    expect(fix!.title).toMatch(/blue/i);
+    const image = await engine.generateImage(photo, fix!, { index: 1 });
+    const blueMinusRed = async (b: Buffer) => {
+      const { channels } = await sharp(b).stats();
+      return channels[2].mean - channels[0].mean;
+    };
+    expect(await blueMinusRed(image.data)).toBeLessThan((await blueMinusRed(photo.buffer)) - 10);
+    const kelvin = Number(/(\d{4,5})K/.exec((await engine.recommendSettings(photo)).white_balance)?.[1]);
+    expect(kelvin).toBeGreaterThan(5500);
+  });
+
+  it('locates an off-centre subject, scores its framing, and reframes toward a third', async () => {
+    const [edgePhoto, thirdsPhoto] = await Promise.all([subjectAt(0.9, 0.14).then(toPhoto), subjectAt(2 / 3, 1 / 3).then(toPhoto)]);
+    const [edge, thirds] = await Promise.all([engine.analyzePhoto(edgePhoto, 4), engine.analyzePhoto(thirdsPhoto, 4)]);
+    const subject = (a: Analysis) => (a.metrics as { subject: { x: number; y: number } }).subject;
+    expect(subject(edge).x).toBeGreaterThan(0.75);
+    expect(subject(edge).y).toBeLessThan(0.3);
+    expect(edge.scores.composition).toBeLessThan(thirds.scores.composition);
+    const reframe = edge.suggestions.find((s) => kindOf(s) === 'reframe');
+    expect(reframe).toBeDefined();
+    const image = await engine.generateImage(edgePhoto, reframe!, { index: 1 });
+    expect(image.width).toBeLessThan(edgePhoto.width);
+    expect(image.height).toBeLessThan(edgePhoto.height);
+    expect(Math.abs(image.width / image.height - edgePhoto.width / edgePhoto.height)).toBeLessThan(0.02);
+  });
+
+  it('reports the EXIF exposure in settings.current and anchors the advice to it', async () => {
+    const dim = await toPhoto(await chelseaWithExif({ fNumber: '28/10', exposure: '1/30', iso: '3200', focal: '50/1' }));
+    const sunny = await toPhoto(await chelseaWithExif({ fNumber: '8/1', exposure: '1/1000', iso: '100', focal: '50/1' }));
+    const dimSettings = await engine.recommendSettings(dim);
+    expect(dimSettings.current).toEqual({
+      aperture: 'f/2.8',
+      shutter_speed: '1/30',
+      iso: '3200',
+      focal_length: '50 mm',
+      camera: 'Canon EOS R5',
+    });
+    expect(dimSettings.reason).toContain('EXIF f/2.8 · 1/30 · ISO 3200');
+    const sunnySettings = await engine.recommendSettings(sunny);
+    expect(sunnySettings.current?.shutter_speed).toBe('1/1000');
+    // Same pixels, but EXIF says one was shot in far brighter light.
+    expect(isoOf(dimSettings.iso) * secondsOf(dimSettings.shutter_speed)).toBeGreaterThan(
+      isoOf(sunnySettings.iso) * secondsOf(sunnySettings.shutter_speed) * 16,
+    );
+    const analysis = await engine.analyzePhoto(dim, 2);
+    expect(analysis.metrics).toMatchObject({ exposure: { sceneEvSource: 'exif' } });
+  });
+
+  it('leaves settings.current out when the photo has no EXIF', async () => {
+    const settings = await engine.recommendSettings(await toPhoto(await chelsea()));
+    expect(settings.current).toBeUndefined();
+  });
+
+  it('renders every suggestion as a JPEG within bounds, different from the input and from each other', async () => {
+    const photo = await toPhoto(await chelsea());
+    const analysis = await engine.analyzePhoto(photo, 8);
+    const images = await Promise.all(analysis.suggestions.map((s, i) => engine.generateImage(photo, s, { index: i + 1 })));
+    for (const image of images) {
+      const meta = await sharp(image.data).metadata();
+      expect(meta.format).toBe('jpeg');
+      expect(image.mimeType).toBe('image/jpeg');
+      expect([meta.width, meta.height]).toEqual([image.width, image.height]);
+      expect(image.width).toBeLessThanOrEqual(photo.width);
+      expect(image.height).toBeLessThanOrEqual(photo.height);
+      expect(Math.max(image.width, image.height)).toBeGreaterThanOrEqual(200);
+      expect(await meanAbsoluteDifference(photo.buffer, image.data)).toBeGreaterThan(3);
+    }
+    for (let i = 0; i < images.length; i++) {
+      for (let j = i + 1; j < images.length; j++) {
+        expect(await meanAbsoluteDifference(images[i].data, images[j].data)).toBeGreaterThan(3);
+      }
+    }
+  });
+
+  it('limits large photos to outputMaxEdge without enlarging small ones', async () => {
+    const large = await toPhoto(await sharp(await chelsea()).resize(2400, 1600).jpeg().toBuffer());
+    const suggestion = (await engine.analyzePhoto(large, 1)).suggestions[0];
+    const image = await engine.generateImage(large, suggestion, { index: 1 });
+    expect(Math.max(image.width, image.height)).toBe(1024);
+
+    const small = createLocalEngine({ outputMaxEdge: 4000 });
+    try {
+      const photo = await toPhoto(await chelsea());
+      const plain = { title: 'Add punch', description: 'More contrast.', instruction: 'Apply an S-curve.' };
+      const out = await small.generateImage(photo, plain, { index: 1 });
+      expect([out.width, out.height]).toEqual([451, 300]);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('honours EXIF orientation', async () => {
+    const rotated = await sharp(await chelsea()).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const photo = await toPhoto(rotated);
+    expect([photo.width, photo.height]).toEqual([300, 451]);
+    const suggestion = (await engine.analyzePhoto(photo, 1)).suggestions[0];
+    const image = await engine.generateImage(photo, suggestion, { index: 1 });
+    expect(image.height).toBeGreaterThan(image.width);
+  });
+
+  it('renders suggestions without a local recipe by matching their words', async () => {
+    const photo = await toPhoto(await chelsea());
+    const mono = await engine.generateImage(
+      photo,
+      { title: 'Convert to black and white', description: 'Focus on form.', instruction: 'Make it monochrome.' },
+      { index: 1 },
+    );
+    expect(await meanChroma(mono.data)).toBeLessThan(3);
+    const unknown = await engine.generateImage(
+      photo,
+      { title: 'Make it sing', description: '…', instruction: 'Something wonderful.', recipe: { engine: 'other' } },
+      { index: 2 },
+    );
+    expect(await meanAbsoluteDifference(photo.buffer, unknown.data)).toBeGreaterThan(3);
+  });
+
+  it('records one call per stage with the local model name', async () => {
+    const photo = await toPhoto(await chelsea());
+    const calls: EngineCallRecord[] = [];
+    const recordCall = (call: EngineCallRecord) => calls.push(call);
+    await engine.recommendSettings(photo, { recordCall });
+    const analysis = await engine.analyzePhoto(photo, 2, { recordCall });
+    await engine.generateImage(photo, analysis.suggestions[1], { index: 2, recordCall });
+    expect(calls.map((c) => [c.stage, c.model, c.attempts, c.imageIndex])).toEqual([
+      ['content_analysis', 'local-sharp', 1, undefined],
+      ['photo_analysis', 'local-sharp', 1, undefined],
+      ['image_generation', 'local-sharp', 1, 2],
+    ]);
+    for (const call of calls) expect(call.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('rejects with EngineError when the signal is already aborted, before doing any work', async () => {
+    const photo = await toPhoto(await chelsea());
+    const controller = new AbortController();
+    controller.abort(new Error('client went away'));
+    const recordCall = jest.fn();
+    await expect(engine.recommendSettings(photo, { signal: controller.signal, recordCall })).rejects.toBeInstanceOf(EngineError);
+    await expect(engine.analyzePhoto(photo, 4, { signal: controller.signal })).rejects.toThrow(/aborted/);
+    await expect(
+      engine.generateImage(photo, { title: 't', description: 'd', instruction: 'i' }, { index: 1, signal: controller.signal }),
+    ).rejects.toBeInstanceOf(EngineError);
+    expect(recordCall).not.toHaveBeenCalled();
+  });
+
+  it('rejects as soon as the signal aborts mid-way, and the shared work stays usable', async () => {
+    const photo = await toPhoto(await sharp(await chelsea()).resize(3000, 2000).jpeg().toBuffer());
+    const controller = new AbortController();
+    const pending = engine.analyzePhoto(photo, 4, { signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(EngineError);
+    const analysis = await engine.analyzePhoto(photo, 4);
+    expect(analysis.suggestions).toHaveLength(4);
+  });
+
+  it('rejects corrupt and truncated bytes with EngineError and keeps working afterwards', async () => {
+    const jpeg = await chelseaJpeg();
+    const truncated: Photo = { ...(await toPhoto(jpeg)), buffer: jpeg.subarray(0, Math.floor(jpeg.length / 2)) };
+    const garbage: Photo = { ...truncated, buffer: Buffer.from('definitely not an image, just text') };
+    for (const photo of [truncated, garbage]) {
+      await expect(engine.recommendSettings(photo)).rejects.toBeInstanceOf(EngineError);
+      await expect(engine.analyzePhoto(photo, 4)).rejects.toThrow(/could not be decoded/);
+      await expect(
+        engine.generateImage(photo, { title: 'Add punch', description: 'd', instruction: 'i' }, { index: 1 }),
+      ).rejects.toBeInstanceOf(EngineError);
+    }
+    const fine = await engine.analyzePhoto(await toPhoto(jpeg), 4);
+    expect(fine.suggestions).toHaveLength(4);
+  });
+
+  it('closes idempotently and rejects calls after close', async () => {
+    await engine.close();
+    await engine.close();
+    await expect(engine.recommendSettings(await toPhoto(await chelsea()))).rejects.toThrow(/closed/);
+  });
+
+  it('refuses invalid options at construction', () => {
+    expect(() => createLocalEngine({ outputMaxEdge: 0 })).toThrow(RangeError);
+    expect(() => createLocalEngine({ jpegQuality: 101 })).toThrow(RangeError);
+  });
+});

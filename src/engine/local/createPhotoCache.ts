@@ -6,6 +6,7 @@ import type { Photo } from '../../domain/Photo';
 import { EngineError } from '../../errors/EngineError';
 import { decodeBase, type BaseImage, type DecodeOptions } from './decodeBase';
 import { measurePhoto } from './measurePhoto';
+import { messageOf } from './messageOf';
 import type { PhotoMetrics } from './PhotoMetrics';
 import { readExif, type ExifSummary } from './readExif';
 
@@ -66,8 +67,4 @@ function once<T>(produce: () => Promise<T>): () => Promise<T> {
     }
     return promise;
   };
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -30,7 +30,10 @@ export function summarisePhoto(
     `A ${brightness}, ${contrast} ${palette} photo with ${detail} detail and its point of interest ` +
     `${placement(subject.x, subject.y)} (overall ${scores.overall.toFixed(1)}/10).`;
 
-  const aspects = (Object.keys(ASPECT_NAMES) as Array<keyof typeof ASPECT_NAMES>).map((k) => ({ k, v: scores[k] }));
+  // A monochrome photo's colour score is a neutral placeholder, neither weakness nor strength.
+  const aspects = (Object.keys(ASPECT_NAMES) as Array<keyof typeof ASPECT_NAMES>)
+    .filter((k) => !(colour.isGrayscale && k === 'color'))
+    .map((k) => ({ k, v: scores[k] }));
   const weakest = aspects.reduce((a, b) => (b.v < a.v ? b : a));
   const strongest = aspects.reduce((a, b) => (b.v > a.v ? b : a));
   const second =

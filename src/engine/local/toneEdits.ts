@@ -81,9 +81,11 @@ export const contrastEdit: EditDefinition = {
         recipe: recipe('contrast', { tone: { curve: -0.35 } }),
       };
     }
-    // Stretch only what is unused, keeping a little margin at each end.
-    const blackPoint = round(clamp(p01 - 0.01, 0, 0.3), 3);
-    const whitePoint = round(clamp(p99 + 0.01, blackPoint + 0.15, 1), 3);
+    // Stretch only what is unused, keeping a little margin at each end; a near-uniform frame
+    // has no range to stretch (it would turn into a posterised mess), so it only gets the curve.
+    const stretch = dynamicRange >= 0.1;
+    const blackPoint = stretch ? round(clamp(p01 - 0.01, 0, 0.3), 3) : 0;
+    const whitePoint = stretch ? round(clamp(p99 + 0.01, blackPoint + 0.15, 1), 3) : 1;
     const curve = round(clamp((0.24 - c) / 0.15, 0.2, 0.6), 3);
     return {
       title: dynamicRange < 0.6 ? 'Stretch the tones and add punch' : 'Add punch with an S-curve',

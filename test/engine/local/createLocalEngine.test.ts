@@ -140,6 +140,8 @@ describe('createLocalEngine', () => {
       expect(kinds).not.toContain(colourOnly);
     }
     expect(analysis.metrics).toMatchObject({ colour: { isGrayscale: true } });
+    expect(analysis.summary).toMatch(/monochrome/);
+    expect(analysis.summary).not.toMatch(/colour \(/);
     for (const [i, suggestion] of analysis.suggestions.entries()) {
       const image = await engine.generateImage(photo, suggestion, { index: i + 1 });
       expect((await sharp(image.data).metadata()).format).toBe('jpeg');

@@ -1,0 +1,148 @@
+/**
+ * Reads and validates the configuration once, at start-up, from the environment (SPEC §6).
+ * A bad value throws a ConfigError naming the variable; nothing else reads process.env.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import type { EngineName } from '../engine/ImageEngine';
+import type { LogLevel } from '../logging/createLogger';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface GeminiConfig {
+  apiKey?: string;
+  baseUrl?: string;
+  textModel?: string;
+  imageModel?: string;
+  timeoutMs?: number;
+  maxRetries?: number;
+  maxConcurrency?: number;
+}
+
+export interface Config {
+  host: string;
+  httpPort: number;
+  wsPort: number;
+  engine: EngineName;
+  gemini: GeminiConfig;
+  imageCount: number;
+  maxUploadBytes: number;
+  maxImagePixels: number;
+  maxConcurrentRequests: number;
+  maxQueuedRequests: number;
+  requestTimeoutMs: number;
+  couchdbUrl?: string;
+  dataDir: string;
+  wsAuthToken?: string;
+  wsAllowedOrigins: string[];
+  wsDelivery: 'broadcast' | 'subscribed';
+  wsHeartbeatMs: number;
+  wsMaxBufferedBytes: number;
+  wsMaxPayloadBytes: number;
+  rateLimitPerMinute: number;
+  shutdownTimeoutMs: number;
+  corsOrigin: string;
+  logLevel: LogLevel;
+  debugWebsocket: boolean;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
+
+const EnvSchema = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  HTTP_PORT: port.default(4000),
+  WS_PORT: port.default(4001),
+  ENGINE: z.enum(['local', 'gemini']).optional(),
+  GEMINI_API_KEY: optionalString,
+  GEMINI_BASE_URL: optionalString.pipe(z.url().optional()),
+  GEMINI_TEXT_MODEL: optionalString,
+  GEMINI_IMAGE_MODEL: optionalString,
+  GEMINI_TIMEOUT_MS: positiveInt(600_000).optional(),
+  GEMINI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).optional(),
+  GEMINI_MAX_CONCURRENCY: positiveInt(256).optional(),
+  IMAGE_COUNT: positiveInt(8).default(4),
+  MAX_UPLOAD_MB: z.coerce.number().positive().max(200).default(20),
+  MAX_IMAGE_PIXELS: positiveInt(1_000_000_000).default(100_000_000),
+  MAX_CONCURRENT_REQUESTS: positiveInt(1000).default(4),
+  MAX_QUEUED_REQUESTS: z.coerce.number().int().min(0).max(10_000).default(16),
+  REQUEST_TIMEOUT_MS: positiveInt(3_600_000).default(180_000),
+  COUCHDB_URL: optionalString.pipe(z.url().optional()),
+  DATA_DIR: z.string().min(1).default('./data'),
+  WS_AUTH_TOKEN: optionalString,
+  WS_ALLOWED_ORIGINS: z.string().default(''),
+  WS_DELIVERY: z.enum(['broadcast', 'subscribed']).default('broadcast'),
+  WS_HEARTBEAT_MS: positiveInt(3_600_000).default(30_000),
+  WS_MAX_BUFFERED_MB: z.coerce.number().positive().max(1024).default(8),
+  WS_MAX_PAYLOAD_KB: z.coerce.number().positive().max(1024).default(16),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(30_000),
+  CORS_ORIGIN: z.string().min(1).default('*'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEBUG: z.string().default(''),
+});
+
+/**
+ * Parses `env` into a Config. Throws ConfigError with one line per bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      return `Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigError(lines.join('\n'));
+  }
+  const e = parsed.data;
+  const engine: EngineName = e.ENGINE ?? (e.GEMINI_API_KEY ? 'gemini' : 'local');
+  if (engine === 'gemini' && !e.GEMINI_API_KEY) {
+    throw new ConfigError('Invalid GEMINI_API_KEY: ENGINE=gemini needs GEMINI_API_KEY to be set');
+  }
+  if (e.HTTP_PORT !== 0 && e.HTTP_PORT === e.WS_PORT) {
+    throw new ConfigError(`Invalid WS_PORT=${e.WS_PORT}: must differ from HTTP_PORT`);
+  }
+  return {
+    host: e.HOST,
+    httpPort: e.HTTP_PORT,
+    wsPort: e.WS_PORT,
+    engine,
+    gemini: {
+      apiKey: e.GEMINI_API_KEY,
+      baseUrl: e.GEMINI_BASE_URL,
+      textModel: e.GEMINI_TEXT_MODEL,
+      imageModel: e.GEMINI_IMAGE_MODEL,
+      timeoutMs: e.GEMINI_TIMEOUT_MS,
+      maxRetries: e.GEMINI_MAX_RETRIES,
+      maxConcurrency: e.GEMINI_MAX_CONCURRENCY,
+    },
+    imageCount: e.IMAGE_COUNT,
+    maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
+    maxImagePixels: e.MAX_IMAGE_PIXELS,
+    maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
+    maxQueuedRequests: e.MAX_QUEUED_REQUESTS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    couchdbUrl: e.COUCHDB_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    wsAuthToken: e.WS_AUTH_TOKEN,
+    wsAllowedOrigins: e.WS_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    wsDelivery: e.WS_DELIVERY,
+    wsHeartbeatMs: e.WS_HEARTBEAT_MS,
+    wsMaxBufferedBytes: Math.round(e.WS_MAX_BUFFERED_MB * 1024 * 1024),
+    wsMaxPayloadBytes: Math.round(e.WS_MAX_PAYLOAD_KB * 1024),
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    corsOrigin: e.CORS_ORIGIN,
+    logLevel: e.LOG_LEVEL,
+    debugWebsocket: /(^|,)\s*websocket:\*/.test(e.DEBUG),
+  };
+}

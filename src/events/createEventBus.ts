@@ -1,0 +1,42 @@
+import type { Logger } from '../logging/Logger';
+import { createInProcessTransport } from './createInProcessTransport';
+import type { EventHandler, EventTransport } from './EventTransport';
+import { PipelineEventSchema, type PipelineEvent } from './eventSchemas';
+
+/** The typed bus every stage publishes to and every consumer (WebSocket, store) listens on. */
+export interface EventBus {
+  publish(event: PipelineEvent): void;
+  subscribe(handler: EventHandler): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the EventBus over a transport (in-process by default).
+ * With `validate`, every event is checked against its schema before it leaves — tests turn
+ * this on so a malformed event fails loudly at its source.
+ */
+export function createEventBus(options: {
+  logger: Logger;
+  transport?: EventTransport;
+  validate?: boolean;
+}): EventBus {
+  const { logger } = options;
+  const transport =
+    options.transport ??
+    createInProcessTransport({
+      onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
+    });
+  return {
+    publish(event) {
+      if (options.validate) {
+        const result = PipelineEventSchema.safeParse(event);
+        if (!result.success) {
+          throw new Error(`Invalid ${event.type} event: ${result.error.message}`);
+        }
+      }
+      transport.publish(event);
+    },
+    subscribe: (handler) => transport.subscribe(handler),
+    close: () => transport.close(),
+  };
+}

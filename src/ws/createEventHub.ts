@@ -1,0 +1,199 @@
+/**
+ * The transport-agnostic core of the event server: who is connected, who gets which event,
+ * and what a client may ask. It sees sockets only through the tiny `ClientSocket` interface,
+ * so one failing connection never affects the others and tests can drive it directly.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/Logger';
+import { TERMINAL_EVENT_TYPES, type PipelineEvent } from '../events/eventSchemas';
+import { CLOSE_CODES } from './closeCodes';
+import { ClientMessageSchema, type ControlReply } from './controlMessages';
+
+/** What the hub needs from a connection. */
+export interface ClientSocket {
+  /** Sends one UTF-8 JSON text message. */
+  send(data: Buffer): void;
+  /** Bytes queued but not yet written to the network. */
+  readonly bufferedAmount: number;
+  close(code: number, reason: string): void;
+}
+
+export type DeliveryMode = 'broadcast' | 'subscribed';
+
+export interface EventHubStats {
+  connections: number;
+  activeRequests: number;
+  eventsBroadcast: number;
+  messagesSent: number;
+  slowConsumersClosed: number;
+}
+
+export interface EventHub {
+  /** Registers a socket, sends it `connection_established`, returns its connectionId. */
+  connect(socket: ClientSocket): string;
+  /** Handles one inbound text message from a client. */
+  receive(connectionId: string, text: string): void;
+  disconnect(connectionId: string): void;
+  /** Sends one pipeline event to its recipients, serialized once. */
+  deliver(event: PipelineEvent): void;
+  has(connectionId: string): boolean;
+  stats(): EventHubStats;
+  /** Closes every client with `code`. */
+  closeAll(code: number, reason: string): void;
+}
+
+interface Client {
+  id: string;
+  socket: ClientSocket;
+  subscriptions: Set<string>;
+}
+
+/** How many finished request ids are remembered so late subscribers get a clear answer. */
+const RECENT_REQUESTS = 1000;
+
+/**
+ * @param options.delivery `broadcast` (default, SPEC §4): every client gets every event.
+ *   `subscribed`: a client gets only events of requests it started (X-Connection-Id) or subscribed to.
+ * @param options.maxBufferedBytes a client whose send buffer would pass this is closed (SLOW_CONSUMER).
+ */
+export function createEventHub(options: {
+  logger: Logger;
+  delivery?: DeliveryMode;
+  maxBufferedBytes?: number;
+}): EventHub {
+  const { logger } = options;
+  const delivery = options.delivery ?? 'broadcast';
+  const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+  const clients = new Map<string, Client>();
+  const active = new Set<string>();
+  // Insertion-ordered, so the oldest is evicted first.
+  const recent = new Set<string>();
+  const stats = { eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 };
+
+  function sendTo(client: Client, data: Buffer): void {
+    if (client.socket.bufferedAmount + data.length > maxBuffered) {
+      stats.slowConsumersClosed += 1;
+      logger.warn({ connectionId: client.id, bufferedAmount: client.socket.bufferedAmount }, 'closing slow client');
+      clients.delete(client.id);
+      safely(client, () => client.socket.close(CLOSE_CODES.SLOW_CONSUMER, 'Slow consumer'));
+      return;
+    }
+    safely(client, () => client.socket.send(data));
+    stats.messagesSent += 1;
+  }
+
+  function safely(client: Client, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      logger.warn({ err, connectionId: client.id }, 'socket operation failed; dropping client');
+      clients.delete(client.id);
+    }
+  }
+
+  function reply(client: Client, message: ControlReply): void {
+    sendTo(client, Buffer.from(JSON.stringify(message)));
+  }
+
+  function track(event: PipelineEvent): void {
+    if (event.type === 'processing_started') {
+      active.add(event.requestId);
+      if (event.connectionId) clients.get(event.connectionId)?.subscriptions.add(event.requestId);
+    } else if (TERMINAL_EVENT_TYPES.has(event.type)) {
+      active.delete(event.requestId);
+      recent.add(event.requestId);
+      if (recent.size > RECENT_REQUESTS) recent.delete(recent.values().next().value as string);
+    }
+  }
+
+  function recipients(event: PipelineEvent): Iterable<Client> {
+    if (delivery === 'broadcast') return clients.values();
+    return [...clients.values()].filter((c) => c.subscriptions.has(event.requestId));
+  }
+
+  return {
+    connect(socket) {
+      const client: Client = { id: randomUUID(), socket, subscriptions: new Set() };
+      clients.set(client.id, client);
+      const hello = {
+        type: 'connection_established',
+        connectionId: client.id,
+        message: 'Connected to SnatchShot event stream',
+        delivery,
+        timestamp: new Date().toISOString(),
+      };
+      sendTo(client, Buffer.from(JSON.stringify(hello)));
+      logger.debug({ connectionId: client.id, connections: clients.size }, 'client connected');
+      return client.id;
+    },
+
+    receive(connectionId, text) {
+      const client = clients.get(connectionId);
+      if (!client) return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const result = ClientMessageSchema.safeParse(parsed);
+      const timestamp = new Date().toISOString();
+      if (!result.success) {
+        reply(client, {
+          type: 'error',
+          code: 'INVALID_MESSAGE',
+          message: 'Expected JSON {"type":"ping"}, {"type":"subscribe","requestId":"…"} or {"type":"unsubscribe","requestId":"…"}',
+          timestamp,
+        });
+        return;
+      }
+      const message = result.data;
+      switch (message.type) {
+        case 'ping':
+          reply(client, { type: 'pong', timestamp });
+          return;
+        case 'subscribe':
+          if (!active.has(message.requestId) && !recent.has(message.requestId)) {
+            reply(client, {
+              type: 'error',
+              code: 'UNKNOWN_REQUEST',
+              message: `No request ${message.requestId} is known to this server`,
+              timestamp,
+            });
+            return;
+          }
+          client.subscriptions.add(message.requestId);
+          reply(client, { type: 'subscribed', requestId: message.requestId, timestamp });
+          return;
+        case 'unsubscribe':
+          client.subscriptions.delete(message.requestId);
+          reply(client, { type: 'unsubscribed', requestId: message.requestId, timestamp });
+          return;
+      }
+    },
+
+    disconnect(connectionId) {
+      if (clients.delete(connectionId)) {
+        logger.debug({ connectionId, connections: clients.size }, 'client disconnected');
+      }
+    },
+
+    deliver(event) {
+      track(event);
+      stats.eventsBroadcast += 1;
+      if (clients.size === 0) return;
+      // Serialize once for every recipient: a 1.5 MB image event is not copied per client.
+      const data = Buffer.from(JSON.stringify(event));
+      for (const client of recipients(event)) sendTo(client, data);
+    },
+
+    has: (connectionId) => clients.has(connectionId),
+
+    stats: () => ({ connections: clients.size, activeRequests: active.size, ...stats }),
+
+    closeAll(code, reason) {
+      for (const client of clients.values()) safely(client, () => client.socket.close(code, reason));
+      clients.clear();
+    },
+  };
+}

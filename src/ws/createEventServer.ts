@@ -1,0 +1,140 @@
+/**
+ * The standalone WebSocket server (SPEC §4): adapts `ws` connections to the EventHub,
+ * forwards every EventBus event to it, and keeps connections honest with a heartbeat.
+ */
+import http from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { EventBus } from '../events/createEventBus';
+import type { Logger } from '../logging/Logger';
+import { listen } from '../net/listen';
+import { checkAccess } from './checkAccess';
+import { CLOSE_CODES } from './closeCodes';
+import { createEventHub, type DeliveryMode, type EventHubStats } from './createEventHub';
+
+export interface EventServerOptions {
+  port: number;
+  host?: string;
+  bus: EventBus;
+  logger: Logger;
+  authToken?: string;
+  allowedOrigins?: readonly string[];
+  delivery?: DeliveryMode;
+  /** Protocol ping interval; a client that missed the previous ping is terminated. */
+  heartbeatMs?: number;
+  maxBufferedBytes?: number;
+  /** Largest inbound message; bigger closes the connection with 1009. */
+  maxPayloadBytes?: number;
+}
+
+export interface EventServer {
+  readonly port: number;
+  stats(): EventHubStats & { status: 'running' | 'closed'; port: number };
+  /** Closes every client with `code` (default 1001) and stops listening. Idempotent. */
+  close(code?: number): Promise<void>;
+}
+
+/** Starts the event server; resolves once it is listening. */
+export async function createEventServer(options: EventServerOptions): Promise<EventServer> {
+  const { logger, bus } = options;
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
+  const hub = createEventHub({
+    logger,
+    delivery: options.delivery,
+    maxBufferedBytes: options.maxBufferedBytes,
+  });
+
+  const httpServer = http.createServer((_req, res) => {
+    res.writeHead(426, { 'Content-Type': 'application/json', Upgrade: 'websocket' });
+    res.end(JSON.stringify({ success: false, error: { code: 'UPGRADE_REQUIRED', message: 'Connect with a WebSocket client' } }));
+  });
+  const wss = new WebSocketServer({
+    server: httpServer,
+    maxPayload: options.maxPayloadBytes ?? 16 * 1024,
+    perMessageDeflate: false,
+  });
+
+  const alive = new WeakSet<WebSocket>();
+
+  wss.on('connection', (socket, req) => {
+    socket.on('error', (err) => logger.debug({ err }, 'client socket error'));
+    const denial = checkAccess(req, { authToken: options.authToken, allowedOrigins: options.allowedOrigins });
+    if (denial) {
+      logger.info({ ip: req.socket.remoteAddress, reason: denial.reason }, 'websocket connection refused');
+      socket.close(CLOSE_CODES.UNAUTHORIZED, denial.reason);
+      return;
+    }
+    alive.add(socket);
+    socket.on('pong', () => alive.add(socket));
+    const id = hub.connect({
+      send: (data) => socket.send(data, { binary: false }),
+      get bufferedAmount() {
+        return socket.bufferedAmount;
+      },
+      close: (code, reason) => closeHard(socket, code, reason),
+    });
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        socket.close(CLOSE_CODES.UNSUPPORTED_DATA, 'Binary messages are not supported');
+        return;
+      }
+      hub.receive(id, data.toString());
+    });
+    socket.on('close', () => hub.disconnect(id));
+  });
+  wss.on('error', (err) => logger.error({ err }, 'websocket server error'));
+
+  const unsubscribe = bus.subscribe((event) => hub.deliver(event));
+
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (!alive.has(socket)) {
+        logger.debug('terminating client that missed a heartbeat');
+        socket.terminate();
+        continue;
+      }
+      alive.delete(socket);
+      try {
+        socket.ping();
+      } catch {
+        socket.terminate();
+      }
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  const port = await listen(httpServer, options.port, options.host, 'WS_PORT');
+  logger.info({ port }, 'WebSocket server listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    stats: () => ({ ...hub.stats(), status: closing ? 'closed' : 'running', port }),
+    close(code = CLOSE_CODES.GOING_AWAY) {
+      closing ??= (async () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        hub.closeAll(code, code === CLOSE_CODES.GOING_AWAY ? 'Server shutting down' : 'Closing');
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+        // Sockets that did not finish the close handshake quickly are cut.
+        const deadline = setTimeout(() => {
+          for (const socket of wss.clients) socket.terminate();
+          httpServer.closeAllConnections();
+        }, 1000);
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        clearTimeout(deadline);
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Starts a close handshake; a client that does not complete it within a second (e.g. a slow
+ * consumer whose buffer is full) is terminated so its memory is released.
+ */
+function closeHard(socket: WebSocket, code: number, reason: string): void {
+  socket.close(code, reason);
+  const timer = setTimeout(() => socket.terminate(), 1000);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}

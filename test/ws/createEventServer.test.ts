@@ -1,0 +1,196 @@
+import WebSocket from 'ws';
+import { createEventBus, type EventBus } from '../../src/events/createEventBus';
+import { ServerMessageSchema, type PipelineEvent } from '../../src/events/eventSchemas';
+import { createLogger } from '../../src/logging/createLogger';
+import { CLOSE_CODES } from '../../src/ws/closeCodes';
+import { createEventServer, type EventServer, type EventServerOptions } from '../../src/ws/createEventServer';
+import { createWsClient, type WsClient } from '../support/createWsClient';
+
+const logger = createLogger({ level: 'silent' });
+const REQUEST_ID = 'req_1758260128188_zfubq1yiv';
+
+function started(requestId = REQUEST_ID, connectionId?: string): PipelineEvent {
+  return { type: 'processing_started', requestId, message: 'Image processing initiated', timestamp: new Date().toISOString(), ...(connectionId ? { connectionId } : {}) };
+}
+
+describe('createEventServer', () => {
+  let bus: EventBus;
+  let server: EventServer;
+  let url: string;
+  const clients: WsClient[] = [];
+
+  async function start(options: Partial<EventServerOptions> = {}) {
+    bus = createEventBus({ logger, validate: true });
+    server = await createEventServer({ port: 0, host: '127.0.0.1', bus, logger, ...options });
+    url = `ws://127.0.0.1:${server.port}`;
+  }
+
+  async function connect(suffix = '', options: WebSocket.ClientOptions = {}) {
+    const client = await createWsClient(url + suffix, options);
+    clients.push(client);
+    return client;
+  }
+
+  afterEach(async () => {
+    const [s, b] = [server, bus];
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await s?.close();
+    await b?.close();
+  });
+
+  it('greets each client with connection_established and a distinct connectionId', async () => {
+    await start();
+    const [a, b] = await Promise.all([connect(), connect()]);
+    expect(a.connectionId).not.toEqual(b.connectionId);
+    for (const client of [a, b]) {
+      expect(ServerMessageSchema.safeParse(client.messages[0]).success).toBe(true);
+    }
+    expect(server.stats().connections).toBe(2);
+  });
+
+  it('broadcasts every bus event to every client', async () => {
+    await start();
+    const [a, b] = await Promise.all([connect(), connect()]);
+    bus.publish(started());
+    const [ea, eb] = await Promise.all([a.waitFor((m) => m.type === 'processing_started'), b.waitFor((m) => m.type === 'processing_started')]);
+    expect(ea).toEqual(eb);
+    expect(ea.requestId).toBe(REQUEST_ID);
+    expect(server.stats()).toMatchObject({ eventsBroadcast: 1, activeRequests: 1 });
+  });
+
+  it('answers a JSON ping with pong', async () => {
+    await start();
+    const client = await connect();
+    client.socket.send(JSON.stringify({ type: 'ping' }));
+    const pong = await client.waitFor((m) => m.type === 'pong');
+    expect(typeof pong.timestamp).toBe('string');
+  });
+
+  it('answers a malformed message with an error and keeps the connection open', async () => {
+    await start();
+    const client = await connect();
+    client.socket.send('{not json');
+    const error = await client.waitFor((m) => m.type === 'error');
+    expect(error.code).toBe('INVALID_MESSAGE');
+    client.socket.send(JSON.stringify({ type: 'ping' }));
+    await client.waitFor((m) => m.type === 'pong');
+  });
+
+  it('closes a connection whose inbound message is over the limit with 1009', async () => {
+    await start({ maxPayloadBytes: 1024 });
+    const client = await connect();
+    client.socket.send(JSON.stringify({ type: 'ping', pad: 'x'.repeat(4096) }));
+    expect((await client.closed).code).toBe(CLOSE_CODES.MESSAGE_TOO_BIG);
+    // The server still serves others.
+    const other = await connect();
+    expect(other.connectionId).toBeTruthy();
+  });
+
+  it('closes a connection that sends a binary frame with 1003', async () => {
+    await start();
+    const client = await connect();
+    client.socket.send(Buffer.from([0xde, 0xad, 0xbe, 0xef]), { binary: true });
+    expect((await client.closed).code).toBe(CLOSE_CODES.UNSUPPORTED_DATA);
+  });
+
+  it('terminates a client that stops answering protocol pings', async () => {
+    await start({ heartbeatMs: 100 });
+    const silent = await connect();
+    const healthy = await connect();
+    // Stop reading on the client's TCP socket: pings go unanswered, as with a dead peer.
+    (silent.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    await waitUntil(() => server.stats().connections === 1);
+    healthy.socket.send(JSON.stringify({ type: 'ping' }));
+    await healthy.waitFor((m) => m.type === 'pong');
+    expect(healthy.socket.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('removes closed clients', async () => {
+    await start();
+    const client = await connect();
+    await client.close();
+    await waitUntil(() => server.stats().connections === 0);
+  });
+
+  describe('with WS_AUTH_TOKEN', () => {
+    it('closes a connection without the token with 1008 Unauthorized', async () => {
+      await start({ authToken: 's3cret' });
+      await expect(connect()).rejects.toMatchObject({ code: CLOSE_CODES.UNAUTHORIZED, reason: 'Unauthorized' });
+      await expect(connect('/?token=wrong')).rejects.toMatchObject({ code: CLOSE_CODES.UNAUTHORIZED });
+    });
+
+    it('accepts the token as a query parameter or a Bearer header', async () => {
+      await start({ authToken: 's3cret' });
+      await expect(connect('/?token=s3cret')).resolves.toBeTruthy();
+      await expect(connect('', { headers: { Authorization: 'Bearer s3cret' } })).resolves.toBeTruthy();
+    });
+  });
+
+  it('refuses an Origin outside the allowlist', async () => {
+    await start({ allowedOrigins: ['http://app.example'] });
+    await expect(connect('', { origin: 'http://evil.example' })).rejects.toMatchObject({ code: CLOSE_CODES.UNAUTHORIZED });
+    await expect(connect('', { origin: 'http://app.example' })).resolves.toBeTruthy();
+  });
+
+  it('closes a slow client alone when its send buffer passes the cap', async () => {
+    await start({ maxBufferedBytes: 256 * 1024 });
+    const slow = await connect();
+    const fast = await connect();
+    // Stop reading on the client's TCP socket: the server's send buffer for it fills up
+    // once the kernel's loopback buffers are full.
+    (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const big = 'x'.repeat(200 * 1024);
+    const total = 150;
+    for (let i = 0; i < total; i += 1) {
+      bus.publish({ ...started(`req_1758260128188_${String(i).padStart(9, '0')}`), message: big });
+      await new Promise((r) => setImmediate(r));
+    }
+    await waitUntil(() => server.stats().slowConsumersClosed === 1);
+    await waitUntil(() => fast.messages.filter((m) => m.type === 'processing_started').length === total);
+    expect(server.stats().connections).toBe(1);
+  });
+
+  describe('subscribed delivery', () => {
+    it('sends a request\'s events only to the client that started it or subscribed', async () => {
+      await start({ delivery: 'subscribed' });
+      const [owner, subscriber, bystander] = await Promise.all([connect(), connect(), connect()]);
+      bus.publish(started(REQUEST_ID, owner.connectionId));
+      await owner.waitFor((m) => m.type === 'processing_started');
+
+      subscriber.socket.send(JSON.stringify({ type: 'subscribe', requestId: REQUEST_ID }));
+      await subscriber.waitFor((m) => m.type === 'subscribed');
+      bus.publish({ type: 'analysis_started', requestId: REQUEST_ID, message: 'go', timestamp: new Date().toISOString() });
+      await owner.waitFor((m) => m.type === 'analysis_started');
+      await subscriber.waitFor((m) => m.type === 'analysis_started');
+
+      bystander.socket.send(JSON.stringify({ type: 'ping' }));
+      await bystander.waitFor((m) => m.type === 'pong');
+      expect(bystander.messages.map((m) => m.type)).toEqual(['connection_established', 'pong']);
+    });
+
+    it('rejects a subscription to an unknown request with a clear message', async () => {
+      await start({ delivery: 'subscribed' });
+      const client = await connect();
+      client.socket.send(JSON.stringify({ type: 'subscribe', requestId: 'req_0000000000000_nothere00' }));
+      const error = await client.waitFor((m) => m.type === 'error');
+      expect(error).toMatchObject({ code: 'UNKNOWN_REQUEST' });
+      expect(String(error.message)).toContain('req_0000000000000_nothere00');
+    });
+  });
+
+  it('closes clients with 1001 on close(), and close() is idempotent', async () => {
+    await start();
+    const client = await connect();
+    await Promise.all([server.close(), server.close()]);
+    expect((await client.closed).code).toBe(CLOSE_CODES.GOING_AWAY);
+    expect(server.stats().status).toBe('closed');
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Turns uploaded bytes into a checked `Photo`, or an AppError saying why not (SPEC §3):
+ * 415 when the bytes are not a supported image format, 422 when they cannot be decoded
+ * (truncated, corrupt) or declare too many pixels. The client's Content-Type is ignored.
+ */
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import { AppError } from '../errors/AppError';
+import type { Photo, PhotoFormat } from './Photo';
+
+const MIME_TYPES: Record<PhotoFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  tiff: 'image/tiff',
+  avif: 'image/avif',
+  heif: 'image/heif',
+};
+
+/**
+ * Checks the bytes and measures the photo.
+ * @param maxPixels uploads declaring more pixels are refused before any full decode.
+ */
+export async function inspectPhoto(
+  buffer: Buffer,
+  options: { maxPixels: number; originalName?: string },
+): Promise<Photo> {
+  if (buffer.length === 0) throw new AppError('INVALID_IMAGE', 'The uploaded file is empty');
+
+  let metadata: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  try {
+    // Header only: cheap, and it tells us the format and declared size before decoding.
+    metadata = await sharp(buffer, { limitInputPixels: false }).metadata();
+  } catch (cause) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The uploaded file is not a supported image (JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF)', { cause });
+  }
+
+  const format = normaliseFormat(metadata.format);
+  if (!format) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Images of type "${metadata.format}" are not supported; send JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF`);
+  }
+  const width = metadata.width ?? 0;
+  const height = metadata.height ?? 0;
+  if (width <= 0 || height <= 0) throw new AppError('INVALID_IMAGE', 'The image declares no dimensions');
+  if (width * height > options.maxPixels) {
+    throw new AppError(
+      'INVALID_IMAGE',
+      `The image is ${width}×${height} (${Math.round((width * height) / 1e6)} MP); at most ${Math.round(options.maxPixels / 1e6)} MP is accepted`,
+    );
+  }
+
+  try {
+    // Decoding the whole stream at a reduced size finds truncation and corruption cheaply
+    // (JPEG shrink-on-load still reads every entropy-coded byte).
+    await sharp(buffer, { failOn: 'truncated', limitInputPixels: options.maxPixels })
+      .resize(64, 64, { fit: 'inside' })
+      .raw()
+      .toBuffer();
+  } catch (cause) {
+    throw new AppError('INVALID_IMAGE', `The image could not be decoded: ${describe(cause)}`, { cause });
+  }
+
+  const rotated = (metadata.orientation ?? 1) >= 5;
+  return {
+    buffer,
+    format,
+    mimeType: MIME_TYPES[format],
+    width: rotated ? height : width,
+    height: rotated ? width : height,
+    size: buffer.length,
+    sha256: createHash('sha256').update(buffer).digest('hex'),
+    originalName: options.originalName,
+  };
+}
+
+function normaliseFormat(format: string | undefined): PhotoFormat | undefined {
+  switch (format) {
+    case 'jpeg':
+    case 'jpg':
+      return 'jpeg';
+    case 'png':
+    case 'webp':
+    case 'gif':
+    case 'tiff':
+    case 'avif':
+    case 'heif':
+      return format;
+    default:
+      return undefined;
+  }
+}
+
+function describe(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  // libvips messages are multi-line; the first line is the useful one.
+  return text.split('\n')[0].trim() || 'unknown decoder error';
+}

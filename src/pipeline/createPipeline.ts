@@ -1,0 +1,194 @@
+/**
+ * The process-image use case: validate the upload, run ContentAgent and AnalysisAgent
+ * concurrently, then generate one image per suggestion in parallel — emitting every stage
+ * event of SPEC §4 in order and storing the request as it goes.
+ */
+import { inspectPhoto } from '../domain/inspectPhoto';
+import type { Photo } from '../domain/Photo';
+import { AppError, isAppError } from '../errors/AppError';
+import type { ErrorCode } from '../errors/errorCodes';
+import type { EventBus } from '../events/createEventBus';
+import type { Stage } from '../events/eventSchemas';
+import type { EngineCallRecord, ImageEngine } from '../engine/ImageEngine';
+import type { Logger } from '../logging/Logger';
+import type { FinishedImage, RequestStore } from '../store/RequestStore';
+import { createRequestEmitter, type RequestEmitter } from './createRequestEmitter';
+import { formatMs, roundMs } from './formatMs';
+import { describeError, generateImages } from './generateImages';
+import type { ProcessResult } from './ProcessResult';
+
+export interface ProcessInput {
+  requestId: string;
+  upload: Buffer;
+  originalName?: string;
+  /** The WebSocket connection that started this request, echoed in `processing_started`. */
+  connectionId?: string;
+  /** When the upload arrived (performance.now()); totalTime counts from here. */
+  startedAt?: number;
+  signal?: AbortSignal;
+}
+
+export interface Pipeline {
+  /** Resolves with the response body, or rejects with an AppError after `processing_error`. */
+  process(input: ProcessInput): Promise<ProcessResult>;
+}
+
+export interface PipelineOptions {
+  engine: ImageEngine;
+  bus: EventBus;
+  logger: Logger;
+  store?: RequestStore;
+  imageCount: number;
+  maxImagePixels: number;
+  requestTimeoutMs: number;
+}
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const { engine, bus, store, imageCount } = options;
+
+  return {
+    async process(input) {
+      const { requestId } = input;
+      const logger = options.logger.child({ requestId });
+      const t0 = input.startedAt ?? performance.now();
+      const elapsed = () => performance.now() - t0;
+      const emitter = createRequestEmitter(bus, requestId);
+      const timings: Record<string, number> = {};
+      const calls: EngineCallRecord[] = [];
+      const recordCall = (call: EngineCallRecord) => calls.push(call);
+      const signal = combine(input.signal, AbortSignal.timeout(options.requestTimeoutMs));
+      let stored: Promise<void> = Promise.resolve();
+
+      emitter.emit({
+        type: 'processing_started',
+        message: 'Image processing initiated',
+        ...(input.connectionId ? { connectionId: input.connectionId } : {}),
+      });
+
+      const fail = async (stage: Stage, code: ErrorCode, err: unknown, partial: Record<string, unknown> = {}): Promise<never> => {
+        const appError = isAppError(err) ? err : new AppError(code, describeError(err), { cause: err });
+        const totalTime = formatMs(elapsed());
+        logger.warn({ err, stage, code: appError.code }, 'request failed');
+        if (store && stage !== 'validation') {
+          await stored;
+          await store.finishRequest({
+            requestId,
+            status: 'failed',
+            completedAt: new Date().toISOString(),
+            totalTime,
+            timings: { ...timings, total: roundMs(elapsed()) },
+            settings: partial.settings as ProcessResult['settings'] | undefined,
+            analysis: partial.analysis as ProcessResult['analysis'] | undefined,
+            images: (partial.finishedImages as FinishedImage[] | undefined) ?? [],
+            imagesGenerated: 0,
+            calls,
+            error: { code: appError.code, message: appError.message, stage },
+          });
+        }
+        emitter.emit({ type: 'processing_error', error: appError.message, code: appError.code, stage, totalTime, message: `Processing failed during ${stage.replace('_', ' ')}: ${appError.message}` });
+        const { finishedImages: _omit, ...details } = partial;
+        throw new AppError(appError.code, appError.message, { cause: err, details: { ...details, totalTime } });
+      };
+
+      // 1. Validation: the bytes, not the client's Content-Type.
+      let photo: Photo;
+      const tValidation = performance.now();
+      try {
+        photo = await inspectPhoto(input.upload, { maxPixels: options.maxImagePixels, originalName: input.originalName });
+      } catch (err) {
+        return fail('validation', 'INVALID_IMAGE', err);
+      }
+      timings.validation = roundMs(performance.now() - tValidation);
+      if (store) {
+        stored = store.startRequest({
+          requestId,
+          engine: engine.name,
+          createdAt: new Date().toISOString(),
+          connectionId: input.connectionId,
+          upload: { size: photo.size, format: photo.format, mimeType: photo.mimeType, width: photo.width, height: photo.height, sha256: photo.sha256, originalName: photo.originalName },
+          original: photo.buffer,
+        }).catch((err) => logger.error({ err }, 'storing the request failed'));
+      }
+
+      // 2. ContentAgent and AnalysisAgent, concurrently. The first failure stops the other.
+      emitter.emit({ type: 'analysis_started', message: 'AI analysis started: camera settings and photo critique' });
+      const analysisAbort = new AbortController();
+      const stageSignal = combine(signal, analysisAbort.signal);
+      const runStage = async <T>(stage: 'content_analysis' | 'photo_analysis', work: () => Promise<T>, done: (value: T, durationMs: number) => void) => {
+        const started = performance.now();
+        try {
+          const value = await work();
+          const durationMs = roundMs(performance.now() - started);
+          timings[stage] = durationMs;
+          done(value, durationMs);
+          return value;
+        } catch (err) {
+          analysisAbort.abort();
+          throw Object.assign(new Error(describeError(err), { cause: err }), { stage });
+        }
+      };
+      const tAnalysis = performance.now();
+      let settings: ProcessResult['settings'];
+      let analysis: ProcessResult['analysis'];
+      try {
+        [settings, analysis] = await Promise.all([
+          runStage('content_analysis', () => engine.recommendSettings(photo, { signal: stageSignal, recordCall }), (value, durationMs) =>
+            emitter.emit({ type: 'content_analysis_complete', settings: value, durationMs, message: 'Camera settings recommendations generated' }),
+          ),
+          runStage('photo_analysis', () => engine.analyzePhoto(photo, imageCount, { signal: stageSignal, recordCall }), (value, durationMs) =>
+            emitter.emit({ type: 'photo_analysis_complete', analysis: value, suggestionsCount: value.suggestions.length, durationMs, message: `Photo analysis completed with ${value.suggestions.length} improvement suggestions` }),
+          ),
+        ]);
+      } catch (err) {
+        const stage = (err as { stage?: Stage }).stage ?? 'photo_analysis';
+        return fail(stage, 'ANALYSIS_FAILED', new AppError('ANALYSIS_FAILED', `${stage === 'content_analysis' ? 'Camera settings' : 'Photo'} analysis failed: ${describeError(err)}`, { cause: err }));
+      }
+      timings.analysis = roundMs(performance.now() - tAnalysis);
+
+      // 3. One image per suggestion, all in parallel.
+      const suggestions = analysis.suggestions.slice(0, imageCount);
+      const tImages = performance.now();
+      emitter.emit({ type: 'image_generation_started', totalImages: suggestions.length, message: `Generating ${suggestions.length} improved images in parallel` });
+      const { results, bytes } = await generateImages({ engine, photo, suggestions, emitter, logger, signal, recordCall });
+      const imageDuration = performance.now() - tImages;
+      timings.image_generation = roundMs(imageDuration);
+      const imagesGenerated = bytes.size;
+      const finishedImages: FinishedImage[] = results.map((r) =>
+        'error' in r
+          ? { index: r.index, title: r.title, status: 'failed', error: r.error }
+          : { index: r.index, title: r.title, status: 'completed', mimeType: r.mimeType, width: r.width, height: r.height, data: bytes.get(r.index) },
+      );
+
+      if (imagesGenerated === 0) {
+        const error = `All ${suggestions.length} images failed to generate`;
+        emitter.emit({ type: 'image_generation_error', error, durationMs: roundMs(imageDuration), message: error });
+        return fail('image_generation', 'IMAGE_GENERATION_FAILED', new AppError('IMAGE_GENERATION_FAILED', error), { settings, analysis, images: results, imagesGenerated: 0, finishedImages });
+      }
+      emitter.emit({
+        type: 'image_generation_completed',
+        imagesGenerated,
+        totalImages: suggestions.length,
+        totalTime: formatMs(imageDuration),
+        durationMs: roundMs(imageDuration),
+        message: `Image generation completed: ${imagesGenerated}/${suggestions.length} images in ${formatMs(imageDuration)}ms`,
+      });
+
+      // 4. Store the result before answering, so GET /requests/:id works at once.
+      timings.total = roundMs(elapsed());
+      const totalTime = formatMs(elapsed());
+      if (store) {
+        await stored;
+        await store.finishRequest({ requestId, status: 'completed', completedAt: new Date().toISOString(), totalTime, timings, settings, analysis, images: finishedImages, imagesGenerated, calls });
+      }
+      emitter.emit({ type: 'processing_completed', totalTime, imagesGenerated, durationMs: roundMs(elapsed()), message: `Processing completed successfully in ${totalTime}ms` });
+      return { success: true, requestId, engine: engine.name, settings, analysis, images: results, imagesGenerated, totalTime, timings, calls };
+    },
+  };
+}
+
+/** One signal that aborts when any of the given ones does. */
+function combine(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
+}
+
+export type { RequestEmitter };

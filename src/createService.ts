@@ -1,0 +1,176 @@
+/**
+ * Wires the real components together: logger, EventBus, engine, store, WebSocket server,
+ * pipeline and HTTP app. The entry point (server.ts) and the tests both start the service
+ * through here; tests pass port 0 and their own dependencies where they need to.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { Config } from './config/loadConfig';
+import { createEventBus, type EventBus } from './events/createEventBus';
+import { createEngine } from './engine/createEngine';
+import type { ImageEngine } from './engine/ImageEngine';
+import { createApp } from './http/createApp';
+import type { Logger } from './logging/Logger';
+import { listen } from './net/listen';
+import { createConcurrencyLimiter } from './pipeline/createConcurrencyLimiter';
+import { createPipeline } from './pipeline/createPipeline';
+import type { CouchStore } from './store/CouchStore';
+import { createRequestStore } from './store/createRequestStore';
+import { createResultsRouter } from './http/routes/resultsRouter';
+import { CLOSE_CODES } from './ws/closeCodes';
+import { createEventServer, type EventServer } from './ws/createEventServer';
+
+export interface ServiceOverrides {
+  engine?: ImageEngine;
+  bus?: EventBus;
+  /** A store to use instead of the one the config names (the caller closes it). */
+  store?: CouchStore;
+  /** A logger for the WebSocket server only (DEBUG=websocket:*). */
+  wsLogger?: Logger;
+  /** Validate every event against its schema before it is published (tests). */
+  validateEvents?: boolean;
+}
+
+export interface Service {
+  readonly httpPort: number;
+  readonly wsPort: number;
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  readonly bus: EventBus;
+  readonly eventServer: EventServer;
+  /**
+   * Graceful stop: refuse new work, let in-flight requests finish (up to the shutdown
+   * deadline), close WebSocket clients with 1001, flush the store. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Starts the whole service; resolves once both ports are listening. */
+export async function createService(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<Service> {
+  const version = readVersion();
+  const bus = overrides.bus ?? createEventBus({ logger, validate: overrides.validateEvents });
+  const engine = overrides.engine ?? createEngine(config, logger);
+  // The database comes first: events are stored even when no WebSocket client listens.
+  const storeHandle = overrides.store
+    ? undefined
+    : await createRequestStore({ couchdbUrl: config.couchdbUrl, dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
+  const store = overrides.store ?? (storeHandle as NonNullable<typeof storeHandle>).store;
+  const closeStore = () => (storeHandle ? storeHandle.close() : Promise.resolve());
+  const unsubscribeStore = bus.subscribe((event) => store.appendEvent(event));
+  let draining = false;
+
+  let eventServer: EventServer;
+  try {
+    eventServer = await createEventServer({
+      port: config.wsPort,
+      host: config.host,
+      bus,
+      logger: overrides.wsLogger ?? logger.child({ component: 'websocket' }),
+      authToken: config.wsAuthToken,
+      allowedOrigins: config.wsAllowedOrigins,
+      delivery: config.wsDelivery,
+      heartbeatMs: config.wsHeartbeatMs,
+      maxBufferedBytes: config.wsMaxBufferedBytes,
+      maxPayloadBytes: config.wsMaxPayloadBytes,
+    });
+  } catch (err) {
+    unsubscribeStore();
+    await closeStore();
+    await engine.close();
+    throw err;
+  }
+
+  const limiter = createConcurrencyLimiter({ max: config.maxConcurrentRequests, maxQueue: config.maxQueuedRequests });
+  const pipeline = createPipeline({
+    engine,
+    bus,
+    store,
+    logger,
+    imageCount: config.imageCount,
+    maxImagePixels: config.maxImagePixels,
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
+  const app = createApp({
+    pipeline,
+    limiter,
+    logger,
+    engine: engine.name,
+    version,
+    eventServer,
+    store,
+    isDraining: () => draining,
+    maxUploadBytes: config.maxUploadBytes,
+    corsOrigin: config.corsOrigin,
+    testPagePath: findProjectFile('websocket-test.html'),
+    routers: [createResultsRouter({ store })],
+  });
+
+  const httpServer = http.createServer(app);
+  // Slow-loris guards: a client must send its headers and body within these limits.
+  httpServer.headersTimeout = 30_000;
+  httpServer.requestTimeout = config.requestTimeoutMs + 60_000;
+  let httpPort: number;
+  try {
+    httpPort = await listen(httpServer, config.httpPort, config.host, 'HTTP_PORT');
+  } catch (err) {
+    await eventServer.close();
+    unsubscribeStore();
+    await closeStore();
+    await engine.close();
+    throw err;
+  }
+  logger.info({ port: httpPort, engine: engine.name }, 'HTTP server listening');
+
+  const loopback = (port: number, scheme: string) => `${scheme}://127.0.0.1:${port}`;
+  let closing: Promise<void> | undefined;
+
+  return {
+    httpPort,
+    wsPort: eventServer.port,
+    httpUrl: loopback(httpPort, 'http'),
+    wsUrl: loopback(eventServer.port, 'ws'),
+    bus,
+    eventServer,
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeIdleConnections();
+        const deadline = new Promise<'timeout'>((resolve) => {
+          const timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs);
+          timer.unref();
+        });
+        if ((await Promise.race([limiter.whenIdle().then(() => 'idle' as const), deadline])) === 'timeout') {
+          logger.warn({ requests: limiter.stats() }, 'shutdown deadline passed with requests in flight');
+        }
+        httpServer.closeAllConnections();
+        await httpClosed;
+        await eventServer.close(CLOSE_CODES.GOING_AWAY);
+        unsubscribeStore();
+        await closeStore();
+        await engine.close();
+        await bus.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Finds a file at the repository root whether running from src/ (ts-node) or dist/src/. */
+function findProjectFile(name: string): string | undefined {
+  for (const dir of [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..')]) {
+    const candidate = path.join(dir, name);
+    if (fs.existsSync(path.join(dir, 'package.json'))) return candidate;
+  }
+  return undefined;
+}
+
+function readVersion(): string {
+  const pkgPath = findProjectFile('package.json');
+  try {
+    return pkgPath ? (JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { version: string }).version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,26 @@
+import type { RequestHandler } from 'express';
+
+/**
+ * CORS for the browser test page (CORS_ORIGIN: `*`, or a comma-separated list of origins).
+ */
+export function createCorsMiddleware(corsOrigin: string): RequestHandler {
+  const allowed = corsOrigin.split(',').map((o) => o.trim()).filter(Boolean);
+  const any = allowed.includes('*');
+  return (req, res, next) => {
+    const origin = req.headers.origin;
+    if (any) res.setHeader('Access-Control-Allow-Origin', '*');
+    else if (origin && allowed.includes(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+    }
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+    res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Connection-Id, Authorization');
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After, X-Request-Id');
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The Express app: a thin web layer. Routes parse and pass on; the pipeline does the work;
+ * one error middleware renders every failure.
+ */
+import fs from 'node:fs';
+import express, { type RequestHandler, type Router } from 'express';
+import { AppError } from '../errors/AppError';
+import type { Logger } from '../logging/Logger';
+import type { ConcurrencyLimiter } from '../pipeline/createConcurrencyLimiter';
+import type { Pipeline } from '../pipeline/createPipeline';
+import { createCorsMiddleware } from './corsMiddleware';
+import { createErrorMiddleware } from './errorMiddleware';
+import { createHealthRouter, type HealthDeps } from './routes/healthRouter';
+import { createProcessImageRouter } from './routes/processImageRouter';
+
+export interface AppDeps extends HealthDeps {
+  pipeline: Pipeline;
+  limiter: ConcurrencyLimiter;
+  logger: Logger;
+  maxUploadBytes: number;
+  corsOrigin: string;
+  /** Absolute path of websocket-test.html, served at `/`. */
+  testPagePath?: string;
+  rateLimit?: RequestHandler;
+  /** Extra routers (e.g. the results API), mounted before the 404 handler. */
+  routers?: Router[];
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(createCorsMiddleware(deps.corsOrigin));
+
+  app.use((_req, _res, next) => {
+    if (deps.isDraining()) return next(new AppError('SHUTTING_DOWN', 'The server is shutting down', { headers: { 'Retry-After': '5', Connection: 'close' } }));
+    next();
+  });
+
+  if (deps.testPagePath) {
+    const page = deps.testPagePath;
+    const sendPage: RequestHandler = (_req, res, next) => {
+      if (!fs.existsSync(page)) return next();
+      res.sendFile(page, { headers: { 'Cache-Control': 'no-cache' } });
+    };
+    app.get('/', sendPage);
+    app.get('/websocket-test.html', sendPage);
+  }
+
+  app.use(createHealthRouter(deps));
+  app.use(
+    createProcessImageRouter({
+      pipeline: deps.pipeline,
+      limiter: deps.limiter,
+      maxUploadBytes: deps.maxUploadBytes,
+      rateLimit: deps.rateLimit,
+    }),
+  );
+  for (const router of deps.routers ?? []) app.use(router);
+
+  app.use((req, _res, next) => next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}`)));
+  app.use(createErrorMiddleware(deps.logger));
+  return app;
+}

@@ -1,0 +1,50 @@
+import type { RequestHandler } from 'express';
+import multer from 'multer';
+import { AppError } from '../errors/AppError';
+
+/**
+ * Parses the multipart upload into memory with every limit set, and turns multer's errors
+ * into our codes: FILE_TOO_LARGE, UNEXPECTED_FIELD, MALFORMED_REQUEST.
+ */
+export function createUploadMiddleware(options: { maxUploadBytes: number }): RequestHandler {
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: {
+      fileSize: options.maxUploadBytes,
+      files: 1,
+      fields: 8,
+      fieldNameSize: 100,
+      fieldSize: 64 * 1024,
+      parts: 10,
+      headerPairs: 200,
+    },
+  }).single('image');
+
+  return (req, res, next) => {
+    upload(req, res, (err: unknown) => {
+      if (!err) return next();
+      next(toAppError(err, options.maxUploadBytes));
+    });
+  };
+}
+
+function toAppError(err: unknown, maxUploadBytes: number): AppError {
+  if (err instanceof multer.MulterError) {
+    switch (err.code) {
+      case 'LIMIT_FILE_SIZE':
+        return new AppError('FILE_TOO_LARGE', `The file is larger than the ${formatMb(maxUploadBytes)} MB limit`, { cause: err });
+      case 'LIMIT_UNEXPECTED_FILE':
+        return new AppError('UNEXPECTED_FIELD', `Unexpected file field "${err.field ?? ''}"; send the photo in the field "image"`, { cause: err });
+      case 'LIMIT_FILE_COUNT':
+        return new AppError('UNEXPECTED_FIELD', 'Send exactly one file, in the field "image"', { cause: err });
+      default:
+        return new AppError('MALFORMED_REQUEST', `The upload was rejected: ${err.message}`, { cause: err });
+    }
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new AppError('MALFORMED_REQUEST', `The multipart body could not be parsed: ${message}`, { cause: err });
+}
+
+function formatMb(bytes: number): string {
+  return String(Math.round((bytes / (1024 * 1024)) * 10) / 10);
+}

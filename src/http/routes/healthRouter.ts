@@ -1,0 +1,71 @@
+import { Router } from 'express';
+import type { EngineName } from '../../engine/ImageEngine';
+import type { ConcurrencyLimiter } from '../../pipeline/createConcurrencyLimiter';
+import type { RequestStore, StoreHealth } from '../../store/RequestStore';
+import type { EventServer } from '../../ws/createEventServer';
+
+export interface HealthDeps {
+  engine: EngineName;
+  version: string;
+  eventServer: Pick<EventServer, 'stats'>;
+  limiter: ConcurrencyLimiter;
+  store?: Pick<RequestStore, 'health'>;
+  /** True while shutting down: health answers 503 so load balancers stop sending work. */
+  isDraining: () => boolean;
+}
+
+/** `GET /health`, `GET /ws-health`, `GET /db-health` (SPEC §3). */
+export function createHealthRouter(deps: HealthDeps): Router {
+  const router = Router();
+
+  const databaseHealth = async (): Promise<StoreHealth | { status: 'disabled' }> => {
+    if (!deps.store) return { status: 'disabled' };
+    try {
+      return await deps.store.health();
+    } catch (err) {
+      return { status: 'error', mode: 'external', url: '', error: err instanceof Error ? err.message : String(err) };
+    }
+  };
+
+  router.get('/health', async (_req, res) => {
+    const ws = deps.eventServer.stats();
+    const database = await databaseHealth();
+    const draining = deps.isDraining();
+    const status =
+      draining || ws.status !== 'running' ? 'error' : database.status === 'ok' || database.status === 'disabled' ? 'ok' : 'degraded';
+    res.status(status === 'error' ? 503 : 200).json({
+      status,
+      initialized: true,
+      draining,
+      engine: deps.engine,
+      database,
+      websocket: { status: ws.status, connections: ws.connections, port: ws.port },
+      requests: deps.limiter.stats(),
+      uptime: Math.round(process.uptime() * 10) / 10,
+      version: deps.version,
+      timestamp: new Date().toISOString(),
+    });
+  });
+
+  router.get('/ws-health', (_req, res) => {
+    const ws = deps.eventServer.stats();
+    res.status(ws.status === 'running' ? 200 : 503).json({
+      status: ws.status === 'running' ? 'ok' : 'error',
+      server: ws.status,
+      port: ws.port,
+      connections: ws.connections,
+      activeRequests: ws.activeRequests,
+      eventsBroadcast: ws.eventsBroadcast,
+      messagesSent: ws.messagesSent,
+      slowConsumersClosed: ws.slowConsumersClosed,
+      timestamp: new Date().toISOString(),
+    });
+  });
+
+  router.get('/db-health', async (_req, res) => {
+    const database = await databaseHealth();
+    res.status(database.status === 'error' || database.status === 'disabled' ? 503 : 200).json({ ...database, timestamp: new Date().toISOString() });
+  });
+
+  return router;
+}

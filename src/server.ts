@@ -1,0 +1,87 @@
+/**
+ * The entry point: reads the configuration, wires the real components, and handles signals.
+ * Everything else is built by factories, so tests start their own instances.
+ */
+import dotenv from 'dotenv';
+import { ConfigError, loadConfig, type Config } from './config/loadConfig';
+import { createService, type Service } from './createService';
+import { createLogger } from './logging/createLogger';
+import type { Logger } from './logging/Logger';
+import { PortInUseError } from './net/listen';
+
+async function main(): Promise<void> {
+  dotenv.config({ quiet: true });
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error:\n${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const logger = createLogger({ level: config.logLevel });
+  const wsLogger = config.debugWebsocket ? createLogger({ level: 'debug', name: 'websocket' }) : undefined;
+  installProcessGuards(logger);
+
+  let service: Service;
+  try {
+    service = await createService(config, logger, { wsLogger });
+  } catch (err) {
+    if (err instanceof PortInUseError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  logger.info(
+    {
+      engine: config.engine,
+      http: `http://${host}:${service.httpPort}`,
+      websocket: `ws://${host}:${service.wsPort}`,
+      testPage: `http://${host}:${service.httpPort}/`,
+    },
+    'SnatchShot Cloud API ready',
+  );
+
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    service.close().then(
+      () => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      },
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+/** A stray rejection is logged, never fatal; an uncaught exception leaves state unknown, so exit. */
+function installProcessGuards(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception; exiting');
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 100).unref();
+  });
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,236 @@
+import sharp from 'sharp';
+import request from 'supertest';
+import { PipelineEventSchema, REQUEST_ID_PATTERN, ServerMessageSchema } from '../../src/events/eventSchemas';
+import { createWsClient, type ReceivedMessage, type WsClient } from '../support/createWsClient';
+import { expectEventOrder } from '../support/expectEventOrder';
+import { realPhotoJpeg, syntheticPhoto } from '../support/images';
+import { startTestService, type TestService } from '../support/startTestService';
+
+describe('POST /process-image on the local engine', () => {
+  let service: TestService;
+  const clients: WsClient[] = [];
+  let photo: Buffer;
+
+  beforeAll(async () => {
+    service = await startTestService();
+    photo = await realPhotoJpeg();
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await service.close();
+  });
+
+  async function connect(): Promise<WsClient> {
+    const client = await createWsClient(service.wsUrl);
+    clients.push(client);
+    return client;
+  }
+
+  const eventsOf = (client: WsClient, requestId: string) => client.messages.filter((m) => m.requestId === requestId);
+  const terminal = (requestId: string) => (m: ReceivedMessage) =>
+    m.requestId === requestId && (m.type === 'processing_completed' || m.type === 'processing_error');
+
+  it('streams the identical, ordered event sequence to two clients and answers with the full result', async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    expect(a.connectionId).not.toBe(b.connectionId);
+
+    const res = await request(service.httpUrl)
+      .post('/process-image')
+      .set('X-Connection-Id', a.connectionId)
+      .attach('image', photo, { filename: 'chelsea.jpg', contentType: 'image/jpeg' });
+    expect(res.status).toBe(200);
+    const body = res.body;
+    await Promise.all([a.waitFor(terminal(body.requestId)), b.waitFor(terminal(body.requestId))]);
+
+    const seqA = eventsOf(a, body.requestId);
+    const seqB = eventsOf(b, body.requestId);
+    expect(seqA).toEqual(seqB);
+    expectEventOrder(seqA.map((e) => e.type), 4);
+    for (const event of [a.messages[0], ...seqA]) {
+      const parsed = ServerMessageSchema.safeParse(event);
+      if (!parsed.success) throw new Error(`${event.type}: ${parsed.error.message}`);
+    }
+    expect(seqA[0]).toMatchObject({ type: 'processing_started', connectionId: a.connectionId });
+    expect(seqA.at(-1)).toMatchObject({
+      type: 'processing_completed',
+      imagesGenerated: 4,
+      totalTime: body.totalTime,
+      message: `Processing completed successfully in ${body.totalTime}ms`,
+    });
+    const completed = seqA.filter((e) => e.type === 'individual_image_completed');
+    for (const e of completed) {
+      expect(e.message).toBe(`Image ${e.imageIndex}/4 generated successfully: ${e.title}`);
+    }
+
+    // The body (SPEC §3).
+    expect(body).toMatchObject({ success: true, engine: 'local', imagesGenerated: 4 });
+    expect(body.requestId).toMatch(REQUEST_ID_PATTERN);
+    expect(res.headers['x-request-id']).toBe(body.requestId);
+    expect(body.totalTime).toMatch(/^\d+\.\d{2}$/);
+    expect(Object.keys(body.timings)).toEqual(expect.arrayContaining(['content_analysis', 'photo_analysis', 'image_generation']));
+    expect(body.settings).toEqual(seqA.find((e) => e.type === 'content_analysis_complete')?.settings);
+    expect(body.analysis.suggestions).toHaveLength(4);
+    expect(body.images.map((i: { index: number }) => i.index)).toEqual([1, 2, 3, 4]);
+    for (const image of body.images) {
+      expect(image.title).toBe(body.analysis.suggestions[image.index - 1].title);
+      const bytes = Buffer.from(image.imageData, 'base64');
+      const meta = await sharp(bytes).metadata();
+      expect(meta.format).toBe('jpeg');
+      expect([meta.width, meta.height]).toEqual([image.width, image.height]);
+      // The streamed image is the same image the body carries.
+      expect(completed.find((e) => e.imageIndex === image.index)?.imageData).toBe(image.imageData);
+    }
+  });
+
+  it('gives a dark photo and a bright photo different exposure advice', async () => {
+    const [dark, bright] = await Promise.all([syntheticPhoto({ brightness: 0.25 }), syntheticPhoto({ brightness: 1.6 })]);
+    const post = (bytes: Buffer) => request(service.httpUrl).post('/process-image').attach('image', bytes, 'p.jpg');
+    const [d, b] = await Promise.all([post(dark), post(bright)]);
+    expect(d.status).toBe(200);
+    expect(b.status).toBe(200);
+    const ev = (s: string) => parseFloat(s.replace(/[^0-9.+-]/g, '')) || 0;
+    expect(ev(d.body.settings.exposure_compensation)).toBeGreaterThan(ev(b.body.settings.exposure_compensation));
+    expect(d.body.settings).not.toEqual(b.body.settings);
+    expect(d.body.analysis.scores.exposure).not.toEqual(b.body.analysis.scores.exposure);
+  });
+
+  it('processes a grayscale PNG', async () => {
+    const gray = await sharp(await syntheticPhoto({ format: 'png' })).grayscale().png().toBuffer();
+    const res = await request(service.httpUrl).post('/process-image').attach('image', gray, { filename: 'gray.png', contentType: 'image/png' });
+    expect(res.status).toBe(200);
+    expect(res.body.imagesGenerated).toBe(4);
+  });
+
+  it('accepts the connection id as a form field', async () => {
+    const client = await connect();
+    const res = await request(service.httpUrl).post('/process-image').field('connectionId', client.connectionId).attach('image', photo, 'p.jpg');
+    expect(res.status).toBe(200);
+    const started = await client.waitFor((m) => m.type === 'processing_started' && m.requestId === res.body.requestId);
+    expect(started.connectionId).toBe(client.connectionId);
+  });
+
+  describe('bad input', () => {
+    async function expectHealthyAfter() {
+      const res = await request(service.httpUrl).post('/process-image').attach('image', photo, 'p.jpg');
+      expect(res.status).toBe(200);
+      const health = await request(service.httpUrl).get('/health');
+      expect(health.body.status).toBe('ok');
+      expect(health.body.requests.running).toBe(0);
+    }
+
+    it('rejects a request with no file with 400 MISSING_IMAGE, before any event', async () => {
+      const client = await connect();
+      const res = await request(service.httpUrl).post('/process-image').field('note', 'hello');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ success: false, error: { code: 'MISSING_IMAGE', message: expect.any(String) } });
+      await pingRoundTrip(client);
+      expect(client.messages.filter((m) => m.type === 'processing_started')).toHaveLength(0);
+      await expectHealthyAfter();
+    });
+
+    it('rejects a file in another field with 400 UNEXPECTED_FIELD', async () => {
+      const res = await request(service.httpUrl).post('/process-image').attach('photo', photo, 'p.jpg');
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('UNEXPECTED_FIELD');
+      await expectHealthyAfter();
+    });
+
+    it('rejects a non-multipart body with 400 MISSING_IMAGE', async () => {
+      const res = await request(service.httpUrl).post('/process-image').send({ image: 'aGVsbG8=' });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('MISSING_IMAGE');
+      await expectHealthyAfter();
+    });
+
+    it('rejects a text file sent as image/png with 415 after processing_started, with a validation processing_error', async () => {
+      const client = await connect();
+      const res = await request(service.httpUrl)
+        .post('/process-image')
+        .attach('image', Buffer.from('just some text, not a picture\n'.repeat(20)), { filename: 'fake.png', contentType: 'image/png' });
+      expect(res.status).toBe(415);
+      expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(res.body.requestId).toMatch(REQUEST_ID_PATTERN);
+      await client.waitFor(terminal(res.body.requestId));
+      const events = eventsOf(client, res.body.requestId);
+      expect(events.map((e) => e.type)).toEqual(['processing_started', 'processing_error']);
+      expect(events[1]).toMatchObject({ stage: 'validation', code: 'UNSUPPORTED_MEDIA_TYPE' });
+      expect(PipelineEventSchema.safeParse(events[1]).success).toBe(true);
+      await expectHealthyAfter();
+    });
+
+    it('rejects a truncated JPEG with 422 INVALID_IMAGE', async () => {
+      const client = await connect();
+      const noisy = await sharp(Buffer.from(Array.from({ length: 320 * 240 * 3 }, (_, i) => (i * 7919) % 256)), { raw: { width: 320, height: 240, channels: 3 } })
+        .jpeg()
+        .toBuffer();
+      const res = await request(service.httpUrl).post('/process-image').attach('image', noisy.subarray(0, noisy.length / 2), 'cut.jpg');
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('INVALID_IMAGE');
+      const error = await client.waitFor(terminal(res.body.requestId));
+      expect(error).toMatchObject({ type: 'processing_error', stage: 'validation' });
+      await expectHealthyAfter();
+    });
+
+    it('rejects an empty file with 422 INVALID_IMAGE', async () => {
+      const res = await request(service.httpUrl).post('/process-image').attach('image', Buffer.alloc(0), 'empty.jpg');
+      // multer drops zero-byte parts on some clients; either way it is a clear 4xx with a code.
+      expect([400, 422]).toContain(res.status);
+      expect(['MISSING_IMAGE', 'INVALID_IMAGE']).toContain(res.body.error.code);
+    });
+  });
+
+  it('serves the test page at / and answers unknown routes with a JSON 404', async () => {
+    const page = await request(service.httpUrl).get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    const missing = await request(service.httpUrl).get('/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('reports health on /health and /ws-health', async () => {
+    const client = await connect();
+    const health = await request(service.httpUrl).get('/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      initialized: true,
+      engine: 'local',
+      database: { status: 'ok', mode: 'embedded' },
+      websocket: { status: 'running', connections: 1 },
+      version: expect.any(String),
+      uptime: expect.any(Number),
+    });
+    const ws = await request(service.httpUrl).get('/ws-health');
+    expect(ws.body).toMatchObject({ status: 'ok', port: service.wsPort, connections: 1, activeRequests: 0, eventsBroadcast: expect.any(Number) });
+    await client.close();
+  });
+});
+
+describe('POST /process-image with a small upload limit', () => {
+  it('rejects a file over MAX_UPLOAD_MB with 413 FILE_TOO_LARGE, before any event', async () => {
+    const service = await startTestService({ MAX_UPLOAD_MB: '0.05' });
+    try {
+      const client = await createWsClient(service.wsUrl);
+      const big = await sharp({ create: { width: 600, height: 600, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
+      expect(big.length).toBeGreaterThan(0.05 * 1024 * 1024);
+      const res = await request(service.httpUrl).post('/process-image').attach('image', big, 'big.png');
+      expect(res.status).toBe(413);
+      expect(res.body.error.code).toBe('FILE_TOO_LARGE');
+      await pingRoundTrip(client);
+      expect(client.messages.some((m) => m.type === 'processing_started')).toBe(false);
+      await client.close();
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+/** After a ping round trip, every event published before it has been delivered. */
+async function pingRoundTrip(client: WsClient): Promise<void> {
+  const before = client.messages.filter((m) => m.type === 'pong').length;
+  client.socket.send(JSON.stringify({ type: 'ping' }));
+  await client.waitFor(() => client.messages.filter((m) => m.type === 'pong').length > before);
+}

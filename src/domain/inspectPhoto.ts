@@ -36,7 +36,8 @@ export async function inspectPhoto(
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The uploaded file is not a supported image (JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF)', { cause });
   }
 
-  const format = normaliseFormat(metadata.format);
+  // libvips reads AVIF through libheif and names it "heif"; the compression tells them apart.
+  const format = metadata.format === 'heif' && metadata.compression === 'av1' ? 'avif' : normaliseFormat(metadata.format);
   if (!format) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Images of type "${metadata.format}" are not supported; send JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF`);
   }

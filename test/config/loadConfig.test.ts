@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/loadConfig';
+
+describe('loadConfig', () => {
+  it('applies the SPEC defaults on an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      httpPort: 4000,
+      wsPort: 4001,
+      engine: 'local',
+      imageCount: 4,
+      maxUploadBytes: 20 * 1024 * 1024,
+      corsOrigin: '*',
+      wsDelivery: 'broadcast',
+      wsHeartbeatMs: 30_000,
+      logLevel: 'info',
+      debugWebsocket: false,
+    });
+    expect(config.dataDir).toBe(path.resolve('./data'));
+    expect(config.couchdbUrl).toBeUndefined();
+  });
+
+  it('picks the gemini engine when a key is set', () => {
+    expect(loadConfig({ GEMINI_API_KEY: 'k' }).engine).toBe('gemini');
+    expect(loadConfig({ GEMINI_API_KEY: 'k', ENGINE: 'local' }).engine).toBe('local');
+  });
+
+  it.each([
+    ['HTTP_PORT', 'abc'],
+    ['WS_PORT', '70000'],
+    ['ENGINE', 'magic'],
+    ['IMAGE_COUNT', '0'],
+    ['IMAGE_COUNT', '9'],
+    ['MAX_UPLOAD_MB', '-1'],
+    ['MAX_CONCURRENT_REQUESTS', '0'],
+    ['COUCHDB_URL', 'not a url'],
+    ['LOG_LEVEL', 'loud'],
+    ['WS_DELIVERY', 'some'],
+  ])('stops with a message naming %s when it is %p', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid ${name}=`));
+  });
+
+  it('needs a key for ENGINE=gemini', () => {
+    expect(() => loadConfig({ ENGINE: 'gemini' })).toThrow(/GEMINI_API_KEY/);
+  });
+
+  it('refuses the same port for HTTP and WebSocket', () => {
+    expect(() => loadConfig({ HTTP_PORT: '5000', WS_PORT: '5000' })).toThrow(/WS_PORT/);
+  });
+
+  it('turns on WebSocket debug logging for DEBUG=websocket:*', () => {
+    expect(loadConfig({ DEBUG: 'websocket:*' }).debugWebsocket).toBe(true);
+    expect(loadConfig({ DEBUG: 'express:*,websocket:*' }).debugWebsocket).toBe(true);
+    expect(loadConfig({ DEBUG: 'express:*' }).debugWebsocket).toBe(false);
+  });
+
+  it('reads lists and sizes', () => {
+    const config = loadConfig({ WS_ALLOWED_ORIGINS: 'http://a.example, http://b.example', MAX_UPLOAD_MB: '1.5' });
+    expect(config.wsAllowedOrigins).toEqual(['http://a.example', 'http://b.example']);
+    expect(config.maxUploadBytes).toBe(Math.round(1.5 * 1024 * 1024));
+  });
+});

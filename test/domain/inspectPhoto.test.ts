@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { inspectPhoto } from '../../src/domain/inspectPhoto';
+import { AppError } from '../../src/errors/AppError';
+import { syntheticPhoto } from '../support/images';
+
+const limits = { maxPixels: 100_000_000 };
+
+async function expectCode(promise: Promise<unknown>, code: string, status: number) {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AppError);
+  expect(err).toMatchObject({ code, status });
+}
+
+/** A PNG whose header declares width×height but carries almost no data. */
+function pngDeclaring(width: number, height: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf: Buffer) => {
+    let c = 0xffffffff;
+    for (const byte of buf) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+describe('inspectPhoto', () => {
+  it('detects the format from the bytes and measures the photo', async () => {
+    const bytes = await syntheticPhoto({ width: 320, height: 200 });
+    const photo = await inspectPhoto(bytes, { ...limits, originalName: 'x.png' });
+    expect(photo).toMatchObject({ format: 'jpeg', mimeType: 'image/jpeg', width: 320, height: 200, size: bytes.length, originalName: 'x.png' });
+    expect(photo.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('reports display dimensions for a rotated (EXIF orientation 6) JPEG', async () => {
+    const bytes = await sharp(await syntheticPhoto({ width: 300, height: 100 })).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const photo = await inspectPhoto(bytes, limits);
+    expect([photo.width, photo.height]).toEqual([100, 300]);
+  });
+
+  it.each(['png', 'webp', 'gif', 'tiff', 'avif'] as const)('accepts %s', async (format) => {
+    const bytes = await sharp(await syntheticPhoto({ width: 64, height: 48 })).toFormat(format).toBuffer();
+    expect((await inspectPhoto(bytes, limits)).format).toBe(format);
+  });
+
+  it('rejects text with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    await expectCode(inspectPhoto(Buffer.from('hello, not an image'), limits), 'UNSUPPORTED_MEDIA_TYPE', 415);
+  });
+
+  it('rejects an SVG with 415: vector input is not a photo', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
+    await expectCode(inspectPhoto(svg, limits), 'UNSUPPORTED_MEDIA_TYPE', 415);
+  });
+
+  it('rejects a truncated JPEG with 422 INVALID_IMAGE', async () => {
+    const noisy = await sharp({ create: { width: 400, height: 300, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 50 } } }).jpeg().toBuffer();
+    await expectCode(inspectPhoto(noisy.subarray(0, Math.floor(noisy.length * 0.6)), limits), 'INVALID_IMAGE', 422);
+  });
+
+  it('rejects an empty buffer with 422', async () => {
+    await expectCode(inspectPhoto(Buffer.alloc(0), limits), 'INVALID_IMAGE', 422);
+  });
+
+  it('rejects a PNG declaring 50,000 × 50,000 pixels with 422 before decoding it', async () => {
+    const bomb = pngDeclaring(50_000, 50_000);
+    const err = await inspectPhoto(bomb, limits).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INVALID_IMAGE', status: 422 });
+    expect((err as Error).message).toMatch(/50000×50000/);
+  });
+});

@@ -61,3 +61,21 @@ describe('loadConfig', () => {
     expect(config.maxUploadBytes).toBe(Math.round(1.5 * 1024 * 1024));
   });
 });
+
+describe('.env.example', () => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const dotenv = require('dotenv') as typeof import('dotenv');
+  const file = path.resolve(__dirname, '../../.env.example');
+  const text = fs.readFileSync(file, 'utf8');
+
+  it('is a valid configuration as shipped', () => {
+    expect(() => loadConfig(dotenv.parse(text))).not.toThrow();
+  });
+
+  it('documents every variable the service reads', () => {
+    const source = fs.readFileSync(path.resolve(__dirname, '../../src/config/loadConfig.ts'), 'utf8');
+    const read = [...source.matchAll(/^\s{2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]);
+    expect(read.length).toBeGreaterThan(20);
+    for (const name of read) expect(text).toMatch(new RegExp(`^#?\\s*${name}=`, 'm'));
+  });
+});

@@ -78,7 +78,7 @@ describe('inspectPhoto', () => {
   });
 
   it('rejects a truncated JPEG with 422 INVALID_IMAGE', async () => {
-    const noisy = await sharp({ create: { width: 400, height: 300, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 50 } } }).jpeg().toBuffer();
+    const noisy = await sharp({ create: { width: 400, height: 300, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 50 }, background: '#000' } }).jpeg().toBuffer();
     await expectCode(inspectPhoto(noisy.subarray(0, Math.floor(noisy.length * 0.6)), limits), 'INVALID_IMAGE', 422);
   });
 

@@ -214,7 +214,7 @@ describe('POST /process-image with a small upload limit', () => {
     const service = await startTestService({ MAX_UPLOAD_MB: '0.05' });
     try {
       const client = await createWsClient(service.wsUrl);
-      const big = await sharp({ create: { width: 600, height: 600, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
+      const big = await sharp({ create: { width: 600, height: 600, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 }, background: '#000' } }).png().toBuffer();
       expect(big.length).toBeGreaterThan(0.05 * 1024 * 1024);
       const res = await request(service.httpUrl).post('/process-image').attach('image', big, 'big.png');
       expect(res.status).toBe(413);

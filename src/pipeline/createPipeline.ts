@@ -68,7 +68,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const fail = async (stage: Stage, code: ErrorCode, err: unknown, partial: Record<string, unknown> = {}): Promise<never> => {
         const appError = isAppError(err) ? err : new AppError(code, describeError(err), { cause: err });
         const totalTime = formatMs(elapsed());
-        logger.warn({ err, stage, code: appError.code }, 'request failed');
+        // A client's bad upload is routine; an upstream failure deserves the stack.
+        if (appError.status < 500) logger.info({ stage, code: appError.code, reason: appError.message }, 'request rejected');
+        else logger.warn({ err, stage, code: appError.code }, 'request failed');
         if (store && stage !== 'validation') {
           await stored;
           await store.finishRequest({
@@ -141,7 +143,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         ]);
       } catch (err) {
         const stage = (err as { stage?: Stage }).stage ?? 'photo_analysis';
-        return fail(stage, 'ANALYSIS_FAILED', new AppError('ANALYSIS_FAILED', `${stage === 'content_analysis' ? 'Camera settings' : 'Photo'} analysis failed: ${describeError(err)}`, { cause: err }));
+        const reason = describeError(err);
+        const label = stage === 'content_analysis' ? 'Camera settings analysis' : 'Photo analysis';
+        // Engines often say "… analysis failed: …" themselves; don't say it twice.
+        const message = /analysis failed/i.test(reason) ? reason : `${label} failed: ${reason}`;
+        return fail(stage, 'ANALYSIS_FAILED', new AppError('ANALYSIS_FAILED', message, { cause: err }));
       }
       timings.analysis = roundMs(performance.now() - tAnalysis);
 

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import type { GeminiEngineOptions } from '../engine/gemini/createGeminiEngine';
 import type { EngineName } from '../engine/ImageEngine';
 import type { LogLevel } from '../logging/createLogger';
 
@@ -14,15 +15,10 @@ export class ConfigError extends Error {
   }
 }
 
-export interface GeminiConfig {
-  apiKey?: string;
-  baseUrl?: string;
-  textModel?: string;
-  imageModel?: string;
-  timeoutMs?: number;
-  maxRetries?: number;
-  maxConcurrency?: number;
-}
+/** The GEMINI_* variables, as the engine's own options (unset ones take the engine's defaults). */
+export type GeminiConfig = Partial<
+  Pick<GeminiEngineOptions, 'apiKey' | 'baseUrl' | 'textModel' | 'imageModel' | 'timeoutMs' | 'maxRetries' | 'maxConcurrency'>
+>;
 
 export interface Config {
   host: string;

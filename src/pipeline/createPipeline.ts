@@ -15,6 +15,7 @@ import type { FinishedImage, RequestStore } from '../store/RequestStore';
 import { createRequestEmitter, type RequestEmitter } from './createRequestEmitter';
 import { formatMs, roundMs } from './formatMs';
 import { describeError, generateImages } from './generateImages';
+import { AnalysisStageError, runAnalyses } from './runAnalyses';
 import type { ProcessResult } from './ProcessResult';
 
 export interface ProcessInput {
@@ -114,40 +115,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
       // 2. ContentAgent and AnalysisAgent, concurrently. The first failure stops the other.
       emitter.emit({ type: 'analysis_started', message: 'AI analysis started: camera settings and photo critique' });
-      const analysisAbort = new AbortController();
-      const stageSignal = combine(signal, analysisAbort.signal);
-      const runStage = async <T>(stage: 'content_analysis' | 'photo_analysis', work: () => Promise<T>, done: (value: T, durationMs: number) => void) => {
-        const started = performance.now();
-        try {
-          const value = await work();
-          const durationMs = roundMs(performance.now() - started);
-          timings[stage] = durationMs;
-          done(value, durationMs);
-          return value;
-        } catch (err) {
-          analysisAbort.abort();
-          throw Object.assign(new Error(describeError(err), { cause: err }), { stage });
-        }
-      };
       const tAnalysis = performance.now();
       let settings: ProcessResult['settings'];
       let analysis: ProcessResult['analysis'];
       try {
-        [settings, analysis] = await Promise.all([
-          runStage('content_analysis', () => engine.recommendSettings(photo, { signal: stageSignal, recordCall }), (value, durationMs) =>
-            emitter.emit({ type: 'content_analysis_complete', settings: value, durationMs, message: 'Camera settings recommendations generated' }),
-          ),
-          runStage('photo_analysis', () => engine.analyzePhoto(photo, imageCount, { signal: stageSignal, recordCall }), (value, durationMs) =>
-            emitter.emit({ type: 'photo_analysis_complete', analysis: value, suggestionsCount: value.suggestions.length, durationMs, message: `Photo analysis completed with ${value.suggestions.length} improvement suggestions` }),
-          ),
-        ]);
+        ({ settings, analysis } = await runAnalyses({ engine, photo, imageCount, emitter, signal, recordCall, timings }));
       } catch (err) {
-        const stage = (err as { stage?: Stage }).stage ?? 'photo_analysis';
-        const reason = describeError(err);
-        const label = stage === 'content_analysis' ? 'Camera settings analysis' : 'Photo analysis';
-        // Engines often say "… analysis failed: …" themselves; don't say it twice.
-        const message = /analysis failed/i.test(reason) ? reason : `${label} failed: ${reason}`;
-        return fail(stage, 'ANALYSIS_FAILED', new AppError('ANALYSIS_FAILED', message, { cause: err }));
+        return fail(err instanceof AnalysisStageError ? err.stage : 'photo_analysis', 'ANALYSIS_FAILED', err);
       }
       timings.analysis = roundMs(performance.now() - tAnalysis);
 

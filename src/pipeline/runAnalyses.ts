@@ -1,0 +1,72 @@
+import type { Photo } from '../domain/Photo';
+import type { Analysis, CameraSettings } from '../domain/schemas';
+import { AppError } from '../errors/AppError';
+import type { EngineCallRecord, ImageEngine } from '../engine/ImageEngine';
+import type { RequestEmitter } from './createRequestEmitter';
+import { roundMs } from './formatMs';
+import { describeError } from './generateImages';
+
+type AnalysisStage = 'content_analysis' | 'photo_analysis';
+
+/** An analysis failure, with the stage that failed. */
+export class AnalysisStageError extends AppError {
+  readonly stage: AnalysisStage;
+  constructor(stage: AnalysisStage, cause: unknown) {
+    const reason = describeError(cause);
+    const label = stage === 'content_analysis' ? 'Camera settings analysis' : 'Photo analysis';
+    // Engines often say "… analysis failed: …" themselves; don't say it twice.
+    super('ANALYSIS_FAILED', /analysis failed/i.test(reason) ? reason : `${label} failed: ${reason}`, { cause });
+    this.stage = stage;
+  }
+}
+
+/**
+ * Runs ContentAgent and AnalysisAgent concurrently, emitting each one's event as it finishes.
+ * The first failure aborts the other and rejects with an AnalysisStageError.
+ * Writes `content_analysis` and `photo_analysis` durations into `timings`.
+ */
+export async function runAnalyses(args: {
+  engine: ImageEngine;
+  photo: Photo;
+  imageCount: number;
+  emitter: RequestEmitter;
+  signal: AbortSignal;
+  recordCall: (call: EngineCallRecord) => void;
+  timings: Record<string, number>;
+}): Promise<{ settings: CameraSettings; analysis: Analysis }> {
+  const { engine, photo, emitter, timings, recordCall } = args;
+  const sibling = new AbortController();
+  const signal = AbortSignal.any([args.signal, sibling.signal]);
+
+  const stage = async <T>(name: AnalysisStage, work: () => Promise<T>, done: (value: T, durationMs: number) => void): Promise<T> => {
+    const started = performance.now();
+    try {
+      const value = await work();
+      const durationMs = roundMs(performance.now() - started);
+      timings[name] = durationMs;
+      done(value, durationMs);
+      return value;
+    } catch (err) {
+      sibling.abort();
+      throw new AnalysisStageError(name, err);
+    }
+  };
+
+  // allSettled would wait for the slower agent even after the other failed; the abort above
+  // stops it, and Promise.all reports the first failure.
+  const [settings, analysis] = await Promise.all([
+    stage('content_analysis', () => engine.recommendSettings(photo, { signal, recordCall }), (value, durationMs) =>
+      emitter.emit({ type: 'content_analysis_complete', settings: value, durationMs, message: 'Camera settings recommendations generated' }),
+    ),
+    stage('photo_analysis', () => engine.analyzePhoto(photo, args.imageCount, { signal, recordCall }), (value, durationMs) =>
+      emitter.emit({
+        type: 'photo_analysis_complete',
+        analysis: value,
+        suggestionsCount: value.suggestions.length,
+        durationMs,
+        message: `Photo analysis completed with ${value.suggestions.length} improvement suggestions`,
+      }),
+    ),
+  ]);
+  return { settings, analysis };
+}

@@ -21,7 +21,10 @@ export interface AppDeps extends HealthDeps {
   corsOrigin: string;
   /** Absolute path of websocket-test.html, served at `/`. */
   testPagePath?: string;
+  /** Runs before anything else on POST /process-image (the per-IP rate limit). */
   rateLimit?: RequestHandler;
+  /** Aborted when the shutdown deadline passes: in-flight pipelines stop. */
+  shutdownSignal?: AbortSignal;
   /** Extra routers (e.g. the results API), mounted before the 404 handler. */
   routers?: Router[];
 }
@@ -32,6 +35,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', 'loopback');
   app.use(createCorsMiddleware(deps.corsOrigin));
 
+  // Health first: while draining it still answers (503, `draining: true`) for load balancers.
+  app.use(createHealthRouter(deps));
   app.use((_req, _res, next) => {
     if (deps.isDraining()) return next(new AppError('SHUTTING_DOWN', 'The server is shutting down', { headers: { 'Retry-After': '5', Connection: 'close' } }));
     next();
@@ -47,13 +52,13 @@ export function createApp(deps: AppDeps): express.Express {
     app.get('/websocket-test.html', sendPage);
   }
 
-  app.use(createHealthRouter(deps));
   app.use(
     createProcessImageRouter({
       pipeline: deps.pipeline,
       limiter: deps.limiter,
       maxUploadBytes: deps.maxUploadBytes,
       rateLimit: deps.rateLimit,
+      shutdownSignal: deps.shutdownSignal,
     }),
   );
   for (const router of deps.routers ?? []) app.use(router);

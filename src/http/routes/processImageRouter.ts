@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { AppError } from '../../errors/AppError';
 import type { ConcurrencyLimiter } from '../../pipeline/createConcurrencyLimiter';
 import type { Pipeline } from '../../pipeline/createPipeline';
@@ -8,56 +8,89 @@ import { createUploadMiddleware } from '../createUploadMiddleware';
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * `POST /process-image`: waits for a pipeline slot (503 BUSY past the queue), parses the
- * upload, and hands it to the pipeline. Errors are passed on to the error middleware.
+ * `POST /process-image`: refuses a body announced as too large, waits for a pipeline slot
+ * (503 BUSY past the queue), parses the upload, and hands it to the pipeline. The slot is held
+ * until the pipeline settles; a client that goes away aborts its pipeline. Errors are passed
+ * on to the error middleware.
  */
 export function createProcessImageRouter(deps: {
   pipeline: Pipeline;
   limiter: ConcurrencyLimiter;
   maxUploadBytes: number;
   rateLimit?: RequestHandler;
+  /** Aborted when the shutdown deadline passes: in-flight pipelines stop and answer. */
+  shutdownSignal?: AbortSignal;
 }): Router {
   const router = Router();
   const upload = createUploadMiddleware({ maxUploadBytes: deps.maxUploadBytes });
+  // Room for the multipart framing and the small text fields around the file.
+  const maxBodyBytes = deps.maxUploadBytes + 256 * 1024;
 
-  // Take a slot before reading the body, so queued uploads do not sit in memory.
-  const acquireSlot: RequestHandler = async (_req, res, next) => {
-    const abandoned = new AbortController();
-    const onClose = () => abandoned.abort();
-    res.once('close', onClose);
-    try {
-      const release = await deps.limiter.acquire(abandoned.signal);
-      res.off('close', onClose);
-      res.once('close', release);
-      next();
-    } catch (err) {
-      res.off('close', onClose);
-      // The body was not read; close the connection rather than drain an upload we refuse.
+  const checkLength: RequestHandler = (req, res, next) => {
+    const length = Number(req.headers['content-length']);
+    if (Number.isFinite(length) && length > maxBodyBytes) {
       res.setHeader('Connection', 'close');
-      next(err);
+      const mb = Math.round((deps.maxUploadBytes / (1024 * 1024)) * 10) / 10;
+      return next(new AppError('FILE_TOO_LARGE', `The request body (${length} bytes) is larger than the ${mb} MB upload limit`));
     }
+    next();
   };
+
+  /** Resolves when multer is done, or at once when the client has gone (multer cleans up on its own). */
+  const parseUpload = (req: Request, res: Response, gone: AbortSignal) =>
+    new Promise<void>((resolve, reject) => {
+      if (gone.aborted) return resolve();
+      const onGone = () => resolve();
+      gone.addEventListener('abort', onGone, { once: true });
+      upload(req, res, (err?: unknown) => {
+        gone.removeEventListener('abort', onGone);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
 
   const handle: RequestHandler = async (req, res) => {
-    if (!req.file) {
-      throw new AppError('MISSING_IMAGE', 'Send the photo as multipart/form-data in the file field "image"');
+    const gone = new AbortController();
+    const onClose = () => gone.abort(new Error('The client closed the connection'));
+    res.once('close', onClose);
+    let release: (() => void) | undefined;
+    try {
+      try {
+        // Take a slot before reading the body, so queued uploads do not sit in memory.
+        release = await deps.limiter.acquire(gone.signal);
+      } catch (err) {
+        // The body was not read; close the connection rather than drain an upload we refuse.
+        res.setHeader('Connection', 'close');
+        throw err;
+      }
+      await parseUpload(req, res, gone.signal);
+      if (gone.signal.aborted) return;
+      if (!req.file) {
+        throw new AppError('MISSING_IMAGE', 'Send the photo as multipart/form-data in the file field "image"');
+      }
+      const connectionId = readConnectionId(req.header('x-connection-id') ?? (req.body as Record<string, unknown> | undefined)?.connectionId);
+      const startedAt = performance.now();
+      const requestId = createRequestId();
+      res.locals.requestId = requestId;
+      res.setHeader('X-Request-Id', requestId);
+      const signals = [gone.signal, deps.shutdownSignal].filter((s): s is AbortSignal => s !== undefined);
+      const result = await deps.pipeline.process({
+        requestId,
+        upload: req.file.buffer,
+        originalName: req.file.originalname,
+        connectionId,
+        startedAt,
+        signal: AbortSignal.any(signals),
+      });
+      res.json(result);
+    } finally {
+      res.off('close', onClose);
+      // Held until the pipeline settles, not merely until the client leaves.
+      release?.();
     }
-    const connectionId = readConnectionId(req.header('x-connection-id') ?? (req.body as Record<string, unknown> | undefined)?.connectionId);
-    const startedAt = performance.now();
-    const requestId = createRequestId();
-    res.locals.requestId = requestId;
-    res.setHeader('X-Request-Id', requestId);
-    const result = await deps.pipeline.process({
-      requestId,
-      upload: req.file.buffer,
-      originalName: req.file.originalname,
-      connectionId,
-      startedAt,
-    });
-    res.json(result);
   };
 
-  const handlers: RequestHandler[] = [acquireSlot, upload, handle];
+  const handlers: RequestHandler[] = [checkLength, handle];
   if (deps.rateLimit) handlers.unshift(deps.rateLimit);
   router.post('/process-image', ...handlers);
   return router;

@@ -17,6 +17,9 @@ export function createUploadMiddleware(options: { maxUploadBytes: number }): Req
       fieldSize: 64 * 1024,
       parts: 10,
       headerPairs: 200,
+      // Our fields are flat (image, connectionId); crafted bracket paths must not build deep objects or huge arrays.
+      fieldNestingDepth: 1,
+      fieldArrayIndexLimit: 16,
     },
   }).single('image');
 

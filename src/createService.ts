@@ -8,9 +8,11 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config/loadConfig';
 import { createEventBus, type EventBus } from './events/createEventBus';
+import type { PipelineEvent } from './events/eventSchemas';
 import { createEngine } from './engine/createEngine';
 import type { ImageEngine } from './engine/ImageEngine';
 import { createApp } from './http/createApp';
+import { createRateLimiter } from './http/createRateLimiter';
 import type { Logger } from './logging/Logger';
 import { listen } from './net/listen';
 import { createConcurrencyLimiter } from './pipeline/createConcurrencyLimiter';
@@ -49,7 +51,7 @@ export interface Service {
 /** Starts the whole service; resolves once both ports are listening. */
 export async function createService(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<Service> {
   const version = readVersion();
-  const bus = overrides.bus ?? createEventBus({ logger, validate: overrides.validateEvents });
+  const bus = guardSubscribers(overrides.bus ?? createEventBus({ logger, validate: overrides.validateEvents }), logger);
   const engine = overrides.engine ?? createEngine(config, logger);
   // The database comes first: events are stored even when no WebSocket client listens.
   const storeHandle = overrides.store
@@ -82,6 +84,9 @@ export async function createService(config: Config, logger: Logger, overrides: S
   }
 
   const limiter = createConcurrencyLimiter({ max: config.maxConcurrentRequests, maxQueue: config.maxQueuedRequests });
+  const rateLimiter = config.rateLimitPerMinute > 0 ? createRateLimiter({ perMinute: config.rateLimitPerMinute }) : undefined;
+  // Aborted when the shutdown deadline passes, so in-flight pipelines stop and answer.
+  const shutdownDeadline = new AbortController();
   const pipeline = createPipeline({
     engine,
     bus,
@@ -100,6 +105,8 @@ export async function createService(config: Config, logger: Logger, overrides: S
     eventServer,
     store,
     isDraining: () => draining,
+    rateLimit: rateLimiter?.middleware,
+    shutdownSignal: shutdownDeadline.signal,
     maxUploadBytes: config.maxUploadBytes,
     corsOrigin: config.corsOrigin,
     testPagePath: findProjectFile('websocket-test.html'),
@@ -114,6 +121,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
   try {
     httpPort = await listen(httpServer, config.httpPort, config.host, 'HTTP_PORT');
   } catch (err) {
+    rateLimiter?.close();
     await eventServer.close();
     unsubscribeStore();
     await closeStore();
@@ -134,18 +142,28 @@ export async function createService(config: Config, logger: Logger, overrides: S
     eventServer,
     close() {
       closing ??= (async () => {
+        // Keep listening while draining: new requests (and /health) get a quick 503 with
+        // Connection: close, so load balancers see the drain instead of refused connections.
         draining = true;
-        const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-        httpServer.closeIdleConnections();
-        const deadline = new Promise<'timeout'>((resolve) => {
-          const timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs);
-          timer.unref();
-        });
-        if ((await Promise.race([limiter.whenIdle().then(() => 'idle' as const), deadline])) === 'timeout') {
-          logger.warn({ requests: limiter.stats() }, 'shutdown deadline passed with requests in flight');
+        const idleWithin = (ms: number) =>
+          new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(false), ms);
+            timer.unref();
+            void limiter.whenIdle().then(() => {
+              clearTimeout(timer);
+              resolve(true);
+            });
+          });
+        if (!(await idleWithin(config.shutdownTimeoutMs))) {
+          logger.warn({ requests: limiter.stats() }, 'shutdown deadline passed; aborting in-flight requests');
+          shutdownDeadline.abort(new Error('The server is shutting down'));
+          // Aborted pipelines record their failure and answer quickly; do not wait forever.
+          if (!(await idleWithin(5_000))) logger.warn({ requests: limiter.stats() }, 'requests still running after abort');
         }
+        const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeAllConnections();
         await httpClosed;
+        rateLimiter?.close();
         await eventServer.close(CLOSE_CODES.GOING_AWAY);
         unsubscribeStore();
         await closeStore();
@@ -154,6 +172,28 @@ export async function createService(config: Config, logger: Logger, overrides: S
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * A bus whose subscribers cannot break a publish or the process: a handler that throws or
+ * returns a rejected promise is logged with the event's request id, and the others still run.
+ */
+function guardSubscribers(bus: EventBus, logger: Logger): EventBus {
+  const report = (err: unknown, event: PipelineEvent) =>
+    logger.error({ err, requestId: event.requestId, eventType: event.type }, 'event listener failed');
+  return {
+    publish: (event) => bus.publish(event),
+    subscribe: (handler) =>
+      bus.subscribe((event) => {
+        try {
+          const result: unknown = handler(event);
+          if (result instanceof Promise) result.catch((err: unknown) => report(err, event));
+        } catch (err) {
+          report(err, event);
+        }
+      }),
+    close: () => bus.close(),
   };
 }
 

@@ -11,12 +11,12 @@ export interface UploadResult {
 export async function upload(
   httpUrl: string,
   bytes: Buffer,
-  options: { filename?: string; contentType?: string; headers?: Record<string, string>; fields?: Record<string, string> } = {},
+  options: { filename?: string; contentType?: string; headers?: Record<string, string>; fields?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<UploadResult> {
   const form = new FormData();
   for (const [name, value] of Object.entries(options.fields ?? {})) form.append(name, value);
   form.append('image', new Blob([new Uint8Array(bytes)], { type: options.contentType ?? 'image/jpeg' }), options.filename ?? 'photo.jpg');
-  const res = await fetch(`${httpUrl}/process-image`, { method: 'POST', body: form, headers: options.headers });
+  const res = await fetch(`${httpUrl}/process-image`, { method: 'POST', body: form, headers: options.headers, signal: options.signal });
   return { status: res.status, headers: res.headers, body: (await res.json()) as UploadResult['body'] };
 }
 

@@ -1,0 +1,140 @@
+/**
+ * The service under test, alone in its process: `createService` with the configuration from
+ * the environment (as `npm start` would build it), plus IPC handlers the orchestrator uses to
+ * read this process's memory and to publish timestamped probe events on the real EventBus.
+ * Run with `--expose-gc` so memory deltas can be taken after a full collection.
+ */
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../src/config/loadConfig';
+import { createService, type Service } from '../../src/createService';
+import { createLogger } from '../../src/logging/createLogger';
+import { createRequestId } from '../../src/pipeline/createRequestId';
+import type { PipelineEvent } from '../../src/events/eventSchemas';
+import { formatProbeMessage } from '../load/probeMessage';
+import { reportStartFailure, serveRpc } from '../ipc/serveRpc';
+
+/** What the server announces when ready. */
+export interface ServerInfo {
+  httpUrl: string;
+  wsUrl: string;
+  engine: string;
+  pid: number;
+}
+
+export interface MemorySnapshot {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export interface EmitProbesArgs {
+  count: number;
+  intervalMs: number;
+  /** Size of `imageData` (base64 chars); 0 sends a small `analysis_started` event. */
+  imageChars?: number;
+}
+
+export interface EmitProbesResult {
+  sent: number;
+  /** Serialized size of one probe event, bytes. */
+  eventBytes: number;
+  connections: number;
+  /** How long each `bus.publish` took: the synchronous fan-out (store queueing, serializing, every socket write). */
+  publishMs: number[];
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection in bench server'));
+  const service: Service = await createService(config, logger);
+
+  let sampler: { timer: NodeJS.Timeout; maxRss: number; samples: number } | undefined;
+
+  const handlers = {
+    memory: async (args: { gc?: boolean }): Promise<MemorySnapshot> => {
+      if (args?.gc) await collectGarbage();
+      const m = process.memoryUsage();
+      return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+    },
+    /** Samples RSS every `intervalMs` until `stopRssSampler`; the peak is what a request costs. */
+    startRssSampler: (args: { intervalMs: number }) => {
+      if (sampler) clearInterval(sampler.timer);
+      const state = { maxRss: process.memoryUsage.rss(), samples: 1, timer: undefined as unknown as NodeJS.Timeout };
+      state.timer = setInterval(() => {
+        state.maxRss = Math.max(state.maxRss, process.memoryUsage.rss());
+        state.samples += 1;
+      }, args.intervalMs);
+      sampler = state;
+      return null;
+    },
+    stopRssSampler: () => {
+      if (!sampler) throw new Error('no RSS sampler running');
+      clearInterval(sampler.timer);
+      const result = { maxRss: Math.max(sampler.maxRss, process.memoryUsage.rss()), samples: sampler.samples };
+      sampler = undefined;
+      return result;
+    },
+    emitProbes: (args: EmitProbesArgs) => emitProbes(service, args),
+    wsStats: () => service.eventServer.stats(),
+  };
+
+  serveRpc({ httpUrl: service.httpUrl, wsUrl: service.wsUrl, engine: config.engine, pid: process.pid } satisfies ServerInfo, handlers, async () => {
+    if (sampler) clearInterval(sampler.timer);
+    await service.close();
+  });
+}
+
+/**
+ * Publishes `count` probe events on the service's EventBus, `intervalMs` apart. Each carries
+ * its sequence number and the monotonic send time (system-wide on Linux, so the load process
+ * can subtract it from its own clock) in `message`, which is written before any image data.
+ */
+async function emitProbes(service: Service, args: EmitProbesArgs): Promise<EmitProbesResult> {
+  const requestId = createRequestId();
+  const imageData = args.imageChars ? randomBytes(Math.ceil((args.imageChars * 3) / 4)).toString('base64').slice(0, args.imageChars) : '';
+  let eventBytes = 0;
+  const publishMs: number[] = [];
+  for (let seq = 0; seq < args.count; seq++) {
+    if (seq > 0) await new Promise((resolve) => setTimeout(resolve, args.intervalMs));
+    const event = probeEvent(requestId, seq, imageData);
+    if (seq === 0) eventBytes = Buffer.byteLength(JSON.stringify(event));
+    // The send time is taken last, right before the event enters the bus.
+    event.message = formatProbeMessage(seq, process.hrtime.bigint());
+    const before = performance.now();
+    service.bus.publish(event);
+    publishMs.push(performance.now() - before);
+  }
+  return { sent: args.count, eventBytes, connections: service.eventServer.stats().connections, publishMs };
+}
+
+function probeEvent(requestId: string, seq: number, imageData: string): PipelineEvent {
+  const timestamp = new Date().toISOString();
+  const message = formatProbeMessage(seq, 0n);
+  if (!imageData) return { type: 'analysis_started', message, requestId, timestamp };
+  return {
+    type: 'individual_image_completed',
+    message,
+    requestId,
+    timestamp,
+    imageIndex: 1,
+    totalImages: 1,
+    title: 'Benchmark image',
+    mimeType: 'image/jpeg',
+    durationMs: 0,
+    imageData,
+  };
+}
+
+/** Two full collections, with a turn of the event loop between for weak callbacks. */
+async function collectGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('start the server process with --expose-gc');
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+}
+
+main().catch(reportStartFailure);

@@ -110,7 +110,8 @@ export async function createService(config: Config, logger: Logger, overrides: S
     maxUploadBytes: config.maxUploadBytes,
     corsOrigin: config.corsOrigin,
     testPagePath: findProjectFile('websocket-test.html'),
-    routers: [createResultsRouter({ store })],
+    // In subscribed delivery a request id is a capability: do not hand everyone the list.
+    routers: [createResultsRouter({ store, listRequests: config.wsDelivery !== 'subscribed' })],
   });
 
   const httpServer = http.createServer(app);

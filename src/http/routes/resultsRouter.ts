@@ -16,6 +16,11 @@ import { StoreError } from '../../store/StoreError';
 
 export interface ResultsRouterDeps {
   store: ResultsReader;
+  /**
+   * false: GET /requests answers 404, so nobody can discover other clients' request ids
+   * (WS_DELIVERY=subscribed, where an id is what lets a client follow a request). Default true.
+   */
+  listRequests?: boolean;
 }
 
 const DEFAULT_LIMIT = 20;
@@ -139,6 +144,9 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
   const router = Router();
 
   router.get('/requests', async (req, res) => {
+    if (deps.listRequests === false) {
+      throw new AppError('NOT_FOUND', 'Listing requests is disabled while WS_DELIVERY=subscribed; fetch your own request by its id');
+    }
     const query = parseListQuery(req);
     const page = await fromStore(() => store.listRequests(query));
     res.setHeader('Cache-Control', 'no-cache');

@@ -161,9 +161,13 @@ export async function createService(config: Config, logger: Logger, overrides: S
           // Aborted pipelines record their failure and answer quickly; do not wait forever.
           if (!(await idleWithin(5_000))) logger.warn({ requests: limiter.stats() }, 'requests still running after abort');
         }
+        // Last answers get a moment to flush (their connections close once written); the rest is cut.
         const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-        httpServer.closeAllConnections();
+        httpServer.closeIdleConnections();
+        const cut = setTimeout(() => httpServer.closeAllConnections(), 1_000);
+        cut.unref();
         await httpClosed;
+        clearTimeout(cut);
         rateLimiter?.close();
         await eventServer.close(CLOSE_CODES.GOING_AWAY);
         unsubscribeStore();

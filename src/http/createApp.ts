@@ -10,6 +10,7 @@ import type { ConcurrencyLimiter } from '../pipeline/createConcurrencyLimiter';
 import type { Pipeline } from '../pipeline/createPipeline';
 import { createCorsMiddleware } from './corsMiddleware';
 import { createErrorMiddleware } from './errorMiddleware';
+import { lingerOnRefusal } from './lingerOnRefusal';
 import { createHealthRouter, type HealthDeps } from './routes/healthRouter';
 import { createProcessImageRouter } from './routes/processImageRouter';
 
@@ -37,9 +38,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   // Health first: while draining it still answers (503, `draining: true`) for load balancers.
   app.use(createHealthRouter(deps));
-  app.use((_req, _res, next) => {
-    if (deps.isDraining()) return next(new AppError('SHUTTING_DOWN', 'The server is shutting down', { headers: { 'Retry-After': '5', Connection: 'close' } }));
-    next();
+  app.use((req, res, next) => {
+    if (!deps.isDraining()) return next();
+    lingerOnRefusal(req, res);
+    next(new AppError('SHUTTING_DOWN', 'The server is shutting down', { headers: { 'Retry-After': '5' } }));
   });
 
   if (deps.testPagePath) {

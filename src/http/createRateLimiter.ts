@@ -5,6 +5,7 @@
  */
 import type { RequestHandler } from 'express';
 import { AppError } from '../errors/AppError';
+import { lingerOnRefusal } from './lingerOnRefusal';
 
 export type RateDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };
 
@@ -84,10 +85,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return next();
     }
     res.setHeader('RateLimit-Remaining', '0');
+    lingerOnRefusal(req, res);
     next(
       new AppError('RATE_LIMITED', `Too many uploads from this address: at most ${capacity} per minute; try again in ${decision.retryAfterSeconds} s`, {
-        // The body was not read; close rather than drain an upload we refuse.
-        headers: { 'Retry-After': String(decision.retryAfterSeconds), Connection: 'close' },
+        headers: { 'Retry-After': String(decision.retryAfterSeconds) },
       }),
     );
   };

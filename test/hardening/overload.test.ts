@@ -2,6 +2,7 @@
  * Overload: a bounded number of pipelines, a small queue, 503 BUSY beyond it, queue depth on
  * /health; and the per-IP rate limit on POST /process-image.
  */
+import sharp from 'sharp';
 import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 import { createWsClient } from '../support/createWsClient';
 import { realPhotoJpeg } from '../support/images';
@@ -11,8 +12,13 @@ import { health, upload } from './support/uploads';
 import { waitUntil } from './support/waitUntil';
 
 let photo: Buffer;
+/** A 3 MB upload: still being sent when the refusal comes, which the client must be able to read. */
+let bigPhoto: Buffer;
 beforeAll(async () => {
   photo = await realPhotoJpeg();
+  bigPhoto = await sharp({ create: { width: 2000, height: 1500, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
 });
 
 describe('at the concurrency limit', () => {
@@ -39,7 +45,8 @@ describe('at the concurrency limit', () => {
     expect(during.status).toBe(200);
     expect(during.body.requests).toEqual({ running: 1, queued: 1, max: 1, maxQueue: 1 });
 
-    const third = await upload(service.httpUrl, photo);
+    expect(bigPhoto.length).toBeGreaterThan(2 * 1024 * 1024);
+    const third = await upload(service.httpUrl, bigPhoto);
     expect(third.status).toBe(503);
     expect(third.body).toMatchObject({ success: false, error: { code: 'BUSY', message: expect.stringContaining('1 concurrent') } });
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -79,7 +86,7 @@ describe('the per-IP rate limit', () => {
       expect(second.headers.get('ratelimit-limit')).toBe('2');
       expect(second.headers.get('ratelimit-remaining')).toBe('0');
 
-      const third = await upload(service.httpUrl, photo);
+      const third = await upload(service.httpUrl, bigPhoto);
       expect(third.status).toBe(429);
       expect(third.body).toMatchObject({ success: false, error: { code: 'RATE_LIMITED', message: expect.stringContaining('2 per minute') } });
       const retryAfter = Number(third.headers.get('retry-after'));

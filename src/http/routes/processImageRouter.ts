@@ -4,6 +4,7 @@ import type { ConcurrencyLimiter } from '../../pipeline/createConcurrencyLimiter
 import type { Pipeline } from '../../pipeline/createPipeline';
 import { createRequestId } from '../../pipeline/createRequestId';
 import { createUploadMiddleware } from '../createUploadMiddleware';
+import { lingerOnRefusal } from '../lingerOnRefusal';
 
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -36,35 +37,45 @@ export function createProcessImageRouter(deps: {
     next();
   };
 
-  /** Resolves when multer is done, or at once when the client has gone (multer cleans up on its own). */
-  const parseUpload = (req: Request, res: Response, gone: AbortSignal) =>
+  /**
+   * Resolves when multer is done, or at once when `stop` aborts (the client left, or the
+   * shutdown deadline passed); multer cleans up on its own when the connection closes.
+   */
+  const parseUpload = (req: Request, res: Response, stop: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
-      if (gone.aborted) return resolve();
-      const onGone = () => resolve();
-      gone.addEventListener('abort', onGone, { once: true });
+      if (stop.aborted) return resolve();
+      const onStop = () => resolve();
+      stop.addEventListener('abort', onStop, { once: true });
       upload(req, res, (err?: unknown) => {
-        gone.removeEventListener('abort', onGone);
+        stop.removeEventListener('abort', onStop);
         if (err) reject(err);
         else resolve();
       });
     });
 
+  const shuttingDown = () =>
+    new AppError('SHUTTING_DOWN', 'The server is shutting down; try again shortly', { headers: { 'Retry-After': '5', Connection: 'close' } });
+
   const handle: RequestHandler = async (req, res) => {
     const gone = new AbortController();
     const onClose = () => gone.abort(new Error('The client closed the connection'));
     res.once('close', onClose);
+    const signals = [gone.signal, deps.shutdownSignal].filter((s): s is AbortSignal => s !== undefined);
+    const stop = AbortSignal.any(signals);
     let release: (() => void) | undefined;
     try {
       try {
         // Take a slot before reading the body, so queued uploads do not sit in memory.
-        release = await deps.limiter.acquire(gone.signal);
+        release = await deps.limiter.acquire(stop);
       } catch (err) {
-        // The body was not read; close the connection rather than drain an upload we refuse.
-        res.setHeader('Connection', 'close');
-        throw err;
+        // The body was not read: let the client finish sending it so it can read the answer.
+        lingerOnRefusal(req, res);
+        throw deps.shutdownSignal?.aborted ? shuttingDown() : err;
       }
-      await parseUpload(req, res, gone.signal);
+      await parseUpload(req, res, stop);
       if (gone.signal.aborted) return;
+      // The shutdown deadline passed while the body was still arriving.
+      if (deps.shutdownSignal?.aborted) throw shuttingDown();
       if (!req.file) {
         throw new AppError('MISSING_IMAGE', 'Send the photo as multipart/form-data in the file field "image"');
       }
@@ -73,14 +84,13 @@ export function createProcessImageRouter(deps: {
       const requestId = createRequestId();
       res.locals.requestId = requestId;
       res.setHeader('X-Request-Id', requestId);
-      const signals = [gone.signal, deps.shutdownSignal].filter((s): s is AbortSignal => s !== undefined);
       const result = await deps.pipeline.process({
         requestId,
         upload: req.file.buffer,
         originalName: req.file.originalname,
         connectionId,
         startedAt,
-        signal: AbortSignal.any(signals),
+        signal: stop,
       });
       res.json(result);
     } finally {

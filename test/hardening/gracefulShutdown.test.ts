@@ -1,0 +1,120 @@
+/**
+ * Graceful shutdown of the real process (src/server.ts as a child process): SIGTERM drains —
+ * /health says 503, new work is refused, the in-flight upload completes and is stored, WebSocket
+ * clients get 1001, exit 0; a second signal exits at once; the deadline cuts a stuck upload.
+ */
+import { createWsClient } from '../support/createWsClient';
+import { realPhotoJpeg } from '../support/images';
+import { connectRaw, multipartBody, parseResponse, readUntilClosed } from './support/rawHttp';
+import { spawnServer, type ServerProcess } from './support/spawnServer';
+import { health, upload } from './support/uploads';
+import { waitUntil } from './support/waitUntil';
+
+const BOUNDARY = 'shutdown-boundary-93hf';
+
+/** Starts an upload whose body arrives in two halves; resolves once it holds a slot. */
+async function startSlowUpload(server: ServerProcess, photo: Buffer) {
+  const body = multipartBody([{ disposition: 'form-data; name="image"; filename="p.jpg"', contentType: 'image/jpeg', body: photo }], BOUNDARY);
+  const socket = await connectRaw(server.httpPort);
+  socket.on('error', () => undefined);
+  const answer = readUntilClosed(socket).then(parseResponse);
+  socket.write(
+    [
+      'POST /process-image HTTP/1.1',
+      'Host: 127.0.0.1',
+      `Content-Type: multipart/form-data; boundary=${BOUNDARY}`,
+      `Content-Length: ${body.length}`,
+      'Connection: close',
+      '',
+      '',
+    ].join('\r\n'),
+  );
+  socket.write(body.subarray(0, body.length / 2));
+  await waitUntil(async () => (await health(server.httpUrl)).body.requests.running === 1, 'the upload to hold a slot');
+  return { answer, finish: () => socket.write(body.subarray(body.length / 2)) };
+}
+
+const drainingHealth = async (server: ServerProcess) => {
+  const { status, body } = await health(server.httpUrl);
+  return status === 503 && body.draining === true;
+};
+
+describe('the real process on SIGTERM / SIGINT', () => {
+  let photo: Buffer;
+  const servers: ServerProcess[] = [];
+
+  beforeAll(async () => {
+    photo = await realPhotoJpeg();
+  });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.cleanup()));
+  });
+
+  async function spawn(env: Record<string, string> = {}) {
+    const server = await spawnServer({ IMAGE_COUNT: '2', ...env });
+    servers.push(server);
+    return server;
+  }
+
+  it('drains on SIGTERM: 503 for new work, the in-flight upload completes and is stored, clients get 1001, exit 0', async () => {
+    const server = await spawn();
+    const client = await createWsClient(server.wsUrl);
+    const inFlight = await startSlowUpload(server, photo);
+
+    server.child.kill('SIGTERM');
+    await waitUntil(() => drainingHealth(server), '/health to report draining');
+    const refused = await upload(server.httpUrl, photo);
+    expect(refused.status).toBe(503);
+    expect(refused.body.error?.code).toBe('SHUTTING_DOWN');
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(client.socket.readyState).toBe(client.socket.OPEN);
+
+    inFlight.finish();
+    const response = await inFlight.answer;
+    expect(response.status).toBe(200);
+    const result = JSON.parse(response.body) as { requestId: string; imagesGenerated: number };
+    expect(result.imagesGenerated).toBe(2);
+
+    expect(await client.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.logs().map((l) => l.msg)).toContain('shutdown complete');
+    // The client saw the whole request before it was closed.
+    const seen = client.messages.filter((m) => m.requestId === result.requestId);
+    expect(seen.at(-1)?.type).toBe('processing_completed');
+
+    // Nothing was lost: a new process on the same DATA_DIR has the request and its event log.
+    const restarted = await spawn({ DATA_DIR: server.dataDir });
+    const stored = await fetch(`${restarted.httpUrl}/requests/${result.requestId}`);
+    expect(stored.status).toBe(200);
+    expect(await stored.json()).toMatchObject({ status: 'completed', imagesGenerated: 2 });
+    const events = (await (await fetch(`${restarted.httpUrl}/requests/${result.requestId}/events`)).json()) as { events: Array<{ type: string }> };
+    expect(events.events.map((e) => e.type)).toEqual(seen.map((m) => m.type));
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('exits at once with a non-zero code on a second signal while draining', async () => {
+    const server = await spawn();
+    const inFlight = await startSlowUpload(server, photo);
+    server.child.kill('SIGTERM');
+    await waitUntil(() => drainingHealth(server), '/health to report draining');
+    server.child.kill('SIGINT');
+    expect(await server.exited).toEqual({ code: 1, signal: null });
+    expect(server.logs().map((l) => l.msg)).toContain('second signal: exiting now');
+    // The abandoned upload's connection is closed, not left hanging.
+    expect((await inFlight.answer).status).toBeUndefined();
+  });
+
+  it('answers an upload still arriving at SHUTDOWN_TIMEOUT_MS with 503 SHUTTING_DOWN and exits 0', async () => {
+    const server = await spawn({ SHUTDOWN_TIMEOUT_MS: '300' });
+    const client = await createWsClient(server.wsUrl);
+    const inFlight = await startSlowUpload(server, photo);
+    server.child.kill('SIGTERM');
+    const response = await inFlight.answer;
+    expect(response.status).toBe(503);
+    expect(JSON.parse(response.body)).toMatchObject({ error: { code: 'SHUTTING_DOWN' } });
+    expect((await client.closed).code).toBe(1001);
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.logs().map((l) => l.msg)).toContain('shutdown deadline passed; aborting in-flight requests');
+  });
+});

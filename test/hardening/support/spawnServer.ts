@@ -1,0 +1,115 @@
+/**
+ * Runs the real entry point (src/server.ts) as a child process, the way an operator starts it,
+ * so tests can send it signals and watch it exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  httpUrl: string;
+  wsUrl: string;
+  httpPort: number;
+  wsPort: number;
+  dataDir: string;
+  /** Every JSON log line printed so far. */
+  logs(): Array<{ msg?: string; level?: number; [key: string]: unknown }>;
+  stderr(): string;
+  exited: Promise<Exit>;
+  /** Kills the process if it is still running and removes a data folder this helper made. */
+  cleanup(): Promise<void>;
+}
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Starts `node -r ts-node/register/transpile-only src/server.ts` with `env` on top of a clean base. */
+export function startProcess(env: Record<string, string>): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<Exit> } {
+  const base: Record<string, string> = {};
+  // Only what node needs from the parent; never a stray GEMINI_API_KEY or WS_AUTH_TOKEN.
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS']) {
+    if (process.env[name] !== undefined) base[name] = process.env[name] as string;
+  }
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/server.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...base, ENGINE: 'local', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+function parseLogs(text: string): Array<{ msg?: string; level?: number }> {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => {
+      try {
+        return JSON.parse(line) as { msg?: string; level?: number };
+      } catch {
+        return {};
+      }
+    });
+}
+
+/** Starts the service on free ports and resolves once it logs that it is ready. */
+export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const ownDataDir = env.DATA_DIR === undefined;
+  const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'snatchshot-proc-'));
+  const httpPort = await freePort();
+  const wsPort = await freePort();
+  const proc = startProcess({ HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), DATA_DIR: dataDir, ...env });
+  const logs = () => parseLogs(proc.stdout());
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (logs().some((l) => l.msg === 'SnatchShot Cloud API ready')) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 25);
+    void proc.exited.then((exit) => {
+      clearInterval(timer);
+      reject(new Error(`server exited before it was ready (${JSON.stringify(exit)}): ${proc.stderr()}`));
+    });
+  });
+
+  return {
+    child: proc.child,
+    httpPort,
+    wsPort,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    wsUrl: `ws://127.0.0.1:${wsPort}`,
+    dataDir,
+    logs,
+    stderr: proc.stderr,
+    exited: proc.exited,
+    async cleanup() {
+      if (proc.child.exitCode === null && proc.child.signalCode === null) {
+        proc.child.kill('SIGKILL');
+        await proc.exited;
+      }
+      if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

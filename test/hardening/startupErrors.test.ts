@@ -1,0 +1,61 @@
+/**
+ * Start-up failures of the real process: one clear line naming what to change, non-zero exit.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startProcess } from './support/spawnServer';
+
+describe('the real process refusing to start', () => {
+  let dataDir: string;
+  let blocker: net.Server | undefined;
+
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snatchshot-start-'));
+  });
+  afterEach(async () => {
+    if (blocker) await new Promise<void>((resolve) => blocker?.close(() => resolve()));
+    blocker = undefined;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function occupy(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    blocker = server;
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  /** Runs the server to its exit; returns the exit code and stderr's non-empty lines. */
+  async function run(env: Record<string, string>) {
+    const proc = startProcess({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
+    const exit = await proc.exited;
+    return { ...exit, lines: proc.stderr().split('\n').filter((l) => l.trim() !== '') };
+  }
+
+  it.each(['HTTP_PORT', 'WS_PORT'])('names the port and %s in one line when the port is taken, and exits non-zero', async (variable) => {
+    const taken = await occupy();
+    const other = await freePort();
+    const ports = variable === 'HTTP_PORT' ? { HTTP_PORT: String(taken), WS_PORT: String(other) } : { HTTP_PORT: String(other), WS_PORT: String(taken) };
+    const { code, lines } = await run(ports);
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(lines).toEqual([`Port ${taken} is already in use. Stop the other process or set ${variable} to a free port.`]);
+  });
+
+  it('names HTTP_PORT and its bad value, and exits non-zero', async () => {
+    const { code, lines } = await run({ HTTP_PORT: 'abc', WS_PORT: String(await freePort()) });
+    expect(code).toBe(1);
+    expect(lines.join('\n')).toContain('Invalid HTTP_PORT="abc"');
+    // No stack trace: an operator's message, not a crash.
+    expect(lines.some((l) => /^\s+at /.test(l))).toBe(false);
+  });
+
+  it('names every bad variable at once', async () => {
+    const { code, lines } = await run({ HTTP_PORT: '4000', WS_PORT: '99999', MAX_CONCURRENT_REQUESTS: '0', WS_DELIVERY: 'everyone' });
+    expect(code).toBe(1);
+    const text = lines.join('\n');
+    for (const name of ['WS_PORT', 'MAX_CONCURRENT_REQUESTS', 'WS_DELIVERY']) expect(text).toContain(`Invalid ${name}=`);
+  });
+});

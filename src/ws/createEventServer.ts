@@ -9,6 +9,7 @@ import type { Logger } from '../logging/Logger';
 import { listen } from '../net/listen';
 import { checkAccess } from './checkAccess';
 import { CLOSE_CODES } from './closeCodes';
+import { createBroadcastWriter } from './createBroadcastWriter';
 import { createEventHub, type DeliveryMode, type EventHubStats } from './createEventHub';
 
 export interface EventServerOptions {
@@ -54,6 +55,8 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
   });
 
   const alive = new WeakSet<WebSocket>();
+  // Builds each broadcast's WebSocket frame once for all recipients.
+  const writer = createBroadcastWriter();
 
   wss.on('connection', (socket, req) => {
     socket.on('error', (err) => logger.debug({ err }, 'client socket error'));
@@ -66,7 +69,7 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
     alive.add(socket);
     socket.on('pong', () => alive.add(socket));
     const id = hub.connect({
-      send: (data) => socket.send(data, { binary: false }),
+      send: (data) => writer.send(socket, data),
       get bufferedAmount() {
         return socket.bufferedAmount;
       },

@@ -1,0 +1,233 @@
+/**
+ * Soak test (`npm run soak`, not part of `npm test`): starts the real service in its own child
+ * process, sends N uploads with C in flight at once while a WebSocket client follows every
+ * event, then reports the server's RSS before/after, latency percentiles, status counts and
+ * errors. Exits non-zero on any unexpected status, transport error, missing or duplicate
+ * terminal event, leftover running request, or unclean shutdown.
+ *
+ *   npm run soak -- [--requests 200] [--concurrency 20] [--photo ss.jpg | --generate 4000x3000]
+ *                   [--image-count 4] [--rounds 1] [--json]
+ *
+ * With --rounds N the batch is sent N times and RSS is sampled after each: growth that keeps
+ * going round after round is a leak; growth that flattens is warm-up (heap, caches, LevelDB).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import WebSocket from 'ws';
+
+interface Options {
+  requests: number;
+  concurrency: number;
+  photo: string;
+  generate?: { width: number; height: number };
+  imageCount: number;
+  rounds: number;
+  json: boolean;
+}
+
+const ROOT = path.resolve(__dirname, '..');
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { requests: 200, concurrency: 20, photo: path.join(ROOT, 'ss.jpg'), imageCount: 4, rounds: 1, json: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${argv[i - 1]} needs a value`);
+      return v;
+    };
+    switch (argv[i]) {
+      case '--requests': options.requests = Number(value()); break;
+      case '--concurrency': options.concurrency = Number(value()); break;
+      case '--photo': options.photo = path.resolve(value()); break;
+      case '--image-count': options.imageCount = Number(value()); break;
+      case '--rounds': options.rounds = Number(value()); break;
+      case '--json': options.json = true; break;
+      case '--generate': {
+        const [w, h] = value().split('x').map(Number);
+        options.generate = { width: w, height: h };
+        break;
+      }
+      default: throw new Error(`unknown option ${argv[i]}`);
+    }
+  }
+  if (!(options.requests > 0 && options.concurrency > 0)) throw new Error('--requests and --concurrency must be positive');
+  return options;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Resident and peak memory of a process, from /proc (Linux). */
+function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: Math.round(kb('VmRSS') / 102.4) / 10, peakMb: Math.round(kb('VmHWM') / 102.4) / 10 };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  const photo = options.generate
+    ? await sharp(path.join(ROOT, 'ss.jpg')).resize(options.generate.width, options.generate.height, { fit: 'fill' }).jpeg({ quality: 92 }).toBuffer()
+    : fs.readFileSync(options.photo);
+  const meta = await sharp(photo).metadata();
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snatchshot-soak-'));
+  const [httpPort, wsPort] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), DATA_DIR: dataDir, ENGINE: 'local', LOG_LEVEL: 'warn', IMAGE_COUNT: String(options.imageCount), RATE_LIMIT_PER_MINUTE: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let serverOutput = '';
+  child.stdout.on('data', (c: Buffer) => (serverOutput += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (serverOutput += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const base = `http://127.0.0.1:${httpPort}`;
+  const errors: string[] = [];
+
+  try {
+    // Ready when /health answers.
+    for (let tries = 0; ; tries += 1) {
+      if (child.exitCode !== null) throw new Error(`server exited during start:\n${serverOutput}`);
+      try {
+        if ((await fetch(`${base}/health`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (tries > 300) throw new Error('server did not become ready in 30 s');
+      await sleep(100);
+    }
+    const before = memoryOf(child.pid as number);
+    const health0 = (await (await fetch(`${base}/health`)).json()) as { requests: { max: number; maxQueue: number } };
+
+    // One client follows every event, counting terminal events per request.
+    const terminals = new Map<string, number>();
+    let eventsReceived = 0;
+    const ws = new WebSocket(`ws://127.0.0.1:${wsPort}`);
+    const opened = new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.on('message', (data) => {
+      eventsReceived += 1;
+      const event = JSON.parse(data.toString()) as { type: string; requestId?: string };
+      if (event.requestId && (event.type === 'processing_completed' || event.type === 'processing_error')) {
+        terminals.set(event.requestId, (terminals.get(event.requestId) ?? 0) + 1);
+      }
+    });
+    await opened;
+
+    const latencies: number[] = [];
+    const statuses = new Map<string, number>();
+    const requestIds: string[] = [];
+    let next = 0;
+    let limit = 0;
+    const started = performance.now();
+    const worker = async () => {
+      while (next < limit) {
+        next += 1;
+        const form = new FormData();
+        form.append('image', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'soak.jpg');
+        const t0 = performance.now();
+        try {
+          const res = await fetch(`${base}/process-image`, { method: 'POST', body: form });
+          const body = (await res.json()) as { requestId?: string; imagesGenerated?: number; error?: { code: string } };
+          latencies.push(performance.now() - t0);
+          const key = res.ok ? String(res.status) : `${res.status} ${body.error?.code ?? ''}`.trim();
+          statuses.set(key, (statuses.get(key) ?? 0) + 1);
+          if (res.status !== 200) errors.push(`unexpected ${key}`);
+          else if (body.imagesGenerated !== options.imageCount) errors.push(`${body.requestId}: ${body.imagesGenerated} images`);
+          if (body.requestId) requestIds.push(body.requestId);
+        } catch (err) {
+          statuses.set('transport error', (statuses.get('transport error') ?? 0) + 1);
+          errors.push(`transport: ${err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err)}`);
+        }
+      }
+    };
+    const perRound: number[] = [];
+    for (let round = 0; round < options.rounds; round += 1) {
+      limit += options.requests;
+      await Promise.all(Array.from({ length: options.concurrency }, worker));
+      perRound.push(memoryOf(child.pid as number).rssMb);
+    }
+    const wallMs = performance.now() - started;
+    const after = memoryOf(child.pid as number);
+
+    // Every request's terminal event must arrive exactly once.
+    for (let waited = 0; waited < 100 && requestIds.some((id) => !terminals.has(id)); waited += 1) await sleep(100);
+    for (const id of requestIds) {
+      const count = terminals.get(id) ?? 0;
+      if (count !== 1) errors.push(`${id}: ${count} terminal events`);
+    }
+    const health1 = (await (await fetch(`${base}/health`)).json()) as { status: string; requests: { running: number; queued: number } };
+    if (health1.requests.running !== 0 || health1.requests.queued !== 0) errors.push(`requests left over: ${JSON.stringify(health1.requests)}`);
+    if (health1.status !== 'ok') errors.push(`health is ${health1.status} after the run`);
+    await sleep(3000);
+    const settled = memoryOf(child.pid as number);
+    ws.close();
+
+    child.kill('SIGTERM');
+    const code = await exited;
+    if (code !== 0) errors.push(`server exited ${code} on SIGTERM`);
+
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const report = {
+      date: new Date().toISOString(),
+      machine: `${os.cpus().length} CPU, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}`,
+      photo: `${options.generate ? 'generated' : path.basename(options.photo)} ${meta.width}×${meta.height}, ${Math.round(photo.length / 1024)} KB`,
+      requests: options.requests * options.rounds,
+      concurrency: options.concurrency,
+      imageCount: options.imageCount,
+      serverLimits: health0.requests,
+      wallSeconds: Math.round(wallMs / 100) / 10,
+      throughputPerSecond: Math.round((latencies.length / (wallMs / 1000)) * 10) / 10,
+      latencyMs: { p50: Math.round(percentile(sorted, 50)), p90: Math.round(percentile(sorted, 90)), p99: Math.round(percentile(sorted, 99)), max: Math.round(sorted.at(-1) ?? NaN) },
+      statuses: Object.fromEntries(statuses),
+      eventsReceived,
+      serverRssMb: { before: before.rssMb, after: after.rssMb, afterSettling3s: settled.rssMb, peak: settled.peakMb, afterEachRound: perRound },
+      shutdownExitCode: code,
+      errors,
+    };
+    if (options.json) console.log(JSON.stringify(report, null, 2));
+    else {
+      console.log(`soak: ${report.requests} requests, ${report.concurrency} concurrent, ${report.photo}, IMAGE_COUNT=${report.imageCount} (${report.machine})`);
+      console.log(`  server limits      ${report.serverLimits.max} running + ${report.serverLimits.maxQueue} queued`);
+      console.log(`  wall time          ${report.wallSeconds} s (${report.throughputPerSecond} req/s)`);
+      console.log(`  latency ms         p50 ${report.latencyMs.p50}  p90 ${report.latencyMs.p90}  p99 ${report.latencyMs.p99}  max ${report.latencyMs.max}`);
+      console.log(`  statuses           ${JSON.stringify(report.statuses)}`);
+      console.log(`  events received    ${report.eventsReceived}`);
+      console.log(`  server RSS MB      before ${before.rssMb}  after ${after.rssMb}  after 3 s ${settled.rssMb}  peak ${settled.peakMb}`);
+      if (options.rounds > 1) console.log(`  RSS after rounds   ${perRound.join('  ')}`);
+      console.log(`  SIGTERM exit code  ${code}`);
+      console.log(`  errors             ${errors.length === 0 ? 'none' : ''}`);
+      for (const e of errors.slice(0, 20)) console.log(`    ${e}`);
+    }
+    return errors.length === 0 ? 0 : 1;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.stack ?? err.message : err);
+    process.exit(1);
+  },
+);

@@ -6,6 +6,7 @@
  */
 import { createFakeGeminiServer, FAKE_SUGGESTION_TITLES } from '../../test/support/gemini/createFakeGeminiServer';
 import { reportStartFailure, serveRpc } from '../ipc/serveRpc';
+import { FAKE_GEMINI_SCRIPT_ENV } from './processEnv';
 
 /** What the fake announces when ready. */
 export interface FakeGeminiInfo {
@@ -19,8 +20,6 @@ export interface FakeGeminiScript {
   imageMs: number[];
 }
 
-/** Environment variable carrying the script. */
-export const FAKE_GEMINI_SCRIPT_ENV = 'BENCH_FAKE_GEMINI_SCRIPT';
 const API_KEY = 'bench-key';
 
 async function main(): Promise<void> {
@@ -42,4 +41,5 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch(reportStartFailure);
+// Only when forked as a benchmark process, never when imported.
+if (require.main === module) main().catch(reportStartFailure);

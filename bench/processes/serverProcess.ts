@@ -10,6 +10,7 @@ import { createService, type Service } from '../../src/createService';
 import { createLogger } from '../../src/logging/createLogger';
 import { createRequestId } from '../../src/pipeline/createRequestId';
 import type { PipelineEvent } from '../../src/events/eventSchemas';
+import { createTcpFanout, type TcpFanout } from '../floor/createTcpFanout';
 import { formatProbeMessage } from '../load/probeMessage';
 import { reportStartFailure, serveRpc } from '../ipc/serveRpc';
 
@@ -51,38 +52,56 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection in bench server'));
   const service: Service = await createService(config, logger);
 
-  let sampler: { timer: NodeJS.Timeout; maxRss: number; samples: number } | undefined;
+  let sampler: RssSampler | undefined;
+  let fanout: TcpFanout | undefined;
 
   const handlers = {
     memory: async (args: { gc?: boolean }): Promise<MemorySnapshot> => {
       if (args?.gc) await collectGarbage();
-      const m = process.memoryUsage();
-      return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+      return snapshot();
     },
-    /** Samples RSS every `intervalMs` until `stopRssSampler`; the peak is what a request costs. */
+    /** Samples memory every `intervalMs` until `stopRssSampler`; the peak is what requests cost. */
     startRssSampler: (args: { intervalMs: number }) => {
       if (sampler) clearInterval(sampler.timer);
-      const state = { maxRss: process.memoryUsage.rss(), samples: 1, timer: undefined as unknown as NodeJS.Timeout };
+      const state: RssSampler = { peak: snapshot(), samples: 1, timer: undefined as unknown as NodeJS.Timeout };
       state.timer = setInterval(() => {
-        state.maxRss = Math.max(state.maxRss, process.memoryUsage.rss());
+        const now = snapshot();
+        if (now.rss > state.peak.rss) state.peak = now;
         state.samples += 1;
       }, args.intervalMs);
       sampler = state;
       return null;
     },
-    stopRssSampler: () => {
+    /** The sample with the highest RSS since `startRssSampler`. */
+    stopRssSampler: (): { peak: MemorySnapshot; samples: number } => {
       if (!sampler) throw new Error('no RSS sampler running');
       clearInterval(sampler.timer);
-      const result = { maxRss: Math.max(sampler.maxRss, process.memoryUsage.rss()), samples: sampler.samples };
+      const now = snapshot();
+      const result = { peak: now.rss > sampler.peak.rss ? now : sampler.peak, samples: sampler.samples };
       sampler = undefined;
       return result;
     },
     emitProbes: (args: EmitProbesArgs) => emitProbes(service, args),
     wsStats: () => service.eventServer.stats(),
+    /** Starts the bare-TCP floor server; returns its port. */
+    startTcpFanout: async () => {
+      fanout ??= await createTcpFanout();
+      return fanout.port;
+    },
+    tcpFanoutWrite: async (args: { rounds: number; bytes: number; intervalMs: number }) => {
+      if (!fanout) throw new Error('call startTcpFanout first');
+      return { sockets: fanout.accepted, roundMs: await fanout.writeAll(args) };
+    },
+    stopTcpFanout: async () => {
+      await fanout?.close();
+      fanout = undefined;
+      return null;
+    },
   };
 
   serveRpc({ httpUrl: service.httpUrl, wsUrl: service.wsUrl, engine: config.engine, pid: process.pid } satisfies ServerInfo, handlers, async () => {
     if (sampler) clearInterval(sampler.timer);
+    await fanout?.close();
     await service.close();
   });
 }
@@ -108,6 +127,17 @@ async function emitProbes(service: Service, args: EmitProbesArgs): Promise<EmitP
     publishMs.push(performance.now() - before);
   }
   return { sent: args.count, eventBytes, connections: service.eventServer.stats().connections, publishMs };
+}
+
+interface RssSampler {
+  timer: NodeJS.Timeout;
+  peak: MemorySnapshot;
+  samples: number;
+}
+
+function snapshot(): MemorySnapshot {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
 }
 
 function probeEvent(requestId: string, seq: number, imageData: string): PipelineEvent {
@@ -137,4 +167,5 @@ async function collectGarbage(): Promise<void> {
   gc();
 }
 
-main().catch(reportStartFailure);
+// Only when forked as a benchmark process, never when imported.
+if (require.main === module) main().catch(reportStartFailure);

@@ -9,6 +9,7 @@ import type { ConnectResult, ProbeDelivery } from '../load/createClientSwarm';
 import type { EmitProbesArgs, EmitProbesResult, MemorySnapshot, ServerInfo } from '../processes/serverProcess';
 import { figure, type Figure } from '../report/BenchResults';
 import { max, median, percentile, round } from '../stats';
+import { measureTcpFloor } from './measureTcpFloor';
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -37,7 +38,7 @@ export async function measureEvents(ctx: BenchContext): Promise<Figure[]> {
     );
 
     ctx.progress(`events: fan-out to ${count(connected.connected)} clients`);
-    const fanout = await probe(ctx, server, { count: o.fanoutProbes, intervalMs: o.fanoutIntervalMs });
+    const { deliveries: fanout, publishMs } = await probe(ctx, server, { count: o.fanoutProbes, intervalMs: o.fanoutIntervalMs });
     const allServed = fanout.map((d) => max(d.latenciesMs));
     figures.push(
       figure({
@@ -49,12 +50,20 @@ export async function measureEvents(ctx: BenchContext): Promise<Figure[]> {
         target: { op: '<=', value: 100 },
         conditions: `p50 over ${fanout.length} small events (${fanout[0]?.bytes ?? 0} B); worst ${round(max(allServed))} ms; per-client p50 ${round(percentile(flat(fanout), 50))} ms, p99 ${round(percentile(flat(fanout), 99))} ms`,
       }),
+      figure({
+        id: 'events.server_us_per_client',
+        group: 'events',
+        label: 'Server fan-out cost per client',
+        value: round((median(publishMs) / connected.connected) * 1000),
+        unit: 'µs',
+        conditions: `p50 time of one bus.publish (store queueing, one serialization, every socket write) ÷ ${count(connected.connected)} clients; ${round(median(publishMs))} ms per event`,
+      }),
     );
 
     await ctx.load.call('trim', { keep: Math.min(o.clients, connected.connected) });
     await ctx.load.call('connect', { target: o.clients });
     ctx.progress(`events: latency at ${count(o.clients)} clients`);
-    const latency = await probe(ctx, server, { count: o.latencyProbes, intervalMs: o.latencyIntervalMs });
+    const { deliveries: latency } = await probe(ctx, server, { count: o.latencyProbes, intervalMs: o.latencyIntervalMs });
     const samples = flat(latency);
     const latencyConditions = `${latency.length} small events × ${count(o.clients)} clients = ${count(samples.length)} deliveries, ${o.latencyIntervalMs} ms apart`;
     figures.push(
@@ -64,7 +73,7 @@ export async function measureEvents(ctx: BenchContext): Promise<Figure[]> {
 
     await ctx.load.call('trim', { keep: o.imageClients });
     ctx.progress(`events: ${(o.imageChars / 1e6).toFixed(1)} MB image event to ${o.imageClients} clients`);
-    const image = await probe(ctx, server, { count: o.imageProbes, intervalMs: o.imageIntervalMs, imageChars: o.imageChars });
+    const { deliveries: image } = await probe(ctx, server, { count: o.imageProbes, intervalMs: o.imageIntervalMs, imageChars: o.imageChars });
     const imageServed = image.map((d) => max(d.latenciesMs));
     figures.push(
       figure({
@@ -76,6 +85,10 @@ export async function measureEvents(ctx: BenchContext): Promise<Figure[]> {
         conditions: `p50 over ${image.length} events, emit → last client has the whole message; worst ${round(max(imageServed))} ms`,
       }),
     );
+
+    await ctx.load.call('trim', { keep: 0 });
+    ctx.progress(`events: bare TCP floor, ${count(connected.connected)} sockets`);
+    figures.push(await measureTcpFloor(ctx, server, { sockets: connected.connected, bytes: fanout[0]?.bytes ?? 200, rounds: o.fanoutProbes }));
     return figures;
   } finally {
     await ctx.load.call('trim', { keep: 0 }).catch(() => undefined);
@@ -92,7 +105,7 @@ async function connect(ctx: BenchContext, target: number): Promise<ConnectResult
 }
 
 /** Emits probes on the server and returns what every client received; all must arrive. */
-async function probe(ctx: BenchContext, server: Worker<ServerInfo>, args: EmitProbesArgs): Promise<ProbeDelivery[]> {
+async function probe(ctx: BenchContext, server: Worker<ServerInfo>, args: EmitProbesArgs): Promise<{ deliveries: ProbeDelivery[]; publishMs: number[] }> {
   await ctx.load.call('arm', { count: args.count });
   const emitted = await server.call<EmitProbesResult>('emitProbes', args, 120_000);
   const deliveries = await ctx.load.call<ProbeDelivery[]>('collect', { timeoutMs: 30_000 }, 60_000);
@@ -101,7 +114,7 @@ async function probe(ctx: BenchContext, server: Worker<ServerInfo>, args: EmitPr
       throw new Error(`probe ${d.seq}: ${d.received} of ${emitted.connections} clients received it`);
     }
   }
-  return deliveries;
+  return { deliveries, publishMs: emitted.publishMs };
 }
 
 /** Server memory after a full GC and a moment for sockets to settle. */

@@ -3,9 +3,14 @@
  * RSS at rest, the extra RSS of concurrent large uploads, and request throughput and latency
  * for a 12 MP JPEG at several concurrencies.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { BenchContext } from '../BenchContext';
+import type { Worker } from '../ipc/forkWorker';
 import type { HttpLoadResult } from '../load/runHttpLoad';
-import type { MemorySnapshot } from '../processes/serverProcess';
+import { COUCH_DATA_DIR_ENV } from '../processes/processEnv';
+import type { MemorySnapshot, ServerInfo } from '../processes/serverProcess';
 import { figure, type Figure } from '../report/BenchResults';
 import { percentile, round } from '../stats';
 
@@ -14,58 +19,97 @@ const MB = 1024 * 1024;
 export async function measureLocalEngine(ctx: BenchContext): Promise<Figure[]> {
   const { concurrentUploads } = ctx.options.memory;
   const maxConcurrency = Math.max(concurrentUploads, ...ctx.options.throughput.map((t) => t.concurrency));
-  const server = await ctx.startServer('local', { ENGINE: 'local', MAX_CONCURRENT_REQUESTS: String(maxConcurrency) });
-  const photo = `${ctx.photo.width}×${ctx.photo.height} JPEG, ${(ctx.photo.bytes / MB).toFixed(1)} MB`;
+  const env = { ENGINE: 'local', MAX_CONCURRENT_REQUESTS: String(maxConcurrency) };
   const figures: Figure[] = [];
+
+  const server = await ctx.startServer('local', env);
   try {
-    // At rest: started, nothing done yet, no forced GC — what an operator would see.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const rest = await server.call<MemorySnapshot>('memory', {});
-    figures.push(
-      figure({
-        id: 'memory.rss_at_rest',
-        group: 'memory',
-        label: 'Server RSS at rest after start',
-        value: round(rest.rss / MB),
-        unit: 'MB',
-        target: { op: '<', value: 80 },
-        conditions: `local engine, embedded CouchDB, 2 s after ready; JS heap ${round(rest.heapUsed / MB)} MB`,
-      }),
-    );
-
-    ctx.progress(`memory: ${concurrentUploads} concurrent ${(ctx.photo.bytes / MB).toFixed(1)} MB uploads`);
-    await server.call('startRssSampler', { intervalMs: 5 });
-    const wave = await ctx.load.call<HttpLoadResult>('post', { url: server.info.httpUrl, photoPath: ctx.photo.path, requests: concurrentUploads, concurrency: concurrentUploads }, 300_000);
-    const peak = await server.call<{ maxRss: number; samples: number }>('stopRssSampler');
-    assertAllSucceeded(wave, 'memory wave');
-    figures.push(
-      figure({
-        id: 'memory.rss_per_request',
-        group: 'memory',
-        label: `Extra RSS per concurrent request, ${(ctx.photo.bytes / MB).toFixed(1)} MB upload`,
-        value: round((peak.maxRss - rest.rss) / concurrentUploads / MB),
-        unit: 'MB',
-        target: { op: '<', value: 25 },
-        conditions: `(peak RSS − RSS at rest) ÷ ${concurrentUploads}, ${concurrentUploads} simultaneous uploads of a ${photo}, local engine, first requests after start; peak ${round(peak.maxRss / MB)} MB over ${peak.samples} samples`,
-      }),
-    );
-
-    for (const level of ctx.options.throughput) {
-      ctx.progress(`throughput: ${level.requests} requests at concurrency ${level.concurrency}`);
-      const run = await ctx.load.call<HttpLoadResult>('post', { url: server.info.httpUrl, photoPath: ctx.photo.path, requests: level.requests, concurrency: level.concurrency }, 300_000);
-      assertAllSucceeded(run, `throughput c=${level.concurrency}`);
-      const latencies = run.outcomes.map((o) => o.clientMs);
-      const conditions = `${level.requests} requests of a ${photo}, ${level.concurrency} in flight, local engine, 4 images each`;
-      figures.push(
-        figure({ id: `throughput.rps_c${level.concurrency}`, group: 'throughput', label: `Local engine requests/s, concurrency ${level.concurrency}`, value: round((run.outcomes.length / run.wallMs) * 1000), unit: 'req/s', conditions }),
-        figure({ id: `throughput.p50_c${level.concurrency}`, group: 'throughput', label: `Local engine latency p50, concurrency ${level.concurrency}`, value: round(percentile(latencies, 50)), unit: 'ms', conditions }),
-        figure({ id: `throughput.p99_c${level.concurrency}`, group: 'throughput', label: `Local engine latency p99, concurrency ${level.concurrency}`, value: round(percentile(latencies, 99)), unit: 'ms', conditions: `${conditions}; p99 of ${level.requests} samples is close to the maximum` }),
-      );
-    }
-    return figures;
+    figures.push(...(await measureMemory(ctx, server, { idSuffix: '', where: 'embedded CouchDB (the default)' })));
+    figures.push(...(await measureThroughput(ctx, server)));
   } finally {
     await server.stop();
   }
+
+  // The same with the database in its own process, as with COUCHDB_URL in production.
+  const couchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snatchshot-bench-couch-'));
+  try {
+    const couch = await ctx.startProcess<{ url: string }>('couch', 'bench/processes/couchProcess.ts', { [COUCH_DATA_DIR_ENV]: couchDir });
+    try {
+      const external = await ctx.startServer('local-external-couch', { ...env, COUCHDB_URL: couch.info.url });
+      try {
+        figures.push(...(await measureMemory(ctx, external, { idSuffix: '_external_couch', where: 'external CouchDB (COUCHDB_URL, another process)' })));
+      } finally {
+        await external.stop();
+      }
+    } finally {
+      await couch.stop();
+    }
+  } finally {
+    fs.rmSync(couchDir, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+/** RSS at rest, then the peak of one wave of simultaneous large uploads. */
+async function measureMemory(ctx: BenchContext, server: Worker<ServerInfo>, variant: { idSuffix: string; where: string }): Promise<Figure[]> {
+  const { concurrentUploads } = ctx.options.memory;
+  const uploadMb = (ctx.photo.bytes / MB).toFixed(1);
+  // At rest: started, nothing done yet, no forced GC — what an operator would see.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const rest = await server.call<MemorySnapshot>('memory', {});
+  // One request first: libvips, codecs, thread pools and JIT are paid once per process, not per request.
+  const warmUp = await ctx.load.call<HttpLoadResult>('post', { url: server.info.httpUrl, photoPath: ctx.photo.path, requests: 1, concurrency: 1 }, 300_000);
+  assertAllSucceeded(warmUp, 'memory warm-up');
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const warm = await server.call<MemorySnapshot>('memory', {});
+  ctx.progress(`memory (${variant.where}): ${concurrentUploads} concurrent ${uploadMb} MB uploads`);
+  await server.call('startRssSampler', { intervalMs: 5 });
+  const wave = await ctx.load.call<HttpLoadResult>('post', { url: server.info.httpUrl, photoPath: ctx.photo.path, requests: concurrentUploads, concurrency: concurrentUploads }, 300_000);
+  const { peak, samples } = await server.call<{ peak: MemorySnapshot; samples: number }>('stopRssSampler');
+  assertAllSucceeded(wave, 'memory wave');
+  const external = variant.idSuffix !== '';
+  return [
+    figure({
+      id: `memory.rss_at_rest${variant.idSuffix}`,
+      group: 'memory',
+      label: `Server RSS at rest after start${external ? ', external CouchDB' : ''}`,
+      value: round(rest.rss / MB),
+      unit: 'MB',
+      target: { op: '<', value: 80 },
+      conditions: `local engine, ${variant.where}, 2 s after ready; JS heap ${round(rest.heapUsed / MB)} MB`,
+    }),
+    figure({
+      id: `memory.rss_per_request${variant.idSuffix}`,
+      group: 'memory',
+      label: `Extra RSS per concurrent request, ${uploadMb} MB upload${external ? ', external CouchDB' : ''}`,
+      value: round((peak.rss - warm.rss) / concurrentUploads / MB),
+      unit: 'MB',
+      target: { op: '<', value: 25 },
+      conditions: `(peak RSS − RSS before) ÷ ${concurrentUploads}: ${concurrentUploads} simultaneous uploads of a ${photoText(ctx)}, local engine, ${variant.where}, after one warm-up request (RSS before ${round(warm.rss / MB)} MB); peak ${round(peak.rss / MB)} MB (JS heap ${round(peak.heapUsed / MB)} MB, Buffers ${round(peak.arrayBuffers / MB)} MB) over ${samples} samples 5 ms apart`,
+    }),
+  ];
+}
+
+/** Requests/s and latency percentiles at each concurrency level, one level after another. */
+async function measureThroughput(ctx: BenchContext, server: Worker<ServerInfo>): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const level of ctx.options.throughput) {
+    ctx.progress(`throughput: ${level.requests} requests at concurrency ${level.concurrency}`);
+    const run = await ctx.load.call<HttpLoadResult>('post', { url: server.info.httpUrl, photoPath: ctx.photo.path, requests: level.requests, concurrency: level.concurrency }, 300_000);
+    assertAllSucceeded(run, `throughput c=${level.concurrency}`);
+    const latencies = run.outcomes.map((o) => o.clientMs);
+    const conditions = `${level.requests} requests of a ${photoText(ctx)}, ${level.concurrency} in flight, local engine, 4 images each`;
+    figures.push(
+      figure({ id: `throughput.rps_c${level.concurrency}`, group: 'throughput', label: `Local engine requests/s, concurrency ${level.concurrency}`, value: round((run.outcomes.length / run.wallMs) * 1000), unit: 'req/s', conditions }),
+      figure({ id: `throughput.p50_c${level.concurrency}`, group: 'throughput', label: `Local engine latency p50, concurrency ${level.concurrency}`, value: round(percentile(latencies, 50)), unit: 'ms', conditions }),
+      figure({ id: `throughput.p99_c${level.concurrency}`, group: 'throughput', label: `Local engine latency p99, concurrency ${level.concurrency}`, value: round(percentile(latencies, 99)), unit: 'ms', conditions: `${conditions}; p99 of ${level.requests} samples is close to the maximum` }),
+    );
+  }
+  return figures;
+}
+
+function photoText(ctx: BenchContext): string {
+  return `${ctx.photo.width}×${ctx.photo.height} JPEG, ${(ctx.photo.bytes / MB).toFixed(1)} MB`;
 }
 
 function assertAllSucceeded(run: HttpLoadResult, what: string): void {

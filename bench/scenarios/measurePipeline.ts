@@ -7,7 +7,7 @@
 import type { BenchContext } from '../BenchContext';
 import type { HttpLoadResult, RequestOutcome } from '../load/runHttpLoad';
 import type { FakeGeminiInfo } from '../processes/fakeGeminiProcess';
-import { FAKE_GEMINI_SCRIPT_ENV } from '../processes/fakeGeminiProcess';
+import { FAKE_GEMINI_SCRIPT_ENV } from '../processes/processEnv';
 import { figure, type Figure } from '../report/BenchResults';
 import { max, median, round } from '../stats';
 

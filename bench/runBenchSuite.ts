@@ -43,6 +43,7 @@ export async function runBenchSuite(args: RunBenchArgs): Promise<BenchResults> {
   const dataRoot = path.join(workDir, 'data');
   fs.mkdirSync(logDir, { recursive: true });
   fs.mkdirSync(dataRoot, { recursive: true });
+  pruneOldFiles(logDir, 24 * 60 * 60 * 1000);
 
   const options = structuredClone(args.options);
   const conditions = describeConditions(options.mode);
@@ -121,6 +122,15 @@ export async function runBenchSuite(args: RunBenchArgs): Promise<BenchResults> {
     await Promise.all([...workers].map((w) => w.stop()));
   }
   return { schemaVersion: 1, conditions, figures, errors, durationMs: Math.round(performance.now() - started) };
+}
+
+/** Process logs are kept a day, for looking into a failed run, then dropped. */
+function pruneOldFiles(dir: string, maxAgeMs: number): void {
+  const cutoff = Date.now() - maxAgeMs;
+  for (const name of fs.readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (fs.statSync(file).mtimeMs < cutoff) fs.rmSync(file, { force: true });
+  }
 }
 
 function describeConditions(mode: BenchOptions['mode']): BenchConditions {

@@ -6,10 +6,10 @@
 import sharp from 'sharp';
 import { formatTarget, type BenchResults, type Figure } from './BenchResults';
 
-const WIDTH = 1200;
+const WIDTH = 1320;
 const ROW = 34;
-const LEFT = 430;
-const BAR_MAX = 560;
+const LEFT = 520;
+const BAR_MAX = 520;
 /** The x-axis runs to 200 % of target; longer bars are cut and marked. */
 const SCALE_MAX = 2;
 const GREEN = '#2e9d5b';
@@ -25,7 +25,7 @@ export async function renderChart(results: BenchResults): Promise<Buffer> {
 export function chartSvg(results: BenchResults): string {
   const targeted = results.figures.filter((f) => f.target);
   const throughput = results.figures.filter((f) => f.id.startsWith('throughput.rps_'));
-  const top = 92;
+  const top = 118;
   const targetsHeight = targeted.length * ROW + 40;
   const throughputTop = top + targetsHeight + 56;
   const height = throughputTop + Math.max(1, throughput.length) * ROW + 70;
@@ -47,6 +47,10 @@ function targetsPanel(figures: Figure[], top: number): string[] {
   const out = [text(24, top - 8, 'Share of target used — bar left of the dashed line = target met', { size: 16, weight: 'bold' })];
   const x0 = LEFT;
   const unit = BAR_MAX / SCALE_MAX;
+  const lineX = x0 + unit;
+  const bottom = top + 10 + figures.length * ROW;
+  // The target line first, so bars and labels are drawn over it.
+  out.push(`<line x1="${lineX}" y1="${top}" x2="${lineX}" y2="${bottom}" stroke="#333" stroke-width="1.5" stroke-dasharray="6 4"/>`);
   figures.forEach((f, i) => {
     const y = top + 10 + i * ROW;
     const share = shareOfTarget(f);
@@ -55,15 +59,10 @@ function targetsPanel(figures: Figure[], top: number): string[] {
     out.push(
       text(x0 - 12, y + 17, f.label, { size: 13, anchor: 'end' }),
       `<rect x="${x0}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 10}" rx="3" fill="${f.ok ? GREEN : RED}"/>`,
-      text(x0 + width + 8, y + 17, `${f.value} ${f.unit}  (target ${formatTarget(f.target, f.unit)})${cut ? '  ›' : ''}`, { size: 13, fill: '#222' }),
+      ...label(x0 + width + 8, y + 17, `${f.value} ${f.unit}  (target ${formatTarget(f.target, f.unit)})${cut ? '  ›' : ''}`),
     );
   });
-  const lineX = x0 + unit;
-  const bottom = top + 10 + figures.length * ROW;
-  out.push(
-    `<line x1="${lineX}" y1="${top}" x2="${lineX}" y2="${bottom}" stroke="#333" stroke-width="1.5" stroke-dasharray="6 4"/>`,
-    `<line x1="${x0}" y1="${bottom}" x2="${x0 + BAR_MAX}" y2="${bottom}" stroke="#999"/>`,
-  );
+  out.push(`<line x1="${x0}" y1="${bottom}" x2="${x0 + BAR_MAX}" y2="${bottom}" stroke="#999"/>`);
   for (let tick = 0; tick <= SCALE_MAX; tick += 0.5) {
     const x = x0 + tick * unit;
     out.push(`<line x1="${x}" y1="${bottom}" x2="${x}" y2="${bottom + 5}" stroke="#999"/>`, text(x, bottom + 20, `${Math.round(tick * 100)} %`, { size: 12, anchor: 'middle', fill: '#555' }));
@@ -94,6 +93,12 @@ function shareOfTarget(f: Figure): number {
   if (!f.target) return 0;
   if (f.target.op === '>=' || f.target.op === '>') return f.value > 0 ? f.target.value / f.value : Infinity;
   return f.target.value > 0 ? f.value / f.target.value : Infinity;
+}
+
+/** A value label on a white backing, so it stays readable where it crosses the target line. */
+function label(x: number, y: number, content: string): string[] {
+  const width = [...content].length * 7.4;
+  return [`<rect x="${x - 3}" y="${y - 14}" width="${width.toFixed(0)}" height="19" fill="#ffffff"/>`, text(x, y, content, { size: 13, fill: '#222' })];
 }
 
 function text(x: number, y: number, content: string, style: { size: number; weight?: string; anchor?: string; fill?: string }): string {

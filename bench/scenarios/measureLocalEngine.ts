@@ -53,7 +53,8 @@ export async function measureLocalEngine(ctx: BenchContext): Promise<Figure[]> {
 /** RSS at rest, then the peak of one wave of simultaneous large uploads. */
 async function measureMemory(ctx: BenchContext, server: Worker<ServerInfo>, variant: { idSuffix: string; where: string }): Promise<Figure[]> {
   const { concurrentUploads } = ctx.options.memory;
-  const uploadMb = (ctx.photo.bytes / MB).toFixed(1);
+  // File sizes in decimal MB (as file managers show them); memory in MiB-based MB (as ps and top do).
+  const uploadMb = (ctx.photo.bytes / 1e6).toFixed(1);
   // At rest: started, nothing done yet, no forced GC — what an operator would see.
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const rest = await server.call<MemorySnapshot>('memory', {});
@@ -109,7 +110,7 @@ async function measureThroughput(ctx: BenchContext, server: Worker<ServerInfo>):
 }
 
 function photoText(ctx: BenchContext): string {
-  return `${ctx.photo.width}×${ctx.photo.height} JPEG, ${(ctx.photo.bytes / MB).toFixed(1)} MB`;
+  return `${ctx.photo.width}×${ctx.photo.height} JPEG, ${(ctx.photo.bytes / 1e6).toFixed(1)} MB`;
 }
 
 function assertAllSucceeded(run: HttpLoadResult, what: string): void {

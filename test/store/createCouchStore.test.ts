@@ -2,8 +2,8 @@
  * The CouchDB store over real HTTP: the embedded server by default, or the CouchDB in
  * COUCHDB_URL when set (unique database prefix per run, deleted afterwards).
  */
+import { FIXTURE_PHOTO } from '../support/images';
 import fs from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
@@ -13,7 +13,7 @@ import { captureLogger } from './support/captureLogger';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { startStoreTarget, waitFor, type StoreTarget } from './support/storeTarget';
 
-const FIXTURE = path.resolve(__dirname, '../../../shared/fixtures/chelsea.png');
+const FIXTURE = FIXTURE_PHOTO;
 
 describe(`createCouchStore against ${process.env.COUCHDB_URL ? 'COUCHDB_URL' : 'the embedded server'}`, () => {
   let target: StoreTarget;

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 
-export const FIXTURE_PHOTO = path.resolve(__dirname, '../../../shared/fixtures/chelsea.png');
+/** A real photo (the shared fixture, vendored so a clone is self-contained). */
+export const FIXTURE_PHOTO = path.resolve(__dirname, '../fixtures/chelsea.png');
 
 /** The real photo fixture as a JPEG (what a phone would send). */
 export async function realPhotoJpeg(): Promise<Buffer> {

@@ -1,3 +1,4 @@
+import { FIXTURE_PHOTO } from '../../support/images';
 import sharp from 'sharp';
 import { readFile } from 'node:fs/promises';
 import { AnalysisSchema, CameraSettingsSchema } from '../../../src/domain/schemas';
@@ -116,7 +117,7 @@ describe('createGeminiEngine against a Gemini REST server', () => {
   });
 
   it('downscales a large upload to at most 1536 px before sending it', async () => {
-    const photo = await photoFromBuffer(await readFile('/work/shared/fixtures/chelsea.png'));
+    const photo = await photoFromBuffer(await readFile(FIXTURE_PHOTO));
     const big = await photoFromBuffer(await sharp(photo.buffer).resize({ width: 3000 }).png().toBuffer());
     await engine.recommendSettings(big);
 

@@ -2,12 +2,12 @@
  * Test images for the local engine, built with sharp from the real fixture or from SVG, and the
  * pixel comparisons the tests use.
  */
+import { FIXTURE_PHOTO } from '../../support/images';
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { Photo, PhotoFormat } from '../../../src/domain/Photo';
 
-export const CHELSEA = path.resolve(__dirname, '../../../../shared/fixtures/chelsea.png');
+export const CHELSEA = FIXTURE_PHOTO;
 
 /** Wraps bytes as the validated `Photo` the web layer would hand the engine. */
 export async function toPhoto(buffer: Buffer): Promise<Photo> {

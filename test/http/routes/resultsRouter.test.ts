@@ -2,8 +2,8 @@
  * The results API over a real store on a real CouchDB-compatible server, through supertest.
  * A minimal error handler stands in for the app's error middleware.
  */
+import { FIXTURE_PHOTO } from '../../support/images';
 import fs from 'node:fs';
-import path from 'node:path';
 import { createHash } from 'node:crypto';
 import express, { type ErrorRequestHandler } from 'express';
 import request from 'supertest';
@@ -16,7 +16,7 @@ import { captureLogger } from '../../store/support/captureLogger';
 import { makeLifecycle, makeRequestId, type Lifecycle } from '../../store/support/lifecycle';
 import { freePort, startStoreTarget, uniquePrefix, waitFor, type StoreTarget } from '../../store/support/storeTarget';
 
-const FIXTURE = path.resolve(__dirname, '../../../../shared/fixtures/chelsea.png');
+const FIXTURE = FIXTURE_PHOTO;
 
 const renderErrors: ErrorRequestHandler = (err, _req, res, _next) => {
   if (isAppError(err)) {

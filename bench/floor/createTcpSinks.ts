@@ -10,6 +10,7 @@ export interface TcpSinks {
   close(): Promise<void>;
 }
 
+/** Sinks that connect with plain `net` sockets and discard what they receive. */
 export function createTcpSinks(): TcpSinks {
   const sockets: net.Socket[] = [];
   return {

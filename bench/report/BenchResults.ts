@@ -58,6 +58,7 @@ export function figure(fields: Omit<Figure, 'ok'>): Figure {
   return { ...fields, ok: Number.isFinite(value) && meets(value, target) };
 }
 
+/** Whether `value` satisfies `target`. */
 export function meets(value: number, target: Target): boolean {
   switch (target.op) {
     case '<':

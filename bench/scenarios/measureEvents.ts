@@ -13,6 +13,7 @@ import { measureTcpFloor } from './measureTcpFloor';
 
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** Per-connection memory, fan-out to many clients, latency at fewer, and one large image event. */
 export async function measureEvents(ctx: BenchContext): Promise<Figure[]> {
   const o = ctx.options.events;
   const server = await ctx.startServer('events');

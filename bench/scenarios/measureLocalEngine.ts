@@ -16,6 +16,7 @@ import { percentile, round } from '../stats';
 
 const MB = 1024 * 1024;
 
+/** Memory at rest and per request (embedded and external CouchDB) and throughput per concurrency. */
 export async function measureLocalEngine(ctx: BenchContext): Promise<Figure[]> {
   const { concurrentUploads } = ctx.options.memory;
   const maxConcurrency = Math.max(concurrentUploads, ...ctx.options.throughput.map((t) => t.concurrency));
@@ -78,6 +79,14 @@ async function measureMemory(ctx: BenchContext, server: Worker<ServerInfo>, vari
       unit: 'MB',
       target: { op: '<', value: 80 },
       conditions: `local engine, ${variant.where}, 2 s after ready; JS heap ${round(rest.heapUsed / MB)} MB`,
+    }),
+    figure({
+      id: `memory.rss_after_first_request${variant.idSuffix}`,
+      group: 'memory',
+      label: `Server RSS after its first request${external ? ', external CouchDB' : ''}`,
+      value: round(warm.rss / MB),
+      unit: 'MB',
+      conditions: `one ${uploadMb} MB upload on the local engine, ${variant.where}, 1 s after it finished, no forced GC: what the process keeps (JS heap ${round(warm.heapUsed / MB)} MB, Buffers ${round(warm.arrayBuffers / MB)} MB; the rest is native — libvips, allocator arenas)`,
     }),
     figure({
       id: `memory.rss_per_request${variant.idSuffix}`,

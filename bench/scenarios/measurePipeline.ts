@@ -11,6 +11,7 @@ import { FAKE_GEMINI_SCRIPT_ENV } from '../processes/processEnv';
 import { figure, type Figure } from '../report/BenchResults';
 import { max, median, round } from '../stats';
 
+/** Critical-path ratio, serial run and speed-up; starts and stops its own fake Gemini and servers. */
 export async function measurePipeline(ctx: BenchContext): Promise<Figure[]> {
   const { textMs, imageMs, parallelRuns, serialRuns, with12mp } = ctx.options.pipeline;
   const idealMs = textMs + max(imageMs);

@@ -9,6 +9,7 @@ import type { ServerInfo } from '../processes/serverProcess';
 import { figure, type Figure } from '../report/BenchResults';
 import { median, round } from '../stats';
 
+/** Plain TCP writes to `sockets` loopback sockets from the server process; µs per socket. */
 export async function measureTcpFloor(ctx: BenchContext, server: Worker<ServerInfo>, args: { sockets: number; bytes: number; rounds: number }): Promise<Figure> {
   const port = await server.call<number>('startTcpFanout');
   try {

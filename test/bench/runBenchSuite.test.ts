@@ -30,11 +30,13 @@ const EXPECTED_IDS = [
   'events.image_fanout_ms',
   'events.tcp_floor_us_per_socket',
   'memory.rss_at_rest',
+  'memory.rss_after_first_request',
   'memory.rss_per_request',
   'throughput.rps_c1',
   'throughput.p50_c1',
   'throughput.p99_c1',
   'memory.rss_at_rest_external_couch',
+  'memory.rss_after_first_request_external_couch',
   'memory.rss_per_request_external_couch',
 ];
 

@@ -60,7 +60,7 @@ export async function runBenchSuite(args: RunBenchArgs): Promise<BenchResults> {
   progress('building the benchmark processes');
   const build = buildForBench({ repoRoot: args.repoRoot, outDir: path.join(workDir, 'build') });
   const photo = await makeBenchPhoto({
-    fixturePath: path.resolve(args.repoRoot, '..', 'shared', 'fixtures', 'chelsea.png'),
+    fixturePath: path.join(args.repoRoot, 'test', 'fixtures', 'chelsea.png'),
     dir: workDir,
     width: options.photo.width,
     height: options.photo.height,

@@ -22,7 +22,7 @@ export async function prepareInputImage(buffer: Buffer, maxEdge: number): Promis
       .rotate()
       .resize({ width: maxEdge, height: maxEdge, fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
-      .jpeg({ quality: 85, mozjpeg: true })
+      .jpeg({ quality: 85, mozjpeg: false }) // mozjpeg costs 100–190 ms on a 12 MP upload for bytes the model barely notices
       .toBuffer({ resolveWithObject: true });
     return { mimeType: 'image/jpeg', data: data.toString('base64'), width: info.width, height: info.height };
   } catch (error) {

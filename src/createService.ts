@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config/loadConfig';
+import { AppError } from './errors/AppError';
 import { createEventBus, type EventBus } from './events/createEventBus';
 import type { PipelineEvent } from './events/eventSchemas';
 import { createEngine } from './engine/createEngine';
@@ -157,7 +158,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
           });
         if (!(await idleWithin(config.shutdownTimeoutMs))) {
           logger.warn({ requests: limiter.stats() }, 'shutdown deadline passed; aborting in-flight requests');
-          shutdownDeadline.abort(new Error('The server is shutting down'));
+          shutdownDeadline.abort(new AppError('SHUTTING_DOWN', 'The server is shutting down; the request was stopped', { headers: { 'Retry-After': '5' } }));
           // Aborted pipelines record their failure and answer quickly; do not wait forever.
           if (!(await idleWithin(5_000))) logger.warn({ requests: limiter.stats() }, 'requests still running after abort');
         }

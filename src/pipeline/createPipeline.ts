@@ -67,7 +67,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       });
 
       const fail = async (stage: Stage, code: ErrorCode, err: unknown, partial: Record<string, unknown> = {}): Promise<never> => {
-        const appError = isAppError(err) ? err : new AppError(code, describeError(err), { cause: err });
+        // An abort with a reason of its own (the shutdown deadline) explains the failure best.
+        const abortReason: unknown = signal.aborted ? signal.reason : undefined;
+        const appError = isAppError(abortReason) ? abortReason : isAppError(err) ? err : new AppError(code, describeError(err), { cause: err });
         const totalTime = formatMs(elapsed());
         // A client's bad upload is routine; an upstream failure deserves the stack.
         if (appError.status < 500) logger.info({ stage, code: appError.code, reason: appError.message }, 'request rejected');
@@ -90,7 +92,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         }
         emitter.emit({ type: 'processing_error', error: appError.message, code: appError.code, stage, totalTime, message: `Processing failed during ${stage.replace('_', ' ')}: ${appError.message}` });
         const { finishedImages: _omit, ...details } = partial;
-        throw new AppError(appError.code, appError.message, { cause: err, details: { ...details, totalTime } });
+        throw new AppError(appError.code, appError.message, { cause: err, headers: appError.headers, details: { ...details, totalTime } });
       };
 
       // 1. Validation: the bytes, not the client's Content-Type.

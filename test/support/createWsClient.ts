@@ -54,16 +54,19 @@ export async function createWsClient(url: string, options: WebSocket.ClientOptio
         waiters.delete(waiter);
         reject(new Error(`Timed out waiting for a message; got: ${messages.map((m) => m.type).join(', ')}`));
       }, timeoutMs);
+      // A closed socket will never deliver: don't keep the timer (and jest) alive for nothing.
+      void closed.then(({ code, reason }) => {
+        if (!waiters.delete(waiter)) return;
+        clearTimeout(timer);
+        const got = messages.map((m) => m.type).join(', ');
+        reject(Object.assign(new Error(`closed (${code} ${reason}) while waiting; got: ${got}`), { code, reason }));
+      });
       waiters.add(waiter);
     });
   };
 
-  const hello = await Promise.race([
-    waitFor((m) => m.type === 'connection_established'),
-    closed.then(({ code, reason }) => {
-      throw Object.assign(new Error(`closed before connection_established: ${code} ${reason}`), { code, reason });
-    }),
-  ]);
+  // Rejects with the close code and reason when the server closes before greeting.
+  const hello = await waitFor((m) => m.type === 'connection_established');
   return {
     socket,
     messages,

@@ -10,15 +10,21 @@ export interface ExifSettings {
 }
 
 /**
+ * One options object for every call: exifr caches parsed options in a Map keyed by the object,
+ * so a fresh literal per call would grow that cache by ~10 KB a request, forever.
+ */
+const EXIFR_OPTIONS = Object.freeze({
+  pick: ['FNumber', 'ExposureTime', 'ISO', 'ISOSpeedRatings', 'FocalLength', 'Make', 'Model'],
+});
+
+/**
  * Reads the shooting settings from the photo's EXIF. Returns undefined when there are none
  * or the metadata cannot be read: missing EXIF is normal (screenshots, stripped uploads).
  */
 export async function readExifSettings(buffer: Buffer): Promise<ExifSettings | undefined> {
   let tags: Record<string, unknown> | undefined;
   try {
-    tags = await exifr.parse(buffer, {
-      pick: ['FNumber', 'ExposureTime', 'ISO', 'ISOSpeedRatings', 'FocalLength', 'Make', 'Model'],
-    });
+    tags = await exifr.parse(buffer, EXIFR_OPTIONS);
   } catch {
     return undefined;
   }

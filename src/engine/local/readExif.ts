@@ -28,11 +28,17 @@ const TAGS = [
   'Model',
 ];
 
+/**
+ * One options object for every call: exifr caches parsed options in a Map keyed by the object,
+ * so a fresh literal per call would grow that cache by ~10 KB a request, forever.
+ */
+const EXIFR_OPTIONS = Object.freeze({ pick: TAGS });
+
 /** The EXIF summary of `buffer`; `{}` when there is none or it cannot be read. */
 export async function readExif(buffer: Buffer): Promise<ExifSummary> {
   let tags: Record<string, unknown> | undefined;
   try {
-    tags = (await exifr.parse(buffer, { pick: TAGS })) as Record<string, unknown> | undefined;
+    tags = (await exifr.parse(buffer, EXIFR_OPTIONS)) as Record<string, unknown> | undefined;
   } catch {
     return {};
   }

@@ -102,7 +102,8 @@ export function renderStoredRequest(request: StoredRequest): Record<string, unkn
 function sendBinary(req: Request, res: Response, binary: StoredBinary): void {
   res.setHeader('Content-Type', binary.mimeType);
   res.setHeader('ETag', `"${binary.sha256}"`);
-  res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+  // private: these are users' photos; shared caches must not keep them.
+  res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   if (req.fresh) {
     res.status(304).end();

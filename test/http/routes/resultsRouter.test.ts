@@ -98,7 +98,7 @@ describe('results API', () => {
     expect(Buffer.compare(res.body as Buffer, jpeg)).toBe(0);
     expect(res.headers['content-type']).toBe('image/jpeg');
     expect(res.headers['content-length']).toBe(String(jpeg.length));
-    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers['cache-control']).toBe('private, max-age=31536000, immutable');
     expect(res.headers.etag).toBe(`"${createHash('sha256').update(jpeg).digest('hex')}"`);
 
     const second = await request(app).get(`/requests/${id}/images/2`).buffer(true).parse(binary).expect(200);

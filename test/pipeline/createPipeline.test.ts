@@ -1,0 +1,68 @@
+import { AppError } from '../../src/errors/AppError';
+import { createEventBus } from '../../src/events/createEventBus';
+import type { PipelineEvent } from '../../src/events/eventSchemas';
+import type { ImageEngine } from '../../src/engine/ImageEngine';
+import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
+import { createLogger } from '../../src/logging/createLogger';
+import { createPipeline } from '../../src/pipeline/createPipeline';
+import { realPhotoJpeg } from '../support/images';
+
+const logger = createLogger({ level: 'silent' });
+
+/** The real local engine, except that image generation waits until the request is aborted. */
+function engineWhoseImagesWaitForAbort(): ImageEngine {
+  const local = createLocalEngine();
+  return {
+    name: 'local',
+    recommendSettings: (photo, options) => local.recommendSettings(photo, options),
+    analyzePhoto: (photo, count, options) => local.analyzePhoto(photo, count, options),
+    generateImage: (_photo, _suggestion, options) =>
+      new Promise((_resolve, reject) => {
+        options?.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      }),
+    close: () => local.close(),
+  };
+}
+
+describe('createPipeline', () => {
+  it('fails with the abort reason when the shutdown deadline stops a running request', async () => {
+    const bus = createEventBus({ logger, validate: true });
+    const events: PipelineEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const engine = engineWhoseImagesWaitForAbort();
+    const pipeline = createPipeline({ engine, bus, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const shutdown = new AbortController();
+    const running = pipeline.process({ requestId: 'req_1758260128188_abcdefghi', upload: await realPhotoJpeg(), signal: shutdown.signal });
+    await waitUntil(() => events.some((e) => e.type === 'individual_image_started'));
+    shutdown.abort(new AppError('SHUTTING_DOWN', 'The server is shutting down; the request was stopped', { headers: { 'Retry-After': '5' } }));
+
+    await expect(running).rejects.toMatchObject({ code: 'SHUTTING_DOWN', status: 503, headers: { 'Retry-After': '5' } });
+    expect(events.at(-1)).toMatchObject({ type: 'processing_error', code: 'SHUTTING_DOWN', stage: 'image_generation' });
+    await engine.close();
+    await bus.close();
+  });
+
+  it('reports a request that outlives REQUEST_TIMEOUT_MS as failed at the stage it reached', async () => {
+    const bus = createEventBus({ logger, validate: true });
+    const events: PipelineEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const engine = engineWhoseImagesWaitForAbort();
+    const pipeline = createPipeline({ engine, bus, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 1500 });
+    await expect(pipeline.process({ requestId: 'req_1758260128188_abcdefghj', upload: await realPhotoJpeg() })).rejects.toMatchObject({
+      code: 'IMAGE_GENERATION_FAILED',
+      status: 502,
+    });
+    expect(events.filter((e) => e.type === 'individual_image_error')).toHaveLength(2);
+    expect(events.at(-1)).toMatchObject({ type: 'processing_error', stage: 'image_generation' });
+    await engine.close();
+    await bus.close();
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -6,22 +6,15 @@
 import type { Analysis, CameraSettings } from '../domain/schemas';
 import type { EngineCallRecord, EngineName } from '../engine/ImageEngine';
 import type { PipelineEvent, Stage } from '../events/eventSchemas';
-import type { RequestStore, UploadMeta } from './RequestStore';
+import type { FinishedImage, RequestStore, UploadMeta } from './RequestStore';
 
 export const REQUEST_STATUSES = ['processing', 'completed', 'failed'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /** One generated image as recorded; the bytes are an attachment, fetched with `getImage`. */
-export interface StoredImage {
-  index: number;
-  title: string;
-  status: 'completed' | 'failed';
-  mimeType?: string;
-  width?: number;
-  height?: number;
+export interface StoredImage extends Omit<FinishedImage, 'data'> {
   size?: number;
   sha256?: string;
-  error?: string;
   /** True when the image bytes are stored and can be fetched. */
   stored: boolean;
 }

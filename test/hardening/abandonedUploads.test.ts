@@ -7,7 +7,7 @@ import { createWsClient } from '../support/createWsClient';
 import { realPhotoJpeg } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
 import { createGatedEngine, type GatedEngine } from './support/gatedEngine';
-import { connectRaw, multipartBody, parseResponse, readUntilClosed } from './support/rawHttp';
+import { connectRaw, multipartBody, parseResponse, processImageHead, readUntilClosed } from './support/rawHttp';
 import { health, upload } from './support/uploads';
 import { waitUntil } from './support/waitUntil';
 
@@ -16,17 +16,7 @@ const BOUNDARY = 'hardening-boundary-7MA4YWxkTrZu0gW';
 /** A full POST /process-image request for `photo`, split into head+first half and the rest. */
 function halves(photo: Buffer): [Buffer, Buffer] {
   const body = multipartBody([{ disposition: 'form-data; name="image"; filename="p.jpg"', contentType: 'image/jpeg', body: photo }], BOUNDARY);
-  const head = Buffer.from(
-    [
-      'POST /process-image HTTP/1.1',
-      'Host: 127.0.0.1',
-      `Content-Type: multipart/form-data; boundary=${BOUNDARY}`,
-      `Content-Length: ${body.length}`,
-      'Connection: close',
-      '',
-      '',
-    ].join('\r\n'),
-  );
+  const head = processImageHead(body.length, BOUNDARY);
   const cut = Math.floor(body.length / 2);
   return [Buffer.concat([head, body.subarray(0, cut)]), body.subarray(cut)];
 }

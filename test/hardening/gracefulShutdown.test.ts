@@ -5,7 +5,7 @@
  */
 import { createWsClient } from '../support/createWsClient';
 import { realPhotoJpeg } from '../support/images';
-import { connectRaw, multipartBody, parseResponse, readUntilClosed } from './support/rawHttp';
+import { connectRaw, multipartBody, parseResponse, processImageHead, readUntilClosed } from './support/rawHttp';
 import { spawnServer, type ServerProcess } from './support/spawnServer';
 import { health, upload } from './support/uploads';
 import { waitUntil } from './support/waitUntil';
@@ -18,17 +18,7 @@ async function startSlowUpload(server: ServerProcess, photo: Buffer) {
   const socket = await connectRaw(server.httpPort);
   socket.on('error', () => undefined);
   const answer = readUntilClosed(socket).then(parseResponse);
-  socket.write(
-    [
-      'POST /process-image HTTP/1.1',
-      'Host: 127.0.0.1',
-      `Content-Type: multipart/form-data; boundary=${BOUNDARY}`,
-      `Content-Length: ${body.length}`,
-      'Connection: close',
-      '',
-      '',
-    ].join('\r\n'),
-  );
+  socket.write(processImageHead(body.length, BOUNDARY));
   socket.write(body.subarray(0, body.length / 2));
   await waitUntil(async () => (await health(server.httpUrl)).body.requests.running === 1, 'the upload to hold a slot');
   return { answer, finish: () => socket.write(body.subarray(body.length / 2)) };

@@ -99,3 +99,18 @@ export function postRequest(body: Buffer, contentType: string, extraHeaders: str
   ];
   return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]);
 }
+
+/** The request line and headers of a raw `POST /process-image` carrying a multipart body. */
+export function processImageHead(contentLength: number, boundary: string): Buffer {
+  return Buffer.from(
+    [
+      'POST /process-image HTTP/1.1',
+      'Host: 127.0.0.1',
+      `Content-Type: multipart/form-data; boundary=${boundary}`,
+      `Content-Length: ${contentLength}`,
+      'Connection: close',
+      '',
+      '',
+    ].join('\r\n'),
+  );
+}

@@ -14,6 +14,7 @@ import type { Logger } from '../logging/Logger';
 import type { FinishedImage, RequestStore } from '../store/RequestStore';
 import { createRequestEmitter, type RequestEmitter } from './createRequestEmitter';
 import { formatMs, roundMs } from './formatMs';
+import { createDeadline } from '../util/createDeadline';
 import { describeError, generateImages } from './generateImages';
 import { AnalysisStageError, runAnalyses } from './runAnalyses';
 import type { ProcessResult } from './ProcessResult';
@@ -49,128 +50,132 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   return {
     async process(input) {
-      const { requestId } = input;
-      const logger = options.logger.child({ requestId });
-      const t0 = input.startedAt ?? performance.now();
-      const elapsed = () => performance.now() - t0;
-      const emitter = createRequestEmitter(bus, requestId);
-      const timings: Record<string, number> = {};
-      const calls: EngineCallRecord[] = [];
-      const recordCall = (call: EngineCallRecord) => calls.push(call);
-      const signal = combine(input.signal, AbortSignal.timeout(options.requestTimeoutMs));
-      let stored: Promise<void> = Promise.resolve();
-
-      emitter.emit({
-        type: 'processing_started',
-        message: 'Image processing initiated',
-        ...(input.connectionId ? { connectionId: input.connectionId } : {}),
-      });
-
-      const fail = async (stage: Stage, code: ErrorCode, err: unknown, partial: Record<string, unknown> = {}): Promise<never> => {
-        // An abort with a reason of its own (the shutdown deadline) explains the failure best.
-        const abortReason: unknown = signal.aborted ? signal.reason : undefined;
-        const appError = isAppError(abortReason) ? abortReason : isAppError(err) ? err : new AppError(code, describeError(err), { cause: err });
-        const totalTime = formatMs(elapsed());
-        // A client's bad upload is routine; an upstream failure deserves the stack.
-        if (appError.status < 500) logger.info({ stage, code: appError.code, reason: appError.message }, 'request rejected');
-        else logger.warn({ err, stage, code: appError.code }, 'request failed');
-        if (store && stage !== 'validation') {
-          await stored;
-          await store.finishRequest({
-            requestId,
-            status: 'failed',
-            completedAt: new Date().toISOString(),
-            totalTime,
-            timings: { ...timings, total: roundMs(elapsed()) },
-            settings: partial.settings as ProcessResult['settings'] | undefined,
-            analysis: partial.analysis as ProcessResult['analysis'] | undefined,
-            images: (partial.finishedImages as FinishedImage[] | undefined) ?? [],
-            imagesGenerated: 0,
-            calls,
-            error: { code: appError.code, message: appError.message, stage },
-          });
-        }
-        emitter.emit({ type: 'processing_error', error: appError.message, code: appError.code, stage, totalTime, message: `Processing failed during ${stage.replace('_', ' ')}: ${appError.message}` });
-        const { finishedImages: _omit, ...details } = partial;
-        throw new AppError(appError.code, appError.message, { cause: err, headers: appError.headers, details: { ...details, totalTime } });
-      };
-
-      // 1. Validation: the bytes, not the client's Content-Type.
-      let photo: Photo;
-      const tValidation = performance.now();
+      const deadline = createDeadline(options.requestTimeoutMs, [input.signal]);
       try {
-        photo = await inspectPhoto(input.upload, { maxPixels: options.maxImagePixels, originalName: input.originalName });
-      } catch (err) {
-        return fail('validation', 'INVALID_IMAGE', err);
+        return await processRequest(input, deadline.signal);
+      } finally {
+        deadline.clear();
       }
-      timings.validation = roundMs(performance.now() - tValidation);
-      if (store) {
-        stored = store.startRequest({
-          requestId,
-          engine: engine.name,
-          createdAt: new Date().toISOString(),
-          connectionId: input.connectionId,
-          upload: { size: photo.size, format: photo.format, mimeType: photo.mimeType, width: photo.width, height: photo.height, sha256: photo.sha256, originalName: photo.originalName },
-          original: photo.buffer,
-        }).catch((err) => logger.error({ err }, 'storing the request failed'));
-      }
-
-      // 2. ContentAgent and AnalysisAgent, concurrently. The first failure stops the other.
-      emitter.emit({ type: 'analysis_started', message: 'AI analysis started: camera settings and photo critique' });
-      const tAnalysis = performance.now();
-      let settings: ProcessResult['settings'];
-      let analysis: ProcessResult['analysis'];
-      try {
-        ({ settings, analysis } = await runAnalyses({ engine, photo, imageCount, emitter, signal, recordCall, timings }));
-      } catch (err) {
-        return fail(err instanceof AnalysisStageError ? err.stage : 'photo_analysis', 'ANALYSIS_FAILED', err);
-      }
-      timings.analysis = roundMs(performance.now() - tAnalysis);
-
-      // 3. One image per suggestion, all in parallel.
-      const suggestions = analysis.suggestions.slice(0, imageCount);
-      const tImages = performance.now();
-      emitter.emit({ type: 'image_generation_started', totalImages: suggestions.length, message: `Generating ${suggestions.length} improved images in parallel` });
-      const { results, bytes } = await generateImages({ engine, photo, suggestions, emitter, logger, signal, recordCall });
-      const imageDuration = performance.now() - tImages;
-      timings.image_generation = roundMs(imageDuration);
-      const imagesGenerated = bytes.size;
-      const finishedImages: FinishedImage[] = results.map((r) =>
-        'error' in r
-          ? { index: r.index, title: r.title, status: 'failed', error: r.error }
-          : { index: r.index, title: r.title, status: 'completed', mimeType: r.mimeType, width: r.width, height: r.height, data: bytes.get(r.index) },
-      );
-
-      if (imagesGenerated === 0) {
-        const error = `All ${suggestions.length} images failed to generate`;
-        emitter.emit({ type: 'image_generation_error', error, durationMs: roundMs(imageDuration), message: error });
-        return fail('image_generation', 'IMAGE_GENERATION_FAILED', new AppError('IMAGE_GENERATION_FAILED', error), { settings, analysis, images: results, imagesGenerated: 0, finishedImages });
-      }
-      emitter.emit({
-        type: 'image_generation_completed',
-        imagesGenerated,
-        totalImages: suggestions.length,
-        totalTime: formatMs(imageDuration),
-        durationMs: roundMs(imageDuration),
-        message: `Image generation completed: ${imagesGenerated}/${suggestions.length} images in ${formatMs(imageDuration)}ms`,
-      });
-
-      // 4. Store the result before answering, so GET /requests/:id works at once.
-      timings.total = roundMs(elapsed());
-      const totalTime = formatMs(elapsed());
-      if (store) {
-        await stored;
-        await store.finishRequest({ requestId, status: 'completed', completedAt: new Date().toISOString(), totalTime, timings, settings, analysis, images: finishedImages, imagesGenerated, calls });
-      }
-      emitter.emit({ type: 'processing_completed', totalTime, imagesGenerated, durationMs: roundMs(elapsed()), message: `Processing completed successfully in ${totalTime}ms` });
-      return { success: true, requestId, engine: engine.name, settings, analysis, images: results, imagesGenerated, totalTime, timings, calls };
     },
   };
-}
 
-/** One signal that aborts when any of the given ones does. */
-function combine(...signals: (AbortSignal | undefined)[]): AbortSignal {
-  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
+  /** One request, start to terminal event; `signal` aborts at the deadline or on shutdown. */
+  async function processRequest(input: ProcessInput, signal: AbortSignal): Promise<ProcessResult> {
+    const { requestId } = input;
+    const logger = options.logger.child({ requestId });
+    const t0 = input.startedAt ?? performance.now();
+    const elapsed = () => performance.now() - t0;
+    const emitter = createRequestEmitter(bus, requestId);
+    const timings: Record<string, number> = {};
+    const calls: EngineCallRecord[] = [];
+    const recordCall = (call: EngineCallRecord) => calls.push(call);
+    let stored: Promise<void> = Promise.resolve();
+
+    emitter.emit({
+      type: 'processing_started',
+      message: 'Image processing initiated',
+      ...(input.connectionId ? { connectionId: input.connectionId } : {}),
+    });
+
+    const fail = async (stage: Stage, code: ErrorCode, err: unknown, partial: Record<string, unknown> = {}): Promise<never> => {
+      // An abort with a reason of its own (the shutdown deadline) explains the failure best.
+      const abortReason: unknown = signal.aborted ? signal.reason : undefined;
+      const appError = isAppError(abortReason) ? abortReason : isAppError(err) ? err : new AppError(code, describeError(err), { cause: err });
+      const totalTime = formatMs(elapsed());
+      // A client's bad upload is routine; an upstream failure deserves the stack.
+      if (appError.status < 500) logger.info({ stage, code: appError.code, reason: appError.message }, 'request rejected');
+      else logger.warn({ err, stage, code: appError.code }, 'request failed');
+      if (store && stage !== 'validation') {
+        await stored;
+        await store.finishRequest({
+          requestId,
+          status: 'failed',
+          completedAt: new Date().toISOString(),
+          totalTime,
+          timings: { ...timings, total: roundMs(elapsed()) },
+          settings: partial.settings as ProcessResult['settings'] | undefined,
+          analysis: partial.analysis as ProcessResult['analysis'] | undefined,
+          images: (partial.finishedImages as FinishedImage[] | undefined) ?? [],
+          imagesGenerated: 0,
+          calls,
+          error: { code: appError.code, message: appError.message, stage },
+        });
+      }
+      emitter.emit({ type: 'processing_error', error: appError.message, code: appError.code, stage, totalTime, message: `Processing failed during ${stage.replace('_', ' ')}: ${appError.message}` });
+      const { finishedImages: _omit, ...details } = partial;
+      throw new AppError(appError.code, appError.message, { cause: err, headers: appError.headers, details: { ...details, totalTime } });
+    };
+
+    // 1. Validation: the bytes, not the client's Content-Type.
+    let photo: Photo;
+    const tValidation = performance.now();
+    try {
+      photo = await inspectPhoto(input.upload, { maxPixels: options.maxImagePixels, originalName: input.originalName });
+    } catch (err) {
+      return fail('validation', 'INVALID_IMAGE', err);
+    }
+    timings.validation = roundMs(performance.now() - tValidation);
+    if (store) {
+      stored = store.startRequest({
+        requestId,
+        engine: engine.name,
+        createdAt: new Date().toISOString(),
+        connectionId: input.connectionId,
+        upload: { size: photo.size, format: photo.format, mimeType: photo.mimeType, width: photo.width, height: photo.height, sha256: photo.sha256, originalName: photo.originalName },
+        original: photo.buffer,
+      }).catch((err) => logger.error({ err }, 'storing the request failed'));
+    }
+
+    // 2. ContentAgent and AnalysisAgent, concurrently. The first failure stops the other.
+    emitter.emit({ type: 'analysis_started', message: 'AI analysis started: camera settings and photo critique' });
+    const tAnalysis = performance.now();
+    let settings: ProcessResult['settings'];
+    let analysis: ProcessResult['analysis'];
+    try {
+      ({ settings, analysis } = await runAnalyses({ engine, photo, imageCount, emitter, signal, recordCall, timings }));
+    } catch (err) {
+      return fail(err instanceof AnalysisStageError ? err.stage : 'photo_analysis', 'ANALYSIS_FAILED', err);
+    }
+    timings.analysis = roundMs(performance.now() - tAnalysis);
+
+    // 3. One image per suggestion, all in parallel.
+    const suggestions = analysis.suggestions.slice(0, imageCount);
+    const tImages = performance.now();
+    emitter.emit({ type: 'image_generation_started', totalImages: suggestions.length, message: `Generating ${suggestions.length} improved images in parallel` });
+    const { results, bytes } = await generateImages({ engine, photo, suggestions, emitter, logger, signal, recordCall });
+    const imageDuration = performance.now() - tImages;
+    timings.image_generation = roundMs(imageDuration);
+    const imagesGenerated = bytes.size;
+    const finishedImages: FinishedImage[] = results.map((r) =>
+      'error' in r
+        ? { index: r.index, title: r.title, status: 'failed', error: r.error }
+        : { index: r.index, title: r.title, status: 'completed', mimeType: r.mimeType, width: r.width, height: r.height, data: bytes.get(r.index) },
+    );
+
+    if (imagesGenerated === 0) {
+      const error = `All ${suggestions.length} images failed to generate`;
+      emitter.emit({ type: 'image_generation_error', error, durationMs: roundMs(imageDuration), message: error });
+      return fail('image_generation', 'IMAGE_GENERATION_FAILED', new AppError('IMAGE_GENERATION_FAILED', error), { settings, analysis, images: results, imagesGenerated: 0, finishedImages });
+    }
+    emitter.emit({
+      type: 'image_generation_completed',
+      imagesGenerated,
+      totalImages: suggestions.length,
+      totalTime: formatMs(imageDuration),
+      durationMs: roundMs(imageDuration),
+      message: `Image generation completed: ${imagesGenerated}/${suggestions.length} images in ${formatMs(imageDuration)}ms`,
+    });
+
+    // 4. Store the result before answering, so GET /requests/:id works at once.
+    timings.total = roundMs(elapsed());
+    const totalTime = formatMs(elapsed());
+    if (store) {
+      await stored;
+      await store.finishRequest({ requestId, status: 'completed', completedAt: new Date().toISOString(), totalTime, timings, settings, analysis, images: finishedImages, imagesGenerated, calls });
+    }
+    emitter.emit({ type: 'processing_completed', totalTime, imagesGenerated, durationMs: roundMs(elapsed()), message: `Processing completed successfully in ${totalTime}ms` });
+    return { success: true, requestId, engine: engine.name, settings, analysis, images: results, imagesGenerated, totalTime, timings, calls };
+  }
 }
 
 export type { RequestEmitter };

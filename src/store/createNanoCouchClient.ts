@@ -9,6 +9,7 @@ import {
   type ServerInfo,
   type ViewRow,
 } from './CouchClient';
+import { createDeadline } from '../util/createDeadline';
 
 /** nano's request options, including the ones its typings leave out. */
 interface RelaxOptions {
@@ -48,11 +49,13 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
 
   async function call<T>(opts: RelaxOptions, callOptions: CallOptions = {}): Promise<T> {
     if (closing.signal.aborted) throw new CouchError('CouchDB client is closed');
-    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(callOptions.timeoutMs ?? defaultTimeoutMs)]);
+    const deadline = createDeadline(callOptions.timeoutMs ?? defaultTimeoutMs, [closing.signal]);
     try {
-      return (await relax({ ...opts, signal })) as T;
+      return (await relax({ ...opts, signal: deadline.signal })) as T;
     } catch (err) {
       throw toCouchError(err);
+    } finally {
+      deadline.clear();
     }
   }
 

@@ -23,7 +23,7 @@ import {
 } from './defaults';
 import { prepareInputImage, type InlineImage } from './prepareInputImage';
 import { analysisPrompt, COACH_SYSTEM_INSTRUCTION, imageEditPrompt, settingsPrompt } from './prompts';
-import { readExifSettings } from './readExifSettings';
+import { readShotWith } from '../../domain/describeShotWith';
 import { readImageAnswer, readJsonAnswer } from './readResponse';
 import {
   AnalysisAnswerSchema,
@@ -106,7 +106,7 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
     name: 'gemini',
 
     async recommendSettings(photo: Photo, stage: StageOptions = {}): Promise<CameraSettings> {
-      const exif = await readExifSettings(photo.buffer);
+      const exif = await readShotWith(photo.buffer);
       const response = await caller.generate({
         stage: 'content_analysis',
         model: textModel,

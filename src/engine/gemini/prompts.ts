@@ -3,7 +3,7 @@
  * reviewed) without touching resilience code.
  */
 import type { Suggestion } from '../../domain/schemas';
-import type { ExifSettings } from './readExifSettings';
+import type { ShotWith } from '../../domain/describeShotWith';
 
 /** System instruction shared by both agents. */
 export const COACH_SYSTEM_INSTRUCTION =
@@ -12,7 +12,7 @@ export const COACH_SYSTEM_INSTRUCTION =
   'in this photo; never give generic tips. Answer only with JSON that matches the response schema.';
 
 /** ContentAgent: camera settings for this scene, EXIF-aware. */
-export function settingsPrompt(exif: ExifSettings | undefined): string {
+export function settingsPrompt(exif: ShotWith | undefined): string {
   const lines = [
     'Recommend camera settings for photographing this scene again, better.',
     'Consider the light, the subject and any motion you can see.',
@@ -57,11 +57,12 @@ export function imageEditPrompt(suggestion: Pick<Suggestion, 'title' | 'instruct
   ].join('\n');
 }
 
-function describeExif(exif: ExifSettings | undefined): string | undefined {
+function describeExif(exif: ShotWith | undefined): string | undefined {
   if (!exif) return undefined;
   const parts = [
     exif.aperture,
-    exif.shutter_speed && `${exif.shutter_speed} s`,
+    // Fractions read as seconds; slow speeds already carry their unit (0.5").
+    exif.shutter_speed && (exif.shutter_speed.endsWith('"') ? exif.shutter_speed : `${exif.shutter_speed} s`),
     exif.iso && `ISO ${exif.iso}`,
     exif.focal_length,
     exif.camera && `on a ${exif.camera}`,

@@ -7,7 +7,7 @@ import { classifyScene } from './classifyScene';
 import { analyseExposure } from './exposureAnalysis';
 import { pickSuggestions } from './pickSuggestions';
 import type { PhotoMetrics } from './PhotoMetrics';
-import type { ExifSummary } from './readExif';
+import type { ExifSummary } from '../../domain/readExif';
 import { round } from './round';
 import { scorePhoto } from './scorePhoto';
 import { summarisePhoto } from './summarisePhoto';

@@ -3,7 +3,7 @@
  * depth of field and a safe shutter speed), a landscape (wants depth of field), or general.
  */
 import type { PhotoMetrics } from './PhotoMetrics';
-import type { ExifSummary } from './readExif';
+import type { ExifSummary } from '../../domain/readExif';
 
 export type SceneKind = 'subject' | 'landscape' | 'general';
 

@@ -8,7 +8,7 @@ import { decodeBase, type BaseImage, type DecodeOptions } from './decodeBase';
 import { measurePhoto } from './measurePhoto';
 import { messageOf } from './messageOf';
 import type { PhotoMetrics } from './PhotoMetrics';
-import { readExif, type ExifSummary } from './readExif';
+import { readExif, type ExifSummary } from '../../domain/readExif';
 
 export interface PhotoWork {
   base(): Promise<BaseImage>;

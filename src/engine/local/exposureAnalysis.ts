@@ -4,7 +4,7 @@
  */
 import { ev100 } from './exposureScales';
 import type { PhotoMetrics } from './PhotoMetrics';
-import type { ExifSummary } from './readExif';
+import type { ExifSummary } from '../../domain/readExif';
 import { clamp } from './round';
 import { toLinear } from './srgb';
 

@@ -35,22 +35,6 @@ export function snapToScale(value: number, scale: readonly number[]): number {
   return best;
 }
 
-/** "f/2.8", "f/11". */
-export function formatAperture(n: number): string {
-  return `f/${Number(n.toFixed(1))}`;
-}
-
-/** "1/125", "1/4", "0.5\"", "2\"" — fractions below 0.3 s, seconds above. */
-export function formatShutter(seconds: number): string {
-  if (seconds < 0.29) return `1/${Math.round(1 / seconds)}`;
-  return `${Number(seconds.toFixed(1))}"`;
-}
-
-/** "400". */
-export function formatIso(iso: number): string {
-  return String(Math.round(iso));
-}
-
 /** Snaps to 1/3 EV and formats: "+0.7 EV", "-1.3 EV", "0 EV". */
 export function formatEv(ev: number): string {
   const thirds = Math.round(ev * 3);

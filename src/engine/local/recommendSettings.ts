@@ -9,15 +9,14 @@ import {
   APERTURES,
   ISO_VALUES,
   SHUTTER_SPEEDS,
-  formatAperture,
   formatEv,
-  formatIso,
-  formatShutter,
   snapEv,
   snapToScale,
 } from './exposureScales';
 import type { PhotoMetrics } from './PhotoMetrics';
-import type { ExifSummary } from './readExif';
+import { describeShotWith } from '../../domain/describeShotWith';
+import { formatAperture, formatIso, formatShutter } from '../../domain/formatExposure';
+import type { ExifSummary } from '../../domain/readExif';
 import { recommendWhiteBalance } from './recommendWhiteBalance';
 import { clamp } from './round';
 
@@ -49,7 +48,7 @@ export function recommendSettings(metrics: PhotoMetrics, exif: ExifSummary): Cam
     exposure_compensation: Math.abs(compensation) < 0.3 ? '0 EV' : formatEv(compensation),
     reason: explain(metrics, exif, exposure, scene, triangle, soft, compensation),
   };
-  const current = currentSettings(exif);
+  const current = describeShotWith(exif);
   if (current) settings.current = current;
   return settings;
 }
@@ -95,20 +94,6 @@ export function solveTriangle(sceneEv: number, scene: SceneKind, focal35: number
   seconds = snapToScale(seconds, SHUTTER_SPEEDS);
   iso = snapToScale(clamp(isoFor(fNumber, seconds), 100, MAX_ISO), ISO_VALUES);
   return { fNumber, seconds, iso, tripod };
-}
-
-/** What the photo was shot with, as photographers write it. */
-function currentSettings(exif: ExifSummary): CameraSettings['current'] | undefined {
-  const current: NonNullable<CameraSettings['current']> = {};
-  if (exif.fNumber) current.aperture = formatAperture(exif.fNumber);
-  if (exif.exposureTime) current.shutter_speed = formatShutter(exif.exposureTime);
-  if (exif.iso) current.iso = formatIso(exif.iso);
-  if (exif.focalLength) {
-    const equivalent = exif.focalLength35 && Math.round(exif.focalLength35) !== Math.round(exif.focalLength);
-    current.focal_length = `${Number(exif.focalLength.toFixed(1))} mm${equivalent ? ` (${Math.round(exif.focalLength35!)} mm equiv.)` : ''}`;
-  }
-  if (exif.camera) current.camera = exif.camera;
-  return Object.keys(current).length > 0 ? current : undefined;
 }
 
 /** One sentence: what was measured, and what to set because of it. */

@@ -3,11 +3,10 @@ import {
   ISO_VALUES,
   SHUTTER_SPEEDS,
   ev100,
-  formatAperture,
   formatEv,
-  formatShutter,
   snapToScale,
 } from '../../../src/engine/local/exposureScales';
+import { formatAperture, formatShutter } from '../../../src/domain/formatExposure';
 
 describe('exposureScales', () => {
   it('snaps to the nearest marked value in stops', () => {

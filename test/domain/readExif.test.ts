@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import { readExif } from '../../../src/engine/local/readExif';
-import { chelsea, chelseaWithExif } from './localTestImages';
+import { readExif } from '../../src/domain/readExif';
+import { chelsea, chelseaWithExif } from '../engine/local/localTestImages';
 
 describe('readExif', () => {
   it('reads aperture, shutter, ISO, focal length and camera', async () => {

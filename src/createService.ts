@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { Config } from './config/loadConfig';
 import { AppError } from './errors/AppError';
 import { createEventBus, type EventBus } from './events/createEventBus';
-import type { PipelineEvent } from './events/eventSchemas';
 import { createEngine } from './engine/createEngine';
 import type { ImageEngine } from './engine/ImageEngine';
 import { createApp } from './http/createApp';
@@ -52,7 +51,7 @@ export interface Service {
 /** Starts the whole service; resolves once both ports are listening. */
 export async function createService(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<Service> {
   const version = readVersion();
-  const bus = guardSubscribers(overrides.bus ?? createEventBus({ logger, validate: overrides.validateEvents }), logger);
+  const bus = overrides.bus ?? createEventBus({ logger, validate: overrides.validateEvents });
   const engine = overrides.engine ?? createEngine(config, logger);
   // The database comes first: events are stored even when no WebSocket client listens.
   const storeHandle = overrides.store
@@ -178,28 +177,6 @@ export async function createService(config: Config, logger: Logger, overrides: S
       })();
       return closing;
     },
-  };
-}
-
-/**
- * A bus whose subscribers cannot break a publish or the process: a handler that throws or
- * returns a rejected promise is logged with the event's request id, and the others still run.
- */
-function guardSubscribers(bus: EventBus, logger: Logger): EventBus {
-  const report = (err: unknown, event: PipelineEvent) =>
-    logger.error({ err, requestId: event.requestId, eventType: event.type }, 'event listener failed');
-  return {
-    publish: (event) => bus.publish(event),
-    subscribe: (handler) =>
-      bus.subscribe((event) => {
-        try {
-          const result: unknown = handler(event);
-          if (result instanceof Promise) result.catch((err: unknown) => report(err, event));
-        } catch (err) {
-          report(err, event);
-        }
-      }),
-    close: () => bus.close(),
   };
 }
 

@@ -11,7 +11,8 @@ export interface EventBus {
 }
 
 /**
- * Creates the EventBus over a transport (in-process by default).
+ * Creates the EventBus over a transport (in-process by default). Subscribers are isolated:
+ * see `subscribe`.
  * With `validate`, every event is checked against its schema before it leaves — tests turn
  * this on so a malformed event fails loudly at its source.
  */
@@ -21,11 +22,9 @@ export function createEventBus(options: {
   validate?: boolean;
 }): EventBus {
   const { logger } = options;
-  const transport =
-    options.transport ??
-    createInProcessTransport({
-      onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
-    });
+  const transport = options.transport ?? createInProcessTransport();
+  const report = (err: unknown, event: PipelineEvent) =>
+    logger.error({ err, requestId: event.requestId, eventType: event.type }, 'event listener failed');
   return {
     publish(event) {
       if (options.validate) {
@@ -36,7 +35,17 @@ export function createEventBus(options: {
       }
       transport.publish(event);
     },
-    subscribe: (handler) => transport.subscribe(handler),
+    // Whatever the transport, a handler that throws or returns a rejected promise is logged
+    // with its request id and never stops the publish, the other handlers or the process.
+    subscribe: (handler) =>
+      transport.subscribe((event) => {
+        try {
+          const result: unknown = handler(event);
+          if (result instanceof Promise) result.catch((err: unknown) => report(err, event));
+        } catch (err) {
+          report(err, event);
+        }
+      }),
     close: () => transport.close(),
   };
 }

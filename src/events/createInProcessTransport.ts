@@ -2,23 +2,15 @@ import type { EventHandler, EventTransport } from './EventTransport';
 
 /**
  * Delivers each event synchronously to every handler in this process, in subscription order.
- * A throwing handler is reported through `onHandlerError` and never stops the others.
+ * Handlers reach it through the EventBus, which keeps a failing handler from affecting others.
  */
-export function createInProcessTransport(
-  options: { onHandlerError?: (err: unknown) => void } = {},
-): EventTransport {
+export function createInProcessTransport(): EventTransport {
   const handlers = new Set<EventHandler>();
   let closed = false;
   return {
     publish(event) {
       if (closed) return;
-      for (const handler of handlers) {
-        try {
-          handler(event);
-        } catch (err) {
-          options.onHandlerError?.(err);
-        }
-      }
+      for (const handler of handlers) handler(event);
     },
     subscribe(handler) {
       handlers.add(handler);

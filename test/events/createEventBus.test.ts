@@ -38,6 +38,22 @@ describe('createEventBus', () => {
     await bus.close();
   });
 
+  it('logs a subscriber whose promise rejects, with the request id, and keeps delivering', async () => {
+    const errors: Array<Record<string, unknown>> = [];
+    const logger = { ...createLogger({ level: 'silent' }), error: (obj: Record<string, unknown>) => errors.push(obj) } as unknown as Logger;
+    const bus = createEventBus({ logger });
+    const seen: string[] = [];
+    bus.subscribe((async () => {
+      throw new Error('async listener bug');
+    }) as unknown as (e: PipelineEvent) => void);
+    bus.subscribe((e) => seen.push(e.type));
+    bus.publish(event);
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['analysis_started']);
+    expect(errors).toEqual([expect.objectContaining({ requestId: event.requestId, eventType: 'analysis_started' })]);
+    await bus.close();
+  });
+
   it('refuses an event that does not match its schema when validating', async () => {
     const bus = createEventBus({ logger: createLogger({ level: 'silent' }), validate: true });
     expect(() => bus.publish({ ...event, requestId: 'nope' })).toThrow(/Invalid analysis_started event/);

@@ -12,10 +12,11 @@ import type { Stage } from '../events/eventSchemas';
 import type { EngineCallRecord, ImageEngine } from '../engine/ImageEngine';
 import type { Logger } from '../logging/Logger';
 import type { FinishedImage, RequestStore } from '../store/RequestStore';
-import { createRequestEmitter, type RequestEmitter } from './createRequestEmitter';
+import { createRequestEmitter } from './createRequestEmitter';
 import { formatMs, roundMs } from './formatMs';
 import { createDeadline } from '../util/createDeadline';
-import { describeError, generateImages } from './generateImages';
+import { describeError } from './describeError';
+import { generateImages } from './generateImages';
 import { AnalysisStageError, runAnalyses } from './runAnalyses';
 import type { ProcessResult } from './ProcessResult';
 
@@ -177,5 +178,3 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return { success: true, requestId, engine: engine.name, settings, analysis, images: results, imagesGenerated, totalTime, timings, calls };
   }
 }
-
-export type { RequestEmitter };

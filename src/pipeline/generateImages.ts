@@ -3,6 +3,7 @@ import type { Suggestion } from '../domain/schemas';
 import type { EngineCallRecord, ImageEngine } from '../engine/ImageEngine';
 import type { Logger } from '../logging/Logger';
 import type { RequestEmitter } from './createRequestEmitter';
+import { describeError } from './describeError';
 import { roundMs } from './formatMs';
 import type { ImageResult } from './ProcessResult';
 
@@ -76,10 +77,4 @@ export async function generateImages(args: {
     }),
   );
   return { results, bytes };
-}
-
-/** The message a client can show; internal details stay in the logs. */
-export function describeError(err: unknown): string {
-  if (err instanceof Error && err.message) return err.message;
-  return 'Unknown error';
 }

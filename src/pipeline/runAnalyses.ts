@@ -4,7 +4,7 @@ import { AppError } from '../errors/AppError';
 import type { EngineCallRecord, ImageEngine } from '../engine/ImageEngine';
 import type { RequestEmitter } from './createRequestEmitter';
 import { roundMs } from './formatMs';
-import { describeError } from './generateImages';
+import { describeError } from './describeError';
 
 type AnalysisStage = 'content_analysis' | 'photo_analysis';
 

@@ -143,7 +143,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const suggestions = analysis.suggestions.slice(0, imageCount);
     const tImages = performance.now();
     emitter.emit({ type: 'image_generation_started', totalImages: suggestions.length, message: `Generating ${suggestions.length} improved images in parallel` });
-    const { results, bytes } = await generateImages({ engine, photo, suggestions, emitter, logger, signal, recordCall });
+    // Each image is stored as it finishes, behind the start record in the request's write lane.
+    const storeImage = store
+      ? (index: number, image: { mimeType: string; data: Buffer }) => {
+          store.storeImage(requestId, { index, mimeType: image.mimeType, data: image.data }).catch((err) => logger.error({ err, imageIndex: index }, 'storing an image failed'));
+        }
+      : undefined;
+    const { results, bytes } = await generateImages({ engine, photo, suggestions, emitter, logger, signal, recordCall, onImage: storeImage });
     const imageDuration = performance.now() - tImages;
     timings.image_generation = roundMs(imageDuration);
     const imagesGenerated = bytes.size;

@@ -1,6 +1,6 @@
 import type { Photo } from '../domain/Photo';
 import type { Suggestion } from '../domain/schemas';
-import type { EngineCallRecord, ImageEngine } from '../engine/ImageEngine';
+import type { EngineCallRecord, GeneratedImage, ImageEngine } from '../engine/ImageEngine';
 import type { Logger } from '../logging/Logger';
 import type { RequestEmitter } from './createRequestEmitter';
 import { describeError } from './describeError';
@@ -20,8 +20,10 @@ export async function generateImages(args: {
   logger: Logger;
   signal: AbortSignal;
   recordCall: (call: EngineCallRecord) => void;
+  /** Called with each image as it finishes (the pipeline stores it while the others are still made). */
+  onImage?: (index: number, image: GeneratedImage) => void;
 }): Promise<{ results: ImageResult[]; bytes: Map<number, Buffer> }> {
-  const { engine, photo, suggestions, emitter, logger, signal, recordCall } = args;
+  const { engine, photo, suggestions, emitter, logger, signal, recordCall, onImage } = args;
   const totalImages = suggestions.length;
   const bytes = new Map<number, Buffer>();
 
@@ -46,6 +48,7 @@ export async function generateImages(args: {
         // Encoded once; the event, the response and the store share this string/buffer.
         const imageData = image.data.toString('base64');
         bytes.set(index, image.data);
+        onImage?.(index, image);
         emitter.emit({
           type: 'individual_image_completed',
           imageIndex: index,

@@ -41,6 +41,13 @@ export interface FinishedImage {
   data?: Buffer;
 }
 
+export interface StoredImage {
+  index: number;
+  mimeType: string;
+  /** Encoded image bytes; stored as an attachment. */
+  data: Buffer;
+}
+
 export interface RequestFinished {
   requestId: string;
   status: 'completed' | 'failed';
@@ -75,6 +82,12 @@ export interface RequestStore {
   startRequest(request: RequestStarted): Promise<void>;
   /** Appends one event (imageData stripped) to the request's log, in order. Never throws. */
   appendEvent(event: PipelineEvent): void;
+  /**
+   * Stores one generated image as soon as it exists, while the others are still being made, so
+   * finishing the request leaves only the document update on its critical path. Resolves when
+   * stored or safely queued; `finishRequest` stores any image this was not called for.
+   */
+  storeImage(requestId: string, image: StoredImage): Promise<void>;
   /** Stores the final result and image attachments; resolves when stored or safely queued. */
   finishRequest(result: RequestFinished): Promise<void>;
   health(): Promise<StoreHealth>;

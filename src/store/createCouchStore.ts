@@ -5,7 +5,7 @@ import { createNanoCouchClient } from './createNanoCouchClient';
 import { createWriteQueue, type FailureKind, type RetryOptions } from './createWriteQueue';
 import { createEventLog } from './createEventLog';
 import { databaseNames, ensureDatabases } from './ensureDatabases';
-import { finishedBytes, startedBytes, writeFinishedRequest, writeStartedRequest } from './requestWrites';
+import { finishedBytes, startedBytes, writeFinishedRequest, writeImage, writeStartedRequest } from './requestWrites';
 import { listRequests, readImage, readOriginal, readRequest } from './requestReads';
 import { checkStoreHealth } from './checkStoreHealth';
 import { redactUrl } from './redactUrl';
@@ -25,7 +25,7 @@ export interface CouchStoreOptions {
   maxQueuedBytes?: number;
   /** Deadline of one database call. Default 30 s. */
   requestTimeoutMs?: number;
-  /** Longest `startRequest`/`finishRequest` wait before leaving a slow write to the background. Default 10 s. */
+  /** Longest `startRequest`/`storeImage`/`finishRequest` wait before leaving a slow write to the background. Default 10 s. */
   settleTimeoutMs?: number;
   /** How long `close()` keeps trying to flush queued writes. Default 5 s. */
   closeTimeoutMs?: number;
@@ -134,6 +134,15 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
 
     appendEvent(event) {
       events.append(event);
+    },
+
+    storeImage(requestId, image) {
+      return queue.enqueue({
+        lane: `request:${requestId}`,
+        label: `image ${image.index} of ${requestId}`,
+        bytes: image.data.length + 1024,
+        run: () => write(() => writeImage(client, names.requests, requestId, image)),
+      });
     },
 
     finishRequest(result) {

@@ -3,9 +3,9 @@
  * and they run in one lane per request, so no two writers ever touch the same document at once.
  */
 import { createHash } from 'node:crypto';
-import type { RequestFinished, RequestStarted } from './RequestStore';
+import type { RequestFinished, RequestStarted, StoredImage } from './RequestStore';
 import type { CouchClient, CouchDoc } from './CouchClient';
-import { putAttachmentOnce, updateDoc } from './couchDocs';
+import { attachmentDigest, putAttachmentOnce, updateDoc } from './couchDocs';
 
 /** Attachment names inside a request document. */
 export const ORIGINAL_ATTACHMENT = 'original';
@@ -50,8 +50,9 @@ export async function writeStartedRequest(client: CouchClient, db: string, reque
 }
 
 /**
- * Stores the generated images as attachments first, then the final fields, so a reader who sees
- * `completed` can fetch every image. Works when the start record was lost too.
+ * Stores the generated images as attachments first (those `storeImage` already stored are
+ * skipped on one read of the document), then the final fields, so a reader who sees `completed`
+ * can fetch every image. Works when the start record was lost too.
  */
 export async function writeFinishedRequest(client: CouchClient, db: string, result: RequestFinished): Promise<void> {
   const images = result.images.map((image) => {
@@ -69,8 +70,11 @@ export async function writeFinishedRequest(client: CouchClient, db: string, resu
         : {}),
     };
   });
-  for (const image of result.images) {
-    if (image.status !== 'completed' || !image.data || image.data.length === 0) continue;
+  const toStore = result.images.filter((image) => image.status === 'completed' && image.data && image.data.length > 0);
+  const attachments = toStore.length > 0 ? (await client.getDoc(db, result.requestId))?._attachments : undefined;
+  for (const image of toStore) {
+    if (!image.data) continue;
+    if (attachments?.[imageAttachment(image.index)]?.digest === attachmentDigest(image.data)) continue;
     await putAttachmentOnce(
       client,
       db,
@@ -96,6 +100,11 @@ export async function writeFinishedRequest(client: CouchClient, db: string, resu
     error: result.error,
     updatedAt: new Date().toISOString(),
   }));
+}
+
+/** Stores one generated image as attachment `image-<index>` (skipped when already there). */
+export async function writeImage(client: CouchClient, db: string, requestId: string, image: StoredImage): Promise<void> {
+  await putAttachmentOnce(client, db, requestId, imageAttachment(image.index), image.data, image.mimeType);
 }
 
 /** Memory a queued write holds: the bytes it carries plus a rough allowance for the JSON. */

@@ -5,7 +5,10 @@ import type { ImageEngine } from '../../src/engine/ImageEngine';
 import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 import { createLogger } from '../../src/logging/createLogger';
 import { createPipeline } from '../../src/pipeline/createPipeline';
+import { createCouchStore } from '../../src/store/createCouchStore';
+import type { CouchStore } from '../../src/store/CouchStore';
 import { realPhotoJpeg } from '../support/images';
+import { startStoreTarget, type StoreTarget } from '../store/support/storeTarget';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -58,6 +61,64 @@ describe('createPipeline', () => {
     await bus.close();
   });
 });
+
+describe('createPipeline with a store', () => {
+  let target: StoreTarget;
+  let store: CouchStore;
+
+  beforeEach(async () => {
+    target = await startStoreTarget();
+    store = await createCouchStore({ url: target.url, mode: target.mode, logger, dbPrefix: target.dbPrefix });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await target.close();
+  });
+
+  it('stores each image as it finishes, while the others are still being generated', async () => {
+    const local = createLocalEngine();
+    let releaseSecond!: () => void;
+    const secondMayFinish = new Promise<void>((resolve) => (releaseSecond = resolve));
+    const engine: ImageEngine = {
+      name: 'local',
+      recommendSettings: (photo, options) => local.recommendSettings(photo, options),
+      analyzePhoto: (photo, count, options) => local.analyzePhoto(photo, count, options),
+      generateImage: async (photo, suggestion, options) => {
+        const image = await local.generateImage(photo, suggestion, options);
+        if (options?.index === 2) await secondMayFinish;
+        return image;
+      },
+      close: () => local.close(),
+    };
+    const bus = createEventBus({ logger, validate: true });
+    const pipeline = createPipeline({ engine, bus, store, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const requestId = 'req_1758260128188_storeeach';
+    const running = pipeline.process({ requestId, upload: await realPhotoJpeg() });
+
+    // Image 1 reaches the database while image 2 is held back.
+    await waitUntilAsync(async () => (await store.getImage(requestId, 1)) !== null);
+    expect(await store.getImage(requestId, 2)).toBeNull();
+    expect(await store.getRequest(requestId)).toMatchObject({ status: 'processing' });
+
+    releaseSecond();
+    const result = await running;
+    expect(await store.getRequest(requestId)).toMatchObject({ status: 'completed', imagesGenerated: 2 });
+    for (const image of result.images) {
+      if ('imageData' in image) expect((await store.getImage(requestId, image.index))?.data.toString('base64')).toBe(image.imageData);
+    }
+    await engine.close();
+    await bus.close();
+  });
+});
+
+async function waitUntilAsync(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -4,6 +4,7 @@
  */
 import { FIXTURE_PHOTO } from '../support/images';
 import fs from 'node:fs';
+import nano from 'nano';
 import sharp from 'sharp';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
@@ -189,6 +190,26 @@ describe(`createCouchStore against ${process.env.COUCHDB_URL ? 'COUCHDB_URL' : '
     const stored = await store.getRequest(id);
     expect(stored).toMatchObject({ status: 'completed', hasOriginal: false, imagesGenerated: 3 });
     expect((await store.getImage(id, 2))?.data.equals(lifecycle.finished.images[1].data as Buffer)).toBe(true);
+  });
+
+  it('stores an image before the request finishes, and finishing does not upload it again', async () => {
+    const id = makeRequestId();
+    const lifecycle = makeLifecycle(id);
+    const first = lifecycle.finished.images[0];
+    await store.startRequest(lifecycle.started);
+    await store.storeImage(id, { index: first.index, mimeType: first.mimeType as string, data: first.data as Buffer });
+    expect((await store.getImage(id, first.index))?.data.equals(first.data as Buffer)).toBe(true);
+    expect(await store.getRequest(id)).toMatchObject({ status: 'processing' });
+    const revpos = async () => (await nano(target.url).use<object>(`${target.dbPrefix}requests`).get(id))._attachments?.[`image-${first.index}`]?.revpos;
+    const storedAt = await revpos();
+
+    await store.finishRequest(lifecycle.finished);
+    expect(await store.getRequest(id)).toMatchObject({ status: 'completed', imagesGenerated: 3 });
+    // Re-uploading would have moved the attachment to a later revision.
+    expect(await revpos()).toBe(storedAt);
+    for (const image of lifecycle.finished.images.filter((i) => i.data)) {
+      expect((await store.getImage(id, image.index))?.data.equals(image.data as Buffer)).toBe(true);
+    }
   });
 
   it('is idempotent: writing the same records twice changes nothing', async () => {

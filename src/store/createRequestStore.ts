@@ -1,6 +1,8 @@
+import type { LogLevel } from '../logging/createLogger';
 import type { Logger } from '../logging/Logger';
 import type { CouchStore } from './CouchStore';
 import { createCouchStore, type CouchStoreOptions } from './createCouchStore';
+import type { EmbeddedCouch } from './startEmbeddedCouch';
 
 export interface RequestStoreOptions {
   /** External CouchDB (credentials allowed in the URL). Unset: the embedded server over `dataDir`. */
@@ -8,6 +10,13 @@ export interface RequestStoreOptions {
   /** Where the embedded server keeps its LevelDB files. */
   dataDir: string;
   logger: Logger;
+  /**
+   * Where the embedded server runs: its own child process (default; keeps PouchDB's memory and
+   * attachment work out of this process) or inside this one (starts faster: tests).
+   */
+  embedded?: 'child-process' | 'in-process';
+  /** Log level of the embedded server's child process (its lines go to this process's stdout). Default 'warn'. */
+  embeddedLogLevel?: LogLevel;
   /** Passed to createCouchStore (tests use a unique prefix per run, and short retries). */
   storeOptions?: Omit<CouchStoreOptions, 'url' | 'mode' | 'logger'>;
 }
@@ -16,21 +25,17 @@ export interface RequestStoreHandle {
   store: CouchStore;
   /** Closes the store (flushing queued writes), then the embedded server if one was started. Idempotent. */
   close(): Promise<void>;
+  /** The embedded server's child process, in child-process mode. */
+  readonly embeddedPid?: number;
 }
 
 /**
  * The store the service uses (SPEC §5): nano against `couchdbUrl` when given, otherwise against
- * an embedded CouchDB-compatible server started on loopback over `dataDir`.
+ * an embedded CouchDB-compatible server started on loopback over `dataDir`, by default in a
+ * child process of its own (`embedded`). Either way the store's mode is 'embedded'.
  */
 export async function createRequestStore(options: RequestStoreOptions): Promise<RequestStoreHandle> {
-  const embedded = options.couchdbUrl
-    ? undefined
-    : // Required only in embedded mode: PouchDB and LevelDB cost ~13 MB of RSS an external CouchDB never needs.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      await (require('./startEmbeddedCouch') as typeof import('./startEmbeddedCouch')).startEmbeddedCouch({
-        dataDir: options.dataDir,
-        logger: options.logger,
-      });
+  const embedded = options.couchdbUrl ? undefined : await startEmbedded(options);
   let store: CouchStore;
   try {
     store = await createCouchStore({
@@ -46,6 +51,9 @@ export async function createRequestStore(options: RequestStoreOptions): Promise<
   let closePromise: Promise<void> | undefined;
   return {
     store,
+    get embeddedPid() {
+      return embedded?.pid;
+    },
     close() {
       closePromise ??= (async () => {
         await store.close();
@@ -54,4 +62,18 @@ export async function createRequestStore(options: RequestStoreOptions): Promise<
       return closePromise;
     },
   };
+}
+
+/** Modules are required here, not imported: each mode loads only what it runs. */
+function startEmbedded(options: RequestStoreOptions): Promise<EmbeddedCouch> {
+  if ((options.embedded ?? 'child-process') === 'child-process') {
+    // PouchDB and LevelDB are loaded in the child only: this process never pays their ~20 MB.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { forkEmbeddedCouch } = require('./forkEmbeddedCouch') as typeof import('./forkEmbeddedCouch');
+    return forkEmbeddedCouch({ dataDir: options.dataDir, logger: options.logger, logLevel: options.embeddedLogLevel });
+  }
+  // Required only in embedded mode: PouchDB and LevelDB cost ~13 MB of RSS an external CouchDB never needs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startEmbeddedCouch } = require('./startEmbeddedCouch') as typeof import('./startEmbeddedCouch');
+  return startEmbeddedCouch({ dataDir: options.dataDir, logger: options.logger });
 }

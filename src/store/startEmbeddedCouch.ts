@@ -21,6 +21,8 @@ export interface EmbeddedCouch {
   url: string;
   /** Stops the server and closes every database. Idempotent. */
   close(): Promise<void>;
+  /** The process serving it when that is not this one (forkEmbeddedCouch), e.g. to read its memory. */
+  pid?: number;
 }
 
 type PouchInstance = { name: string; close(): Promise<void> };

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequestStore } from '../../src/store/createRequestStore';
+import { isRunning } from '../support/processes';
 import { captureLogger } from './support/captureLogger';
+import { forkStoreParent } from './support/forkStoreParent';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { startStoreTarget, tempDataDir, waitFor } from './support/storeTarget';
 
@@ -20,7 +22,9 @@ describe('createRequestStore', () => {
     const id = makeRequestId();
     const lifecycle = makeLifecycle(id);
 
-    const first = await createRequestStore({ dataDir, logger: captureLogger() });
+    // In-process here: the child-process case below covers the default mode.
+    const first = await createRequestStore({ dataDir, embedded: 'in-process', logger: captureLogger() });
+    expect(first.embeddedPid).toBeUndefined();
     expect(await first.store.health()).toMatchObject({ status: 'ok', mode: 'embedded', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
     await first.store.startRequest(lifecycle.started);
     for (const event of lifecycle.events) first.store.appendEvent(event);
@@ -28,8 +32,10 @@ describe('createRequestStore', () => {
     await Promise.all([first.close(), first.close()]);
     expect(fs.existsSync(dataDir)).toBe(true);
 
-    const second = await createRequestStore({ dataDir, logger: captureLogger() });
+    // The other mode over the same files: both speak to the same LevelDB layout.
+    const second = await createRequestStore({ dataDir, embedded: 'child-process', logger: captureLogger() });
     try {
+      expect(second.embeddedPid).not.toBe(process.pid);
       expect(await second.store.getRequest(id)).toMatchObject({ status: 'completed', hasOriginal: true, imagesGenerated: 3 });
       expect((await second.store.getImage(id, 3))?.data.equals(lifecycle.finished.images[2].data as Buffer)).toBe(true);
       expect((await second.store.getOriginal(id))?.data.equals(lifecycle.started.original)).toBe(true);
@@ -38,6 +44,23 @@ describe('createRequestStore', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('by default runs the embedded server in a child process, loads no PouchDB into the caller, and stops the child on close', async () => {
+    // A fresh process: this test file itself has loaded PouchDB (for the embedded test target).
+    const parent = await forkStoreParent(dataDir);
+    const { report } = parent;
+    try {
+      expect(report.pouchModules).toEqual([]);
+      expect(report.childPid).not.toBe(report.pid);
+      expect(isRunning(report.childPid)).toBe(true);
+      expect(report.health).toMatchObject({ status: 'ok', mode: 'embedded', reachable: true, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+      expect(report.health.version).toMatch(/^express-pouchdb /);
+    } finally {
+      parent.process.send('close');
+    }
+    expect(await parent.exited).toEqual({ code: 0, signal: null });
+    expect(isRunning(report.childPid)).toBe(false);
   });
 
   it('with a CouchDB URL uses that server and starts nothing locally', async () => {

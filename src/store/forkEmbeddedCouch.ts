@@ -1,0 +1,198 @@
+/**
+ * Runs the embedded CouchDB-compatible server in its own child process, the way a real CouchDB
+ * runs beside the service: PouchDB's memory (~20 MB at rest, ~20 MB per concurrent 5 MB upload)
+ * and its base64 attachment work leave the service process. This module loads no PouchDB.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { LogLevel } from '../logging/createLogger';
+import type { Logger } from '../logging/Logger';
+import { toChildArgs, type ChildMessage, type ParentMessage } from './embeddedCouchProtocol';
+import type { EmbeddedCouch, EmbeddedCouchOptions } from './startEmbeddedCouch';
+
+export interface ForkedCouchOptions extends EmbeddedCouchOptions {
+  /** How long the child may take to listen before it is killed. Default 20 s (ts-node is slow). */
+  startTimeoutMs?: number;
+  /** The child's own log level (its JSON lines go to this process's stdout). Default 'warn'. */
+  logLevel?: LogLevel;
+}
+
+/** After a crash, restart attempts wait 200 ms, 400 ms, 800 ms… */
+const RESTART_BACKOFF_MS = 200;
+const RESTART_ATTEMPTS = 4;
+/** More crashes than this within the window is a crash loop: stop restarting. */
+const MAX_CRASHES = 5;
+const CRASH_WINDOW_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
+
+// Same extension as this file: under ts-node/ts-jest the entry is the .ts source, which needs
+// the loader; the compiled dist/ build forks the .js with no loader.
+const ENTRY = path.join(__dirname, `embeddedCouchProcess${path.extname(__filename)}`);
+
+function childExecArgv(): string[] {
+  // Not the parent's execArgv: --inspect would clash on the port, test-runner flags mean nothing.
+  const argv = process.execArgv.includes('--optimize-for-size') ? ['--optimize-for-size'] : [];
+  if (ENTRY.endsWith('.ts')) argv.push('-r', require.resolve('ts-node/register/transpile-only'));
+  return argv;
+}
+
+const describeExit = (code: number | null, signal: NodeJS.Signals | null) =>
+  signal ? `killed by ${signal}` : `exited with code ${code}`;
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Forks one child and resolves with its URL once it listens; rejects with no process left behind. */
+async function launch(options: ForkedCouchOptions, port: number, logger: Logger): Promise<{ child: ChildProcess; url: string }> {
+  const args = toChildArgs({ dataDir: path.resolve(options.dataDir), host: options.host ?? '127.0.0.1', port, logLevel: options.logLevel ?? 'warn' });
+  const child = fork(ENTRY, args, {
+    execArgv: childExecArgv(),
+    // Its log lines appear with the service's; nothing reads its stdin.
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  // Later errors (a failed kill or send) must not throw as unhandled 'error' events.
+  child.on('error', (err) => logger.warn({ err, childPid: child.pid }, 'embedded CouchDB child process error'));
+  const timeoutMs = options.startTimeoutMs ?? 20_000;
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`embedded CouchDB child did not start within ${timeoutMs} ms`)), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        child.off('error', onError);
+      };
+      const onMessage = (message: ChildMessage) => {
+        if (message?.kind === 'ready') {
+          done();
+          resolve(message.url);
+        } else if (message?.kind === 'start_failed') {
+          done();
+          reject(new Error(message.error));
+        }
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+        done();
+        reject(new Error(`embedded CouchDB child ${describeExit(code, signal)} before it was ready`));
+      };
+      const onError = (err: Error) => {
+        done();
+        reject(new Error(`embedded CouchDB child could not be started: ${err.message}`));
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      child.once('error', onError);
+    });
+    return { child, url };
+  } catch (err) {
+    // A child that reported failure exits by itself; one that hangs is killed. One that never
+    // spawned (no pid) has no exit to wait for.
+    if (child.pid !== undefined) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited(child);
+    }
+    throw err;
+  }
+}
+
+/** Asks the child to stop, waits up to STOP_GRACE_MS for it to close LevelDB, then kills it. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.ref();
+  const gone = exited(child);
+  // Without a channel the child is already stopping: a closed channel is its cue. (It ignores
+  // SIGTERM, which a process-group stop would also deliver, so the kill below is the fallback.)
+  if (child.connected) child.send({ kind: 'stop' } satisfies ParentMessage, () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_GRACE_MS)));
+  if (await Promise.race([gone.then(() => false), timedOut])) {
+    child.kill('SIGKILL');
+    await gone;
+  }
+  clearTimeout(timer);
+}
+
+/**
+ * Starts the embedded server in a forked child process and resolves once it listens. When the
+ * child exits unexpectedly it is logged at error level and restarted on the same port (so the
+ * store's URL stays valid; the store's write queue retries the writes that failed meanwhile),
+ * with a back-off, a few attempts per crash, and no more restarts in a crash loop.
+ * `pid` is the current child's. `close()` stops the child (SIGKILL after 10 s); idempotent.
+ */
+export async function forkEmbeddedCouch(options: ForkedCouchOptions): Promise<EmbeddedCouch & { readonly pid: number }> {
+  const logger = options.logger.child({ component: 'embedded-couchdb' });
+  let { child, url } = await launch(options, options.port ?? 0, logger);
+  // Restarts reuse the port the first child picked.
+  const port = Number(new URL(url).port);
+  let closing = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let wakeRestart: (() => void) | undefined;
+  let restarting: Promise<void> | undefined;
+  const crashes: number[] = [];
+
+  const restart = async () => {
+    for (let attempt = 1; attempt <= RESTART_ATTEMPTS && !closing; attempt += 1) {
+      await new Promise<void>((resolve) => {
+        wakeRestart = resolve;
+        restartTimer = setTimeout(resolve, RESTART_BACKOFF_MS * 2 ** (attempt - 1));
+      });
+      if (closing) return;
+      try {
+        const launched = await launch(options, port, logger);
+        if (closing) {
+          await stopChild(launched.child);
+          return;
+        }
+        child = launched.child;
+        watch(child);
+        logger.warn({ childPid: child.pid, url, attempt }, 'embedded CouchDB child restarted');
+        return;
+      } catch (err) {
+        logger.error({ err, attempt, port }, 'embedded CouchDB child failed to restart');
+      }
+    }
+    if (!closing) logger.error({ port }, 'embedded CouchDB child could not be restarted; the store reports an error until the service restarts');
+  };
+
+  function watch(watched: ChildProcess) {
+    // Neither the child nor its channel keeps this process alive by itself: the service's own
+    // servers do, and a child whose parent exits stops on the closed channel.
+    watched.unref();
+    (watched.channel as { unref?(): void } | null | undefined)?.unref?.();
+    watched.once('exit', (code, signal) => {
+      if (closing || watched !== child) return;
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes.length > 0 && (crashes[0] as number) < now - CRASH_WINDOW_MS) crashes.shift();
+      if (crashes.length > MAX_CRASHES) {
+        logger.error({ childPid: watched.pid, code, signal, crashes: crashes.length }, 'embedded CouchDB child keeps crashing; not restarting it');
+        return;
+      }
+      logger.error({ childPid: watched.pid, code, signal }, `embedded CouchDB child ${describeExit(code, signal)} unexpectedly; restarting it`);
+      restarting = restart().finally(() => (restarting = undefined));
+    });
+  }
+  watch(child);
+  logger.info({ childPid: child.pid, url }, 'embedded CouchDB running in a child process');
+
+  let closePromise: Promise<void> | undefined;
+  return {
+    url,
+    get pid() {
+      return child.pid as number;
+    },
+    close() {
+      closePromise ??= (async () => {
+        closing = true;
+        clearTimeout(restartTimer);
+        wakeRestart?.();
+        // A restart in progress finishes its launch (and stops that child) before this returns.
+        await restarting;
+        await stopChild(child);
+      })();
+      return closePromise;
+    },
+  };
+}

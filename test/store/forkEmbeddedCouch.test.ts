@@ -1,0 +1,138 @@
+/**
+ * The embedded CouchDB-compatible server in its own child process: real forks, real HTTP,
+ * real signals. Each test uses its own data directory, which also names its processes in /proc.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import nano from 'nano';
+import { createLogger } from '../../src/logging/createLogger';
+import { createCouchStore } from '../../src/store/createCouchStore';
+import { forkEmbeddedCouch, type ForkedCouchOptions } from '../../src/store/forkEmbeddedCouch';
+import { commandLine, isRunning, processesWith, waitForExit } from '../support/processes';
+import { captureLogger } from './support/captureLogger';
+import { forkStoreParent } from './support/forkStoreParent';
+import { makeLifecycle, makeRequestId } from './support/lifecycle';
+import { freePort, tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
+
+const silent = createLogger({ level: 'silent' });
+
+describe('forkEmbeddedCouch', () => {
+  let dataDir: string;
+  const started: Array<{ close(): Promise<void> }> = [];
+
+  beforeEach(() => {
+    dataDir = tempDataDir();
+  });
+
+  afterEach(async () => {
+    for (const server of started.splice(0)) await server.close();
+    // Whatever a test did, nothing may keep serving its directory.
+    expect(processesWith(dataDir)).toEqual([]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function start(options: Partial<ForkedCouchOptions> = {}) {
+    const server = await forkEmbeddedCouch({ dataDir, logger: silent, ...options });
+    started.push(server);
+    return server;
+  }
+
+  it('serves CouchDB over HTTP from a separate process running the child entry', async () => {
+    const server = await start();
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.pid).not.toBe(process.pid);
+    expect(isRunning(server.pid)).toBe(true);
+    expect(commandLine(server.pid).some((arg) => /embeddedCouchProcess\.ts$/.test(arg))).toBe(true);
+
+    const welcome = await fetch(server.url);
+    expect(welcome.status).toBe(200);
+    expect(await welcome.json()).toMatchObject({ 'express-pouchdb': 'Welcome!', version: expect.any(String) });
+
+    const couch = nano(server.url);
+    await couch.db.create('photos');
+    await couch.use<{ status: string }>('photos').insert({ _id: 'req_1', status: 'processing' });
+    expect(await couch.use<{ status: string }>('photos').get('req_1')).toMatchObject({ status: 'processing' });
+  });
+
+  it('keeps the data across close and a new child on the same directory', async () => {
+    const first = await forkEmbeddedCouch({ dataDir, logger: silent });
+    await nano(first.url).db.create('kept');
+    await nano(first.url).use<{ n: number }>('kept').insert({ _id: 'a', n: 1 });
+    await first.close();
+
+    const second = await start();
+    expect(second.pid).not.toBe(first.pid);
+    expect(await nano(second.url).use<{ n: number }>('kept').get('a')).toMatchObject({ n: 1 });
+  });
+
+  it('closes idempotently and the child process is gone afterwards', async () => {
+    const server = await forkEmbeddedCouch({ dataDir, logger: silent });
+    const { pid } = server;
+    await Promise.all([server.close(), server.close()]);
+    await server.close();
+    expect(isRunning(pid)).toBe(false);
+    await expect(fetch(server.url)).rejects.toThrow();
+  });
+
+  it('restarts a killed child on the same port, logs the crash, and the store keeps working', async () => {
+    const logger = captureLogger();
+    const server = await start({ logger });
+    const store = await createCouchStore({ url: server.url, mode: 'embedded', logger: silent, dbPrefix: uniquePrefix(), retry: { initialDelayMs: 20, maxDelayMs: 200 } });
+    try {
+      const before = makeLifecycle(makeRequestId());
+      await store.startRequest(before.started);
+      await waitFor(() => store.pendingWrites() === 0);
+
+      const crashed = server.pid;
+      process.kill(crashed, 'SIGKILL');
+      // Written while the child is down or restarting: the queue retries it.
+      const during = makeLifecycle(makeRequestId());
+      await store.startRequest(during.started);
+
+      await waitFor(() => server.pid !== crashed);
+      expect(isRunning(crashed)).toBe(false);
+      expect(isRunning(server.pid)).toBe(true);
+      await waitFor(() => store.pendingWrites() === 0);
+      expect(await store.getRequest(before.started.requestId)).toMatchObject({ status: 'processing' });
+      expect(await store.getRequest(during.started.requestId)).toMatchObject({ status: 'processing' });
+      expect(await store.health()).toMatchObject({ status: 'ok', url: server.url });
+      expect(logger.entries).toContainEqual(
+        expect.objectContaining({ level: 'error', fields: expect.objectContaining({ childPid: crashed, signal: 'SIGKILL' }) }),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects naming the port when it is taken, and leaves no child behind', async () => {
+    const port = await freePort();
+    const blocker = http.createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      await expect(forkEmbeddedCouch({ dataDir, port, logger: silent })).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+      expect(processesWith(dataDir)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('rejects a non-loopback host with the reason', async () => {
+    await expect(forkEmbeddedCouch({ dataDir, host: '0.0.0.0', logger: silent })).rejects.toThrow(/loopback/);
+  });
+
+  it('kills a child that does not start within startTimeoutMs and says so', async () => {
+    await expect(forkEmbeddedCouch({ dataDir, logger: silent, startTimeoutMs: 1 })).rejects.toThrow('did not start within 1 ms');
+    expect(processesWith(dataDir)).toEqual([]);
+  });
+
+  it('stops the child when the parent process dies without closing it', async () => {
+    const parent = await forkStoreParent(dataDir);
+    const { childPid } = parent.report;
+    expect(isRunning(childPid)).toBe(true);
+
+    parent.process.kill('SIGKILL');
+    await parent.exited;
+    // No parent left to send 'stop': the closed IPC channel is the child's cue.
+    expect(await waitForExit(childPid, 5_000)).toBe(true);
+  });
+});

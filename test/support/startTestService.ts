@@ -33,7 +33,8 @@ export async function startTestService(env: Record<string, string> = {}, overrid
   const logger = createLogger({ level: (process.env.TEST_LOG_LEVEL as LogLevel | undefined) ?? 'silent' });
   let service: Service;
   try {
-    service = await createService(config, logger, { validateEvents: true, ...overrides });
+    // In-process database: tests start many services, and forking it costs ~1 s under ts-node.
+    service = await createService(config, logger, { validateEvents: true, embeddedStore: 'in-process', ...overrides });
   } catch (err) {
     if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;

@@ -2,9 +2,11 @@
  * Graceful shutdown of the real process (src/server.ts as a child process): SIGTERM drains —
  * /health says 503, new work is refused, the in-flight upload completes and is stored, WebSocket
  * clients get 1001, exit 0; a second signal exits at once; the deadline cuts a stuck upload.
+ * In every case the embedded database's own child process is gone afterwards.
  */
 import { createWsClient } from '../support/createWsClient';
 import { realPhotoJpeg } from '../support/images';
+import { isRunning, waitForExit } from '../support/processes';
 import { connectRaw, multipartBody, parseResponse, processImageHead, readUntilClosed } from './support/rawHttp';
 import { spawnServer, type ServerProcess } from './support/spawnServer';
 import { health, upload } from './support/uploads';
@@ -22,6 +24,14 @@ async function startSlowUpload(server: ServerProcess, photo: Buffer) {
   socket.write(body.subarray(0, body.length / 2));
   await waitUntil(async () => (await health(server.httpUrl)).body.requests.running === 1, 'the upload to hold a slot');
   return { answer, finish: () => socket.write(body.subarray(body.length / 2)) };
+}
+
+/** The embedded database's child process, from the service's own log line. */
+function couchChildPid(server: ServerProcess): number {
+  const pid = server.logs().find((l) => l.msg === 'embedded CouchDB running in a child process')?.childPid;
+  expect(pid).toEqual(expect.any(Number));
+  expect(isRunning(pid as number)).toBe(true);
+  return pid as number;
 }
 
 const drainingHealth = async (server: ServerProcess) => {
@@ -48,6 +58,7 @@ describe('the real process on SIGTERM / SIGINT', () => {
 
   it('drains on SIGTERM: 503 for new work, the in-flight upload completes and is stored, clients get 1001, exit 0', async () => {
     const server = await spawn();
+    const couchPid = couchChildPid(server);
     const client = await createWsClient(server.wsUrl);
     const inFlight = await startSlowUpload(server, photo);
 
@@ -68,12 +79,15 @@ describe('the real process on SIGTERM / SIGINT', () => {
     expect(await client.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.logs().map((l) => l.msg)).toContain('shutdown complete');
+    // The service stopped its database process before it exited.
+    expect(isRunning(couchPid)).toBe(false);
     // The client saw the whole request before it was closed.
     const seen = client.messages.filter((m) => m.requestId === result.requestId);
     expect(seen.at(-1)?.type).toBe('processing_completed');
 
     // Nothing was lost: a new process on the same DATA_DIR has the request and its event log.
     const restarted = await spawn({ DATA_DIR: server.dataDir });
+    const restartedCouchPid = couchChildPid(restarted);
     const stored = await fetch(`${restarted.httpUrl}/requests/${result.requestId}`);
     expect(stored.status).toBe(200);
     expect(await stored.json()).toMatchObject({ status: 'completed', imagesGenerated: 2 });
@@ -81,22 +95,27 @@ describe('the real process on SIGTERM / SIGINT', () => {
     expect(events.events.map((e) => e.type)).toEqual(seen.map((m) => m.type));
     restarted.child.kill('SIGTERM');
     expect(await restarted.exited).toEqual({ code: 0, signal: null });
+    expect(isRunning(restartedCouchPid)).toBe(false);
   });
 
   it('exits at once with a non-zero code on a second signal while draining', async () => {
     const server = await spawn();
+    const couchPid = couchChildPid(server);
     const inFlight = await startSlowUpload(server, photo);
     server.child.kill('SIGTERM');
     await waitUntil(() => drainingHealth(server), '/health to report draining');
     server.child.kill('SIGINT');
     expect(await server.exited).toEqual({ code: 1, signal: null });
     expect(server.logs().map((l) => l.msg)).toContain('second signal: exiting now');
+    // Exited without closing the store: the database process follows once its IPC channel closes.
+    expect(await waitForExit(couchPid, 5_000)).toBe(true);
     // The abandoned upload's connection is closed, not left hanging.
     expect((await inFlight.answer).status).toBeUndefined();
   });
 
   it('answers an upload still arriving at SHUTDOWN_TIMEOUT_MS with 503 SHUTTING_DOWN and exits 0', async () => {
     const server = await spawn({ SHUTDOWN_TIMEOUT_MS: '300' });
+    const couchPid = couchChildPid(server);
     const client = await createWsClient(server.wsUrl);
     const inFlight = await startSlowUpload(server, photo);
     server.child.kill('SIGTERM');
@@ -106,5 +125,6 @@ describe('the real process on SIGTERM / SIGINT', () => {
     expect((await client.closed).code).toBe(1001);
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.logs().map((l) => l.msg)).toContain('shutdown deadline passed; aborting in-flight requests');
+    expect(isRunning(couchPid)).toBe(false);
   });
 });

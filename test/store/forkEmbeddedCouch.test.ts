@@ -104,6 +104,15 @@ describe('forkEmbeddedCouch', () => {
     }
   });
 
+  it('keeps serving through SIGINT and SIGTERM sent to the process group (Ctrl-C): the parent decides when it stops', async () => {
+    const server = await start();
+    process.kill(server.pid, 'SIGINT');
+    process.kill(server.pid, 'SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(isRunning(server.pid)).toBe(true);
+    expect((await fetch(server.url)).status).toBe(200);
+  });
+
   it('rejects naming the port when it is taken, and leaves no child behind', async () => {
     const port = await freePort();
     const blocker = http.createServer();

@@ -2,7 +2,8 @@
  * `npm run bench`: runs the suite, prints the table, and writes bench/results.json,
  * docs/benchmarks.md (the table between its markers) and docs/bench-chart.png.
  * Flags: `--quick` (the harness self-test, numbers meaningless), `--out <dir>` (write the
- * results there instead of the repository; the docs are then left alone).
+ * results there instead of the repository; the docs are then left alone), `--only <names>`
+ * (comma-separated scenarios: pipeline, events, local-engine; needs `--out`).
  */
 import path from 'node:path';
 import { FULL_BENCH, QUICK_BENCH } from './BenchOptions';
@@ -14,11 +15,17 @@ async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
   const outIndex = argv.indexOf('--out');
   const outDir = outIndex >= 0 ? path.resolve(argv[outIndex + 1] ?? '') : undefined;
+  const onlyIndex = argv.indexOf('--only');
+  const only = onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? '').split(',').filter(Boolean) : undefined;
+  if (only && !outDir) {
+    console.error('--only writes a partial result: give --out <dir> too, so the published results stay whole');
+    return 2;
+  }
   const repoRoot = path.resolve(__dirname, '..');
   const started = Date.now();
   const log = (message: string) => console.log(`[bench +${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}`);
 
-  const results = await runBenchSuite({ options: quick ? QUICK_BENCH : FULL_BENCH, repoRoot, progress: log });
+  const results = await runBenchSuite({ options: quick ? QUICK_BENCH : FULL_BENCH, repoRoot, progress: log, only });
   const written = await writeBenchOutputs(results, { repoRoot, outDir });
   console.log(`\n${formatTable(results.figures)}\n`);
   for (const e of results.errors) console.log(`scenario "${e.scenario}" failed: ${e.error}`);

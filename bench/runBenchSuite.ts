@@ -13,6 +13,7 @@ import { forkWorker, type Worker } from './ipc/forkWorker';
 import { makeBenchPhoto } from './makeBenchPhoto';
 import type { ServerInfo } from './processes/serverProcess';
 import { fdLimitAdvice, readFdLimit } from './readFdLimit';
+import { PLAIN_RUNTIME, readProductionRuntime } from './readProductionRuntime';
 import type { BenchConditions, BenchResults, Figure } from './report/BenchResults';
 import { measureEvents } from './scenarios/measureEvents';
 import { measureLocalEngine } from './scenarios/measureLocalEngine';
@@ -24,6 +25,8 @@ export interface RunBenchArgs {
   /** Scratch space: built JS, logs, data folders, the generated photo. */
   workDir?: string;
   progress?: (message: string) => void;
+  /** Run only the scenarios with these names (`pipeline`, `events`, `local-engine`). */
+  only?: string[];
 }
 
 /** File descriptors a process needs beyond its WebSocket clients. */
@@ -32,7 +35,7 @@ const FD_HEADROOM = 512;
 const SCENARIOS: Array<{ name: string; run: (ctx: BenchContext) => Promise<Figure[]> }> = [
   { name: 'pipeline', run: measurePipeline },
   { name: 'events', run: measureEvents },
-  { name: 'local engine', run: measureLocalEngine },
+  { name: 'local-engine', run: measureLocalEngine },
 ];
 
 export async function runBenchSuite(args: RunBenchArgs): Promise<BenchResults> {
@@ -85,13 +88,15 @@ export async function runBenchSuite(args: RunBenchArgs): Promise<BenchResults> {
       },
     });
   };
-  const startServer = async (name: string, env: Record<string, string> = {}): Promise<Worker<ServerInfo>> => {
+  const productionRuntime = readProductionRuntime(args.repoRoot);
+  const startServer: BenchContext['startServer'] = async (name, env = {}, runtimeName = 'production') => {
+    const runtime = runtimeName === 'plain' ? PLAIN_RUNTIME : productionRuntime;
     const dataDir = fs.mkdtempSync(path.join(dataRoot, `${name}-`));
     const server = await startProcess<ServerInfo>(
       `server-${name}`,
       'bench/processes/serverProcess.ts',
-      { HOST: '127.0.0.1', HTTP_PORT: '0', WS_PORT: '0', LOG_LEVEL: 'warn', DATA_DIR: dataDir, ENGINE: 'local', ...env },
-      ['--expose-gc'],
+      { HOST: '127.0.0.1', HTTP_PORT: '0', WS_PORT: '0', LOG_LEVEL: 'warn', DATA_DIR: dataDir, ENGINE: 'local', ...runtime.env, ...env },
+      [...runtime.execArgv, '--expose-gc'],
     );
     const stop = server.stop;
     return Object.assign(server, {
@@ -106,8 +111,9 @@ export async function runBenchSuite(args: RunBenchArgs): Promise<BenchResults> {
   const errors: BenchResults['errors'] = [];
   try {
     const load = await startProcess<{ pid: number }>('load', 'bench/processes/loadProcess.ts', {}, ['--max-old-space-size=4096']);
-    const ctx: BenchContext = { options, load, startServer, startProcess, photo, samplePhotoPath, progress };
+    const ctx: BenchContext = { options, load, startServer, startProcess, photo, samplePhotoPath, productionRuntime, progress };
     for (const scenario of SCENARIOS) {
+      if (args.only && !args.only.includes(scenario.name)) continue;
       const t = performance.now();
       try {
         figures.push(...(await scenario.run(ctx)));

@@ -5,6 +5,7 @@
  * Run with `--expose-gc` so memory deltas can be taken after a full collection.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { loadConfig } from '../../src/config/loadConfig';
 import { createService, type Service } from '../../src/createService';
 import { createLogger } from '../../src/logging/createLogger';
@@ -13,6 +14,7 @@ import type { PipelineEvent } from '../../src/events/eventSchemas';
 import { createTcpFanout, type TcpFanout } from '../floor/createTcpFanout';
 import { formatProbeMessage } from '../load/probeMessage';
 import { reportStartFailure, serveRpc } from '../ipc/serveRpc';
+import { EMBEDDED_STORE_ENV } from './processEnv';
 
 /** What the server announces when ready. */
 export interface ServerInfo {
@@ -24,6 +26,8 @@ export interface ServerInfo {
 
 export interface MemorySnapshot {
   rss: number;
+  /** RSS of this process's child processes (the embedded database), bytes; undefined off Linux. */
+  childrenRss?: number;
   heapUsed: number;
   heapTotal: number;
   external: number;
@@ -50,7 +54,9 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ level: config.logLevel });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection in bench server'));
-  const service: Service = await createService(config, logger);
+  // The memory figures' "before" runs the embedded database inside this process, as it used to.
+  const embeddedStore = process.env[EMBEDDED_STORE_ENV] === 'in-process' ? 'in-process' : undefined;
+  const service: Service = await createService(config, logger, embeddedStore ? { embeddedStore } : {});
 
   let sampler: RssSampler | undefined;
   let fanout: TcpFanout | undefined;
@@ -58,7 +64,7 @@ async function main(): Promise<void> {
   const handlers = {
     memory: async (args: { gc?: boolean }): Promise<MemorySnapshot> => {
       if (args?.gc) await collectGarbage();
-      return snapshot();
+      return fullSnapshot();
     },
     /** Samples memory every `intervalMs` until `stopRssSampler`; the peak is what requests cost. */
     startRssSampler: (args: { intervalMs: number }) => {
@@ -138,6 +144,27 @@ interface RssSampler {
 function snapshot(): MemorySnapshot {
   const m = process.memoryUsage();
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+/** `snapshot()` plus the children's RSS, from /proc (Linux). Too slow for the 5 ms sampler. */
+function fullSnapshot(): MemorySnapshot {
+  return { ...snapshot(), childrenRss: childrenRss() };
+}
+
+function childrenRss(): number | undefined {
+  try {
+    let total = 0;
+    for (const task of fs.readdirSync('/proc/self/task')) {
+      const pids = fs.readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      for (const pid of pids) {
+        const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+        total += Number(kb ?? 0) * 1024;
+      }
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
 }
 
 function probeEvent(requestId: string, seq: number, imageData: string): PipelineEvent {

@@ -38,6 +38,12 @@ const EXPECTED_IDS = [
   'memory.rss_at_rest_external_couch',
   'memory.rss_after_first_request_external_couch',
   'memory.rss_per_request_external_couch',
+  'memory.rss_at_rest_before',
+  'memory.rss_after_first_request_before',
+  'memory.rss_per_request_before',
+  'memory.rss_at_rest_external_couch_before',
+  'memory.rss_after_first_request_external_couch_before',
+  'memory.rss_per_request_external_couch_before',
 ];
 
 describe('runBenchSuite (quick self-test)', () => {
@@ -74,6 +80,18 @@ describe('runBenchSuite (quick self-test)', () => {
     expect(targeted).toEqual(
       expect.arrayContaining(['pipeline.critical_path_ratio', 'pipeline.speedup_vs_serial', 'events.latency_p99', 'events.fanout_all_clients_ms', 'memory.rss_per_connection', 'memory.rss_at_rest', 'memory.rss_per_request']),
     );
+  });
+
+  it("measures memory after under start:prod's runtime with the database in a child process, and before under bare node with it in-process", () => {
+    const byId = new Map(results.figures.map((f) => [f.id, f]));
+    for (const id of ['memory.rss_at_rest', 'memory.rss_at_rest_external_couch']) {
+      expect(byId.get(id)?.conditions).toContain('node --optimize-for-size (start:prod)');
+      expect(byId.get(`${id}_before`)?.conditions).toContain('bare node');
+      expect(byId.get(`${id}_before`)?.target).toBeUndefined();
+    }
+    // The embedded database's own process is found and reported beside the service's RSS.
+    expect(byId.get('memory.rss_at_rest')?.conditions).toMatch(/child processes \(the database\) [\d.]+ MB more/);
+    expect(byId.get('memory.rss_at_rest_before')?.conditions).not.toContain('child processes');
   });
 
   it('records the conditions of the run', () => {

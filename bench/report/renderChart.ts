@@ -35,7 +35,7 @@ export function chartSvg(results: BenchResults): string {
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     text(24, 38, 'SnatchShot Cloud API — benchmarks', { size: 24, weight: 'bold' }),
     text(24, 64, `${c.date.slice(0, 10)} · Node ${c.node} · ${c.cpus} CPUs · load ${c.loadAverageAtStart} at start${c.mode === 'quick' ? ' · QUICK SELF-TEST (numbers meaningless)' : ''}`, { size: 14, fill: '#555' }),
-    ...targetsPanel(targeted, top),
+    ...targetsPanel(targeted, results.figures, top),
     text(24, throughputTop - 18, 'Local engine throughput, 12 MP JPEG (requests/s; label: p50 latency)', { size: 16, weight: 'bold' }),
     ...throughputPanel(results.figures, throughput, throughputTop),
     '</svg>',
@@ -43,8 +43,9 @@ export function chartSvg(results: BenchResults): string {
   return parts.join('\n');
 }
 
-function targetsPanel(figures: Figure[], top: number): string[] {
-  const out = [text(24, top - 8, 'Share of target used — bar left of the dashed line = target met', { size: 16, weight: 'bold' })];
+function targetsPanel(figures: Figure[], all: Figure[], top: number): string[] {
+  const out = [text(24, top - 8, 'Share of target used — bar left of the dashed line = target met; dashed outline = before the fix, same run', { size: 16, weight: 'bold' })];
+  const beforeOf = new Map(all.filter((f) => f.id.endsWith('_before')).map((f) => [f.id.slice(0, -'_before'.length), f]));
   const x0 = LEFT;
   const unit = BAR_MAX / SCALE_MAX;
   const lineX = x0 + unit;
@@ -56,10 +57,14 @@ function targetsPanel(figures: Figure[], top: number): string[] {
     const share = shareOfTarget(f);
     const cut = share > SCALE_MAX;
     const width = Math.max(2, Math.min(share, SCALE_MAX) * unit);
+    // The same figure measured before a fix in this run (id + `_before`): an outline behind the bar.
+    const before = beforeOf.get(f.id);
+    const beforeWidth = before ? Math.max(2, Math.min(shareOfTarget({ ...before, target: f.target }), SCALE_MAX) * unit) : 0;
     out.push(
       text(x0 - 12, y + 17, f.label, { size: 13, anchor: 'end' }),
+      ...(before ? [`<rect x="${x0}" y="${y + 3}" width="${beforeWidth.toFixed(1)}" height="${ROW - 10}" rx="3" fill="none" stroke="${GREY}" stroke-width="1.5" stroke-dasharray="4 3"/>`] : []),
       `<rect x="${x0}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 10}" rx="3" fill="${f.ok ? GREEN : RED}"/>`,
-      ...label(x0 + width + 8, y + 17, `${f.value} ${f.unit}  (target ${formatTarget(f.target, f.unit)})${cut ? '  ›' : ''}`),
+      ...label(x0 + Math.max(width, beforeWidth) + 8, y + 17, `${f.value} ${f.unit}  (target ${formatTarget(f.target, f.unit)}${before ? `; before ${before.value} ${before.unit}` : ''})${cut ? '  ›' : ''}`),
     );
   });
   out.push(`<line x1="${x0}" y1="${bottom}" x2="${x0 + BAR_MAX}" y2="${bottom}" stroke="#999"/>`);

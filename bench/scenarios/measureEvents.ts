@@ -61,7 +61,7 @@ export async function measureEvents(ctx: BenchContext): Promise<Figure[]> {
       }),
     );
 
-    await ctx.load.call('trim', { keep: Math.min(o.clients, connected.connected) });
+    await trim(ctx, server, Math.min(o.clients, connected.connected));
     await ctx.load.call('connect', { target: o.clients });
     ctx.progress(`events: latency at ${count(o.clients)} clients`);
     const { deliveries: latency } = await probe(ctx, server, { count: o.latencyProbes, intervalMs: o.latencyIntervalMs });
@@ -72,7 +72,7 @@ export async function measureEvents(ctx: BenchContext): Promise<Figure[]> {
       figure({ id: 'events.latency_p99', group: 'events', label: `Event latency p99, ${count(o.clients)} clients`, value: round(percentile(samples, 99)), unit: 'ms', target: { op: '<', value: 5 }, conditions: latencyConditions }),
     );
 
-    await ctx.load.call('trim', { keep: o.imageClients });
+    await trim(ctx, server, o.imageClients);
     ctx.progress(`events: ${(o.imageChars / 1e6).toFixed(1)} MB image event to ${o.imageClients} clients`);
     const { deliveries: image } = await probe(ctx, server, { count: o.imageProbes, intervalMs: o.imageIntervalMs, imageChars: o.imageChars });
     const imageServed = image.map((d) => max(d.latenciesMs));
@@ -103,6 +103,21 @@ async function connect(ctx: BenchContext, target: number): Promise<ConnectResult
     throw new Error(`only ${result.connected} of ${target} clients connected (${result.failed} failed: ${result.firstError})`);
   }
   return result;
+}
+
+/**
+ * Closes clients down to `keep`, then waits until the server has seen them go: a probe's
+ * receivers are counted against the server's connections at emit time.
+ */
+async function trim(ctx: BenchContext, server: Worker<ServerInfo>, keep: number): Promise<void> {
+  await ctx.load.call('trim', { keep });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { connections } = await server.call<{ connections: number }>('wsStats');
+    if (connections <= keep) return;
+    if (Date.now() > deadline) throw new Error(`the server still counts ${connections} connections 30 s after trimming to ${keep}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Emits probes on the server and returns what every client received; all must arrive. */

@@ -31,7 +31,8 @@ const ENTRY = path.join(__dirname, `embeddedCouchProcess${path.extname(__filenam
 
 function childExecArgv(): string[] {
   // Not the parent's execArgv: --inspect would clash on the port, test-runner flags mean nothing.
-  const argv = process.execArgv.includes('--optimize-for-size') ? ['--optimize-for-size'] : [];
+  // The heap-sizing flags an operator starts the service with apply to the database too.
+  const argv = process.execArgv.filter((flag) => /^--max-(semi|old)-space-size=\d+$/.test(flag));
   if (ENTRY.endsWith('.ts')) argv.push('-r', require.resolve('ts-node/register/transpile-only'));
   return argv;
 }

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import multer from 'multer';
 import { AppError } from '../errors/AppError';
+import { createPresizedMemoryStorage } from './createPresizedMemoryStorage';
 
 /**
  * Parses the multipart upload into memory with every limit set, and turns multer's errors
@@ -8,7 +9,7 @@ import { AppError } from '../errors/AppError';
  */
 export function createUploadMiddleware(options: { maxUploadBytes: number }): RequestHandler {
   const upload = multer({
-    storage: multer.memoryStorage(),
+    storage: createPresizedMemoryStorage({ maxBytes: options.maxUploadBytes }),
     limits: {
       fileSize: options.maxUploadBytes,
       files: 1,

@@ -30,9 +30,10 @@ const STOP_GRACE_MS = 10_000;
 const ENTRY = path.join(__dirname, `embeddedCouchProcess${path.extname(__filename)}`);
 
 function childExecArgv(): string[] {
-  // Not the parent's execArgv: --inspect would clash on the port, test-runner flags mean nothing.
-  // The heap-sizing flags an operator starts the service with apply to the database too.
-  const argv = process.execArgv.filter((flag) => /^--max-(semi|old)-space-size=\d+$/.test(flag));
+  // Not the parent's execArgv: --inspect would clash on the port, test-runner flags mean nothing,
+  // and the service's small young generation (--max-semi-space-size=1) makes PouchDB, which
+  // churns through attachments as strings, about twice as slow (measured: 12 MP request 464 → 908 ms).
+  const argv: string[] = [];
   if (ENTRY.endsWith('.ts')) argv.push('-r', require.resolve('ts-node/register/transpile-only'));
   return argv;
 }

@@ -80,8 +80,9 @@ function throughputPanel(all: Figure[], rps: Figure[], top: number): string[] {
   const best = Math.max(...rps.map((f) => f.value), 0.001);
   rps.forEach((f, i) => {
     const y = top + i * ROW;
-    const concurrency = f.id.replace('throughput.rps_c', '');
-    const p50 = all.find((g) => g.id === `throughput.p50_c${concurrency}`);
+    const key = f.id.replace('throughput.rps_c', '');
+    const concurrency = key.endsWith('_before') ? `${key.slice(0, -'_before'.length)} (before)` : key;
+    const p50 = all.find((g) => g.id === `throughput.p50_c${key}`);
     const width = Math.max(2, (f.value / best) * BAR_MAX * 0.8);
     out.push(
       text(LEFT - 12, y + 17, `concurrency ${concurrency}`, { size: 13, anchor: 'end' }),

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchContext } from '../BenchContext';
+import type { BenchOptions } from '../BenchOptions';
 import type { Worker } from '../ipc/forkWorker';
 import type { HttpLoadResult } from '../load/runHttpLoad';
 import { COUCH_DATA_DIR_ENV, EMBEDDED_STORE_ENV } from '../processes/processEnv';
@@ -46,13 +47,16 @@ export async function measureLocalEngine(ctx: BenchContext): Promise<Figure[]> {
   const server = await ctx.startServer('local', env);
   try {
     figures.push(...(await measureMemory(ctx, server, { idSuffix: '', labelSuffix: '', where: `embedded CouchDB in its own process (the npm start default), ${prod}`, runtime: 'production', hasTargets: true })));
-    figures.push(...(await measureThroughput(ctx, server)));
+    figures.push(...(await measureThroughput(ctx, server, { levels: ctx.options.throughput, idSuffix: '', labelSuffix: '', where: `embedded CouchDB in its own process, ${prod}` })));
   } finally {
     await server.stop();
   }
   const before = await ctx.startServer('local-before', { ...env, [EMBEDDED_STORE_ENV]: 'in-process' }, 'plain');
   try {
-    figures.push(...(await measureMemory(ctx, before, { idSuffix: '_before', labelSuffix: ' — before: database in-process, bare node', where: 'embedded CouchDB inside the service process, bare node (no flags)', runtime: 'plain', hasTargets: false })));
+    const where = 'embedded CouchDB inside the service process, bare node (no flags)';
+    figures.push(...(await measureMemory(ctx, before, { idSuffix: '_before', labelSuffix: ' — before: database in-process, bare node', where, runtime: 'plain', hasTargets: false })));
+    // The memory fixes must not cost speed: the same requests one at a time, before the fixes.
+    figures.push(...(await measureThroughput(ctx, before, { levels: ctx.options.throughput.slice(0, 1), idSuffix: '_before', labelSuffix: ' — before', where })));
   } finally {
     await before.stop();
   }
@@ -140,18 +144,23 @@ function describeRuntime(runtime: NodeRuntime): string {
 }
 
 /** Requests/s and latency percentiles at each concurrency level, one level after another. */
-async function measureThroughput(ctx: BenchContext, server: Worker<ServerInfo>): Promise<Figure[]> {
+async function measureThroughput(
+  ctx: BenchContext,
+  server: Worker<ServerInfo>,
+  variant: { levels: BenchOptions['throughput']; idSuffix: string; labelSuffix: string; where: string },
+): Promise<Figure[]> {
   const figures: Figure[] = [];
-  for (const level of ctx.options.throughput) {
+  for (const level of variant.levels) {
     ctx.progress(`throughput: ${level.requests} requests at concurrency ${level.concurrency}`);
     const run = await ctx.load.call<HttpLoadResult>('post', { url: server.info.httpUrl, photoPath: ctx.photo.path, requests: level.requests, concurrency: level.concurrency }, 300_000);
     assertAllSucceeded(run, `throughput c=${level.concurrency}`);
     const latencies = run.outcomes.map((o) => o.clientMs);
-    const conditions = `${level.requests} requests of a ${photoText(ctx)}, ${level.concurrency} in flight, local engine, 4 images each`;
+    const conditions = `${level.requests} requests of a ${photoText(ctx)}, ${level.concurrency} in flight, local engine, 4 images each, ${variant.where}`;
+    const id = (name: string) => `throughput.${name}_c${level.concurrency}${variant.idSuffix}`;
     figures.push(
-      figure({ id: `throughput.rps_c${level.concurrency}`, group: 'throughput', label: `Local engine requests/s, concurrency ${level.concurrency}`, value: round((run.outcomes.length / run.wallMs) * 1000), unit: 'req/s', conditions }),
-      figure({ id: `throughput.p50_c${level.concurrency}`, group: 'throughput', label: `Local engine latency p50, concurrency ${level.concurrency}`, value: round(percentile(latencies, 50)), unit: 'ms', conditions }),
-      figure({ id: `throughput.p99_c${level.concurrency}`, group: 'throughput', label: `Local engine latency p99, concurrency ${level.concurrency}`, value: round(percentile(latencies, 99)), unit: 'ms', conditions: `${conditions}; p99 of ${level.requests} samples is close to the maximum` }),
+      figure({ id: id('rps'), group: 'throughput', label: `Local engine requests/s, concurrency ${level.concurrency}${variant.labelSuffix}`, value: round((run.outcomes.length / run.wallMs) * 1000), unit: 'req/s', conditions }),
+      figure({ id: id('p50'), group: 'throughput', label: `Local engine latency p50, concurrency ${level.concurrency}${variant.labelSuffix}`, value: round(percentile(latencies, 50)), unit: 'ms', conditions }),
+      figure({ id: id('p99'), group: 'throughput', label: `Local engine latency p99, concurrency ${level.concurrency}${variant.labelSuffix}`, value: round(percentile(latencies, 99)), unit: 'ms', conditions: `${conditions}; p99 of ${level.requests} samples is close to the maximum` }),
     );
   }
   return figures;

@@ -1,6 +1,6 @@
 /**
  * Soak test (`npm run soak`, not part of `npm test`): starts the real service in its own child
- * process, sends N uploads with C in flight at once while a WebSocket client follows every
+ * process (transpiled to plain JavaScript, with `start:prod`'s environment and Node flags), sends N uploads with C in flight at once while a WebSocket client follows every
  * event, then reports the server's RSS before/after, latency percentiles, status counts and
  * errors. Exits non-zero on any unexpected status, transport error, missing or duplicate
  * terminal event, leftover running request, or unclean shutdown.
@@ -18,6 +18,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import WebSocket from 'ws';
+import { buildForBench } from '../bench/buildForBench';
+import { readProductionRuntime } from '../bench/readProductionRuntime';
 
 interface Options {
   requests: number;
@@ -85,9 +87,13 @@ async function main(): Promise<number> {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snatchshot-soak-'));
   const [httpPort, wsPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/server.ts'], {
+  // Plain JavaScript with start:prod's environment and flags, as operators run it: through
+  // ts-node the RSS figures would include the TypeScript compiler.
+  const build = buildForBench({ repoRoot: ROOT });
+  const runtime = readProductionRuntime(ROOT);
+  const child = spawn(process.execPath, [...runtime.execArgv, build.resolve('src/server.ts')], {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), DATA_DIR: dataDir, ENGINE: 'local', LOG_LEVEL: 'warn', IMAGE_COUNT: String(options.imageCount), RATE_LIMIT_PER_MINUTE: '0' },
+    env: { ...process.env, ...runtime.env, HOST: '127.0.0.1', HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), DATA_DIR: dataDir, ENGINE: 'local', LOG_LEVEL: 'warn', IMAGE_COUNT: String(options.imageCount), RATE_LIMIT_PER_MINUTE: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let serverOutput = '';

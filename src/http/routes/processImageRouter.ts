@@ -5,6 +5,7 @@ import type { Pipeline } from '../../pipeline/createPipeline';
 import { createRequestId } from '../../pipeline/createRequestId';
 import { createUploadMiddleware } from '../createUploadMiddleware';
 import { lingerOnRefusal } from '../lingerOnRefusal';
+import { sendJsonStreamingLargeStrings } from '../sendJsonStreamingLargeStrings';
 
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -92,7 +93,7 @@ export function createProcessImageRouter(deps: {
         startedAt,
         signal: stop,
       });
-      res.json(result);
+      sendJsonStreamingLargeStrings(res, result);
     } finally {
       res.off('close', onClose);
       // Held until the pipeline settles, not merely until the client leaves.

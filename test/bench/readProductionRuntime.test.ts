@@ -7,7 +7,7 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 describe('readProductionRuntime', () => {
   it("reads start:prod's environment and Node flags, which the benchmark then measures", () => {
     const runtime = readProductionRuntime(repoRoot);
-    expect(runtime).toEqual({ name: 'production', env: { MALLOC_ARENA_MAX: '2' }, execArgv: ['--max-semi-space-size=1'] });
+    expect(runtime).toEqual({ name: 'production', env: { MALLOC_ARENA_MAX: '2' }, execArgv: ['--max-semi-space-size=1', '--liftoff-only'] });
   });
 
   it('npm start runs with the same environment and flags as start:prod', () => {

@@ -88,7 +88,7 @@ describe('runBenchSuite (quick self-test)', () => {
   it("measures memory after under start:prod's runtime with the database in a child process, and before under bare node with it in-process", () => {
     const byId = new Map(results.figures.map((f) => [f.id, f]));
     for (const id of ['memory.rss_at_rest', 'memory.rss_at_rest_external_couch']) {
-      expect(byId.get(id)?.conditions).toContain('node --max-semi-space-size=1 (start:prod)');
+      expect(byId.get(id)?.conditions).toContain('node --max-semi-space-size=1 --liftoff-only (start:prod)');
       expect(byId.get(`${id}_before`)?.conditions).toContain('bare node');
       expect(byId.get(`${id}_before`)?.target).toBeUndefined();
     }

@@ -2,6 +2,7 @@
  * The local engine: real image analysis and editing with sharp, no network, deterministic.
  * One decode and one measurement per photo, shared by every stage and render of a request.
  */
+import os from 'node:os';
 import type { Photo } from '../../domain/Photo';
 import type { Analysis, CameraSettings, Suggestion } from '../../domain/schemas';
 import { EngineError } from '../../errors/EngineError';
@@ -15,6 +16,7 @@ import { messageOf } from './messageOf';
 import { recipeForSuggestion } from './recipeForSuggestion';
 import { recommendSettings } from './recommendSettings';
 import { renderEdit } from './renderEdit';
+import { createSemaphore } from '../../util/createSemaphore';
 
 export interface LocalEngineOptions {
   logger?: Logger;
@@ -24,6 +26,11 @@ export interface LocalEngineOptions {
   jpegQuality?: number;
   /** Photos declaring more pixels are refused (default 100 MP; the web layer checks first). */
   maxInputPixels?: number;
+  /**
+   * Decodes and renders running at once across all requests (default: 2 per CPU). More would
+   * not finish sooner on a busy CPU, but each started render holds its pixels while it waits.
+   */
+  maxParallelPixelWork?: number;
 }
 
 /** Model name reported in call records. */
@@ -35,9 +42,11 @@ const WORKING_EDGE = 1600;
 export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine {
   const outputMaxEdge = positiveInteger(options.outputMaxEdge ?? 1024, 'outputMaxEdge');
   const quality = positiveInteger(options.jpegQuality ?? 85, 'jpegQuality', 100);
+  const pixelWork = createSemaphore(positiveInteger(options.maxParallelPixelWork ?? 2 * os.availableParallelism(), 'maxParallelPixelWork'));
   const cache = createPhotoCache({
     maxEdge: Math.max(WORKING_EDGE, outputMaxEdge),
     maxInputPixels: positiveInteger(options.maxInputPixels ?? 100_000_000, 'maxInputPixels'),
+    pixelWork,
   });
   const logger = options.logger;
   let closed = false;
@@ -97,7 +106,7 @@ export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine
           const work = cache.get(photo);
           const [base, metrics, exif] = await Promise.all([work.base(), work.metrics(), work.exif()]);
           const recipe = recipeForSuggestion(suggestion, { metrics, exposure: analyseExposure(metrics, exif) });
-          return renderEdit(base, recipe, { maxEdge: outputMaxEdge, quality });
+          return pixelWork.run(() => renderEdit(base, recipe, { maxEdge: outputMaxEdge, quality }), stageOptions?.signal);
         },
         stageOptions?.index,
       );

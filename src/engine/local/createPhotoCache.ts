@@ -9,6 +9,7 @@ import { measurePhoto } from './measurePhoto';
 import { messageOf } from './messageOf';
 import type { PhotoMetrics } from './PhotoMetrics';
 import { readExif, type ExifSummary } from '../../domain/readExif';
+import type { Semaphore } from '../../util/createSemaphore';
 
 export interface PhotoWork {
   base(): Promise<BaseImage>;
@@ -22,8 +23,8 @@ export interface PhotoCache {
   clear(): void;
 }
 
-/** A cache decoding with `options`. Each engine instance owns one. */
-export function createPhotoCache(options: DecodeOptions): PhotoCache {
+/** A cache decoding with `options`; each decode and measurement takes a slot of `pixelWork`. Each engine instance owns one. */
+export function createPhotoCache(options: DecodeOptions & { pixelWork: Semaphore }): PhotoCache {
   let entries = new WeakMap<Photo, PhotoWork>();
   return {
     get(photo) {
@@ -40,15 +41,16 @@ export function createPhotoCache(options: DecodeOptions): PhotoCache {
   };
 }
 
-function createWork(photo: Photo, options: DecodeOptions): PhotoWork {
+function createWork(photo: Photo, options: DecodeOptions & { pixelWork: Semaphore }): PhotoWork {
+  // Shared by every stage of the request, so no one stage's signal may cancel it.
   const base = once(() =>
-    decodeBase(photo.buffer, options).catch((cause: unknown) => {
+    options.pixelWork.run(() => decodeBase(photo.buffer, options)).catch((cause: unknown) => {
       throw new EngineError(`The photo could not be decoded: ${messageOf(cause)}`, { cause, retryable: false });
     }),
   );
   const metrics = once(() =>
     base().then((b) =>
-      measurePhoto(b).catch((cause: unknown) => {
+      options.pixelWork.run(() => measurePhoto(b)).catch((cause: unknown) => {
         throw new EngineError(`Measuring the photo failed: ${messageOf(cause)}`, { cause, retryable: false });
       }),
     ),

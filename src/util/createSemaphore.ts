@@ -1,55 +1,61 @@
 /**
- * A first-in, first-out limit on how many tasks run at once. The local engine uses it so a
- * burst of requests does not start every decode and render together: the CPU is shared anyway,
- * but each started render holds its pixel buffers while it waits for its turn.
+ * A counting semaphore: at most `limit` holders; the others wait in FIFO order. The Gemini
+ * engine caps its upstream calls with one; the local engine its decodes and renders, which hold
+ * their pixel buffers while they wait for the CPU.
  */
 export interface Semaphore {
   /**
-   * Runs `task` once a slot is free. A waiter whose `signal` aborts leaves the queue and rejects
-   * with the signal's reason; a task that has started runs to its end.
+   * Runs `task` once a slot is free and releases the slot when it settles. Waiting is
+   * abandoned (rejecting with the signal's reason) when `signal` aborts before a slot frees.
    */
   run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
-  stats(): { running: number; waiting: number; limit: number };
+  /** Holders right now. */
+  readonly active: number;
+  /** Callers waiting for a slot. */
+  readonly waiting: number;
 }
 
-/** A semaphore allowing `limit` (≥ 1) tasks at once. */
-export function createSemaphore(limit: number): Semaphore {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be an integer ≥ 1, got ${limit}`);
-  let running = 0;
-  const waiting: Array<() => void> = [];
+interface Waiter {
+  grant: () => void;
+}
 
-  const release = () => {
-    running -= 1;
-    const next = waiting.shift();
-    if (next) {
-      running += 1;
-      next();
-    }
+/** Creates a semaphore with `limit` slots (at least 1). */
+export function createSemaphore(limit: number): Semaphore {
+  const slots = Math.max(1, Math.floor(limit));
+  let active = 0;
+  const queue: Waiter[] = [];
+
+  const release = (): void => {
+    const next = queue.shift();
+    if (next) next.grant(); // the slot passes straight to the next waiter
+    else active -= 1;
   };
 
   const acquire = (signal?: AbortSignal): Promise<void> => {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (running < limit) {
-      running += 1;
+    if (active < slots) {
+      active += 1;
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        const index = waiting.indexOf(start);
-        if (index >= 0) waiting.splice(index, 1);
+      const onAbort = (): void => {
+        const at = queue.indexOf(waiter);
+        if (at >= 0) queue.splice(at, 1);
         reject(signal?.reason);
       };
-      const start = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
+      const waiter: Waiter = {
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
       };
+      queue.push(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
-      waiting.push(start);
     });
   };
 
   return {
-    async run(task, signal) {
+    async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
       await acquire(signal);
       try {
         return await task();
@@ -57,6 +63,11 @@ export function createSemaphore(limit: number): Semaphore {
         release();
       }
     },
-    stats: () => ({ running, waiting: waiting.length, limit }),
+    get active() {
+      return active;
+    },
+    get waiting() {
+      return queue.length;
+    },
   };
 }

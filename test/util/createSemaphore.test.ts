@@ -1,62 +1,68 @@
 import { createSemaphore } from '../../src/util/createSemaphore';
 
-/** A task that finishes when told to, recording when it started. */
-function gatedTask(started: string[], name: string) {
-  let finish!: () => void;
-  const gate = new Promise<void>((resolve) => (finish = resolve));
-  return { task: () => (started.push(name), gate.then(() => name)), finish: () => finish() };
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
-const tick = () => new Promise((resolve) => setImmediate(resolve));
-
 describe('createSemaphore', () => {
-  it('runs at most `limit` tasks at once and starts the rest in arrival order', async () => {
+  it('lets `limit` tasks run and queues the rest in FIFO order', async () => {
     const semaphore = createSemaphore(2);
-    const started: string[] = [];
-    const tasks = ['a', 'b', 'c', 'd'].map((name) => gatedTask(started, name));
-    const results = tasks.map((t) => semaphore.run(t.task));
-    await tick();
-    expect(started).toEqual(['a', 'b']);
-    expect(semaphore.stats()).toEqual({ running: 2, waiting: 2, limit: 2 });
+    const gates = [deferred(), deferred(), deferred(), deferred()];
+    const started: number[] = [];
+    const runs = gates.map((gate, i) =>
+      semaphore.run(async () => {
+        started.push(i);
+        await gate.promise;
+        return i;
+      }),
+    );
+    await Promise.resolve();
+    expect(started).toEqual([0, 1]);
+    expect([semaphore.active, semaphore.waiting]).toEqual([2, 2]);
 
-    tasks[1].finish();
-    await tick();
-    expect(started).toEqual(['a', 'b', 'c']);
-    tasks[0].finish();
-    tasks[2].finish();
-    tasks[3].finish();
-    await expect(Promise.all(results)).resolves.toEqual(['a', 'b', 'c', 'd']);
-    expect(semaphore.stats()).toEqual({ running: 0, waiting: 0, limit: 2 });
+    gates[1].resolve();
+    await runs[1];
+    await Promise.resolve();
+    expect(started).toEqual([0, 1, 2]);
+
+    gates[0].resolve();
+    gates[2].resolve();
+    gates[3].resolve();
+    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3]);
+    expect([semaphore.active, semaphore.waiting]).toEqual([0, 0]);
   });
 
-  it('frees the slot when a task rejects', async () => {
+  it('releases the slot when a task throws', async () => {
     const semaphore = createSemaphore(1);
-    await expect(semaphore.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    await expect(semaphore.run(async () => 'next')).resolves.toBe('next');
+    await expect(semaphore.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await semaphore.run(async () => 'next')).toBe('next');
+    expect(semaphore.active).toBe(0);
   });
 
   it('drops a waiter whose signal aborts, without running its task', async () => {
     const semaphore = createSemaphore(1);
-    const started: string[] = [];
-    const first = gatedTask(started, 'first');
-    const running = semaphore.run(first.task);
+    const gate = deferred();
+    const holder = semaphore.run(() => gate.promise);
     const controller = new AbortController();
-    const dropped = jest.fn(async () => 'dropped');
-    const waiting = semaphore.run(dropped, controller.signal);
-    controller.abort(new Error('client left'));
-    await expect(waiting).rejects.toThrow('client left');
-    expect(semaphore.stats().waiting).toBe(0);
+    const task = jest.fn(async () => 'ran');
+    const waiting = semaphore.run(task, controller.signal);
+    controller.abort(new Error('gone'));
 
-    first.finish();
-    await running;
-    expect(dropped).not.toHaveBeenCalled();
-    await expect(semaphore.run(async () => 'after')).resolves.toBe('after');
+    await expect(waiting).rejects.toThrow('gone');
+    expect(semaphore.waiting).toBe(0);
+    gate.resolve();
+    await holder;
+    expect(task).not.toHaveBeenCalled();
+    expect(semaphore.active).toBe(0);
   });
 
-  it('refuses an already aborted signal and a limit below 1', async () => {
+  it('refuses at once a caller whose signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('gone'));
-    await expect(createSemaphore(1).run(async () => 'x', controller.signal)).rejects.toThrow('gone');
-    expect(() => createSemaphore(0)).toThrow(RangeError);
+    const task = jest.fn(async () => 'ran');
+    await expect(createSemaphore(1).run(task, controller.signal)).rejects.toThrow('gone');
+    expect(task).not.toHaveBeenCalled();
   });
 });

@@ -7,7 +7,7 @@ import type { GenerateContentConfig, GenerateContentParameters, GenerateContentR
 import { EngineError } from '../../errors/EngineError';
 import type { Logger } from '../../logging/Logger';
 import type { EngineCallRecord } from '../ImageEngine';
-import type { Semaphore } from './createSemaphore';
+import type { Semaphore } from '../../util/createSemaphore';
 import { RetriesExhaustedError, retryWithBackoff, type RetryPolicy } from './retryWithBackoff';
 import { toEngineError } from './toEngineError';
 

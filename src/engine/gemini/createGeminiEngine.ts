@@ -9,7 +9,7 @@ import { EngineError } from '../../errors/EngineError';
 import type { Logger } from '../../logging/Logger';
 import type { GeneratedImage, ImageEngine, StageOptions } from '../ImageEngine';
 import { createGeminiCaller, type GeminiModelsApi } from './createGeminiCaller';
-import { createSemaphore } from './createSemaphore';
+import { createSemaphore } from '../../util/createSemaphore';
 import {
   DEFAULT_GEMINI_IMAGE_MODEL,
   DEFAULT_GEMINI_INPUT_MAX_EDGE,

@@ -1,0 +1,56 @@
+/**
+ * The local engine's cap on decodes, measurements and renders in flight across requests
+ * (maxParallelPixelWork), observed through sharp's own operation counters.
+ */
+import sharp from 'sharp';
+import { EngineError } from '../../../src/errors/EngineError';
+import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
+import { chelsea, darkChelsea, toPhoto } from './localTestImages';
+describe('createLocalEngine pixel work across requests', () => {
+  /** The most sharp operations queued or running at once (sharp.counters) while two photos get four images each. */
+  async function peakSharpOperations(maxParallelPixelWork: number): Promise<{ peak: number; images: Buffer[] }> {
+    const engine = createLocalEngine({ maxParallelPixelWork });
+    let peak = 0;
+    const sampler = setInterval(() => {
+      const { queue, process } = sharp.counters();
+      peak = Math.max(peak, queue + process);
+    }, 1);
+    try {
+      const photos = [await toPhoto(await chelsea()), await toPhoto(await darkChelsea())];
+      const analyses = await Promise.all(photos.map((photo) => engine.analyzePhoto(photo, 4)));
+      const images = await Promise.all(
+        photos.flatMap((photo, p) => analyses[p].suggestions.map((suggestion, i) => engine.generateImage(photo, suggestion, { index: i + 1 }))),
+      );
+      return { peak, images: images.map((image) => image.data) };
+    } finally {
+      clearInterval(sampler);
+      await engine.close();
+    }
+  }
+
+  it('starts no more renders at once than maxParallelPixelWork, and renders the same images', async () => {
+    const capped = await peakSharpOperations(1);
+    const open = await peakSharpOperations(16);
+    // Eight renders are ready together: uncapped, their first sharp stages all queue at once.
+    expect(open.peak).toBeGreaterThanOrEqual(6);
+    // One decode, measurement (two resizes at once) or render at a time.
+    expect(capped.peak).toBeLessThanOrEqual(2);
+    expect(capped.images.map((b) => b.toString('base64'))).toEqual(open.images.map((b) => b.toString('base64')));
+  });
+
+  it('drops a render still waiting for its turn when its request is aborted', async () => {
+    const engine = createLocalEngine({ maxParallelPixelWork: 1 });
+    try {
+      const photo = await toPhoto(await chelsea());
+      const [first, second] = (await engine.analyzePhoto(photo, 2)).suggestions;
+      const running = engine.generateImage(photo, first, { index: 1 });
+      const controller = new AbortController();
+      const waiting = engine.generateImage(photo, second, { index: 2, signal: controller.signal });
+      controller.abort(new Error('client left'));
+      await expect(waiting).rejects.toBeInstanceOf(EngineError);
+      await expect(running).resolves.toMatchObject({ mimeType: 'image/jpeg' });
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@
  * and they run in one lane per request, so no two writers ever touch the same document at once.
  */
 import { createHash } from 'node:crypto';
-import type { RequestFinished, RequestStarted, StoredImage } from './RequestStore';
+import type { FinishedImage, RequestFinished, RequestStarted, StoredImage } from './RequestStore';
 import type { CouchClient, CouchDoc } from './CouchClient';
 import { attachmentDigest, putAttachmentOnce, updateDoc } from './couchDocs';
 
@@ -55,34 +55,21 @@ export async function writeStartedRequest(client: CouchClient, db: string, reque
  * can fetch every image. Works when the start record was lost too.
  */
 export async function writeFinishedRequest(client: CouchClient, db: string, result: RequestFinished): Promise<void> {
-  const images = result.images.map((image) => {
-    const stored = image.status === 'completed' && image.data && image.data.length > 0;
-    return {
-      index: image.index,
-      title: image.title,
-      status: image.status,
-      mimeType: image.mimeType,
-      width: image.width,
-      height: image.height,
-      error: image.error,
-      ...(stored && image.data
-        ? { attachment: imageAttachment(image.index), size: image.data.length, sha256: sha256(image.data) }
-        : {}),
-    };
-  });
-  const toStore = result.images.filter((image) => image.status === 'completed' && image.data && image.data.length > 0);
+  const images = result.images.map((image) => ({
+    index: image.index,
+    title: image.title,
+    status: image.status,
+    mimeType: image.mimeType,
+    width: image.width,
+    height: image.height,
+    error: image.error,
+    ...(hasBytes(image) ? { attachment: imageAttachment(image.index), size: image.data.length, sha256: sha256(image.data) } : {}),
+  }));
+  const toStore = result.images.filter(hasBytes);
   const attachments = toStore.length > 0 ? (await client.getDoc(db, result.requestId))?._attachments : undefined;
   for (const image of toStore) {
-    if (!image.data) continue;
     if (attachments?.[imageAttachment(image.index)]?.digest === attachmentDigest(image.data)) continue;
-    await putAttachmentOnce(
-      client,
-      db,
-      result.requestId,
-      imageAttachment(image.index),
-      image.data,
-      image.mimeType ?? 'application/octet-stream',
-    );
+    await writeImage(client, db, result.requestId, { index: image.index, mimeType: image.mimeType ?? 'application/octet-stream', data: image.data });
   }
   await updateDoc(client, db, result.requestId, (current) => ({
     ...fieldsOf(current),
@@ -100,6 +87,11 @@ export async function writeFinishedRequest(client: CouchClient, db: string, resu
     error: result.error,
     updatedAt: new Date().toISOString(),
   }));
+}
+
+/** A completed image with bytes to store. */
+function hasBytes(image: FinishedImage): image is FinishedImage & { data: Buffer } {
+  return image.status === 'completed' && image.data !== undefined && image.data.length > 0;
 }
 
 /** Stores one generated image as attachment `image-<index>` (skipped when already there). */

@@ -2,6 +2,7 @@
  * The Gemini engine: ContentAgent and AnalysisAgent on a text+vision model with
  * schema-constrained JSON, and one image-model edit of the photo per suggestion.
  */
+import type { z } from 'zod';
 import { GoogleGenAI } from './genaiSdk';
 import type { Photo } from '../../domain/Photo';
 import type { Analysis, CameraSettings, Suggestion } from '../../domain/schemas';
@@ -102,41 +103,56 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
     return [{ role: 'user', parts: [{ inlineData: { mimeType: image.mimeType, data: image.data } }, { text }] }];
   };
 
+  // Both agents ask the text model for schema-constrained JSON about the photo.
+  const askForJson = async <T>(
+    photo: Photo,
+    stage: StageOptions,
+    ask: {
+      stage: 'content_analysis' | 'photo_analysis';
+      prompt: string;
+      responseJsonSchema: unknown;
+      schema: z.ZodType<T>;
+      what: string;
+    },
+  ): Promise<T> => {
+    const response = await caller.generate({
+      stage: ask.stage,
+      model: textModel,
+      contents: await photoParts(photo, ask.prompt),
+      config: {
+        systemInstruction: COACH_SYSTEM_INSTRUCTION,
+        responseMimeType: 'application/json',
+        responseJsonSchema: ask.responseJsonSchema,
+      },
+      signal: stage.signal,
+      recordCall: stage.recordCall,
+    });
+    return readJsonAnswer(response, ask.schema, ask.what);
+  };
+
   return {
     name: 'gemini',
 
     async recommendSettings(photo: Photo, stage: StageOptions = {}): Promise<CameraSettings> {
       const exif = await readShotWith(photo.buffer);
-      const response = await caller.generate({
+      const answer = await askForJson(photo, stage, {
         stage: 'content_analysis',
-        model: textModel,
-        contents: await photoParts(photo, settingsPrompt(exif)),
-        config: {
-          systemInstruction: COACH_SYSTEM_INSTRUCTION,
-          responseMimeType: 'application/json',
-          responseJsonSchema: settingsResponseJsonSchema(),
-        },
-        signal: stage.signal,
-        recordCall: stage.recordCall,
+        prompt: settingsPrompt(exif),
+        responseJsonSchema: settingsResponseJsonSchema(),
+        schema: SettingsAnswerSchema,
+        what: 'content analysis',
       });
-      const answer = readJsonAnswer(response, SettingsAnswerSchema, 'content analysis');
       return exif ? { ...answer, current: exif } : answer;
     },
 
     async analyzePhoto(photo: Photo, count: number, stage: StageOptions = {}): Promise<Analysis> {
-      const response = await caller.generate({
+      const answer = await askForJson(photo, stage, {
         stage: 'photo_analysis',
-        model: textModel,
-        contents: await photoParts(photo, analysisPrompt(count)),
-        config: {
-          systemInstruction: COACH_SYSTEM_INSTRUCTION,
-          responseMimeType: 'application/json',
-          responseJsonSchema: analysisResponseJsonSchema(count),
-        },
-        signal: stage.signal,
-        recordCall: stage.recordCall,
+        prompt: analysisPrompt(count),
+        responseJsonSchema: analysisResponseJsonSchema(count),
+        schema: AnalysisAnswerSchema,
+        what: 'photo analysis',
       });
-      const answer = readJsonAnswer(response, AnalysisAnswerSchema, 'photo analysis');
       if (answer.suggestions.length < count) {
         throw new EngineError(
           `Gemini photo analysis failed: asked for ${count} suggestions, got ${answer.suggestions.length}`,

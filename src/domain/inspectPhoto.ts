@@ -1,12 +1,24 @@
 /**
  * Turns uploaded bytes into a checked `Photo`, or an AppError saying why not (SPEC §3):
  * 415 when the bytes are not a supported image format, 422 when they cannot be decoded
- * (truncated, corrupt) or declare too many pixels. The client's Content-Type is ignored.
+ * (truncated, corrupt) or declare too many pixels. The client's Content-Type is ignored; the
+ * file's magic bytes decide between 415 and 422 when sharp cannot read even the header.
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { AppError } from '../errors/AppError';
 import type { Photo, PhotoFormat } from './Photo';
+import { sniffImageFormat } from './sniffImageFormat';
+
+const FORMAT_NAMES: Record<PhotoFormat, string> = {
+  jpeg: 'JPEG',
+  png: 'PNG',
+  webp: 'WebP',
+  gif: 'GIF',
+  tiff: 'TIFF',
+  avif: 'AVIF',
+  heif: 'HEIF',
+};
 
 const MIME_TYPES: Record<PhotoFormat, string> = {
   jpeg: 'image/jpeg',
@@ -33,6 +45,11 @@ export async function inspectPhoto(
     // Header only: cheap, and it tells us the format and declared size before decoding.
     metadata = await sharp(buffer, { limitInputPixels: false }).metadata();
   } catch (cause) {
+    // A supported format's signature with an unreadable body is a broken image, not a foreign one.
+    const announced = sniffImageFormat(buffer);
+    if (announced) {
+      throw new AppError('INVALID_IMAGE', `The file starts like a ${FORMAT_NAMES[announced]} image but is corrupt or truncated: ${describe(cause)}`, { cause });
+    }
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The uploaded file is not a supported image (JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF)', { cause });
   }
 
@@ -94,6 +111,6 @@ function normaliseFormat(format: string | undefined): PhotoFormat | undefined {
 
 function describe(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  // libvips messages are multi-line; the first line is the useful one.
-  return text.split('\n')[0].trim() || 'unknown decoder error';
+  // libvips messages are multi-line; the first line is the useful one (some end in a bare colon).
+  return text.split('\n')[0].trim().replace(/:$/, '') || 'unknown decoder error';
 }

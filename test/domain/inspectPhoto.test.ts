@@ -82,6 +82,26 @@ describe('inspectPhoto', () => {
     await expectCode(inspectPhoto(noisy.subarray(0, Math.floor(noisy.length * 0.6)), limits), 'INVALID_IMAGE', 422);
   });
 
+  it.each([
+    ['JPEG', [0xff, 0xd8, 0xff, 0xe0]],
+    ['PNG', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
+    ['WebP', [...Buffer.from('RIFF'), 0x10, 0, 0, 0, ...Buffer.from('WEBP')]],
+    ['GIF', [...Buffer.from('GIF89a')]],
+    ['TIFF', [0x49, 0x49, 0x2a, 0x00]],
+    ['AVIF', [0, 0, 0, 0x1c, ...Buffer.from('ftypavif'), 0, 0, 0, 0, ...Buffer.from('avifmif1miaf')]],
+  ])('rejects a %s signature followed by garbage with 422 INVALID_IMAGE, naming the format', async (name, signature) => {
+    const garbage = Buffer.from(Array.from({ length: 4000 }, (_, i) => ((i * 2654435761) >>> 13) & 0xff));
+    const err = await inspectPhoto(Buffer.concat([Buffer.from(signature), garbage]), limits).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: 'INVALID_IMAGE', status: 422 });
+    expect((err as Error).message).toContain(`starts like a ${name} image`);
+  });
+
+  it('rejects an MP4 header (ISO-BMFF without an image brand) with 415, not 422', async () => {
+    const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom\0\0\0\0isommp41', 'latin1'), Buffer.alloc(2000, 0x33)]);
+    await expectCode(inspectPhoto(mp4, limits), 'UNSUPPORTED_MEDIA_TYPE', 415);
+  });
+
   it('rejects an empty buffer with 422', async () => {
     await expectCode(inspectPhoto(Buffer.alloc(0), limits), 'INVALID_IMAGE', 422);
   });

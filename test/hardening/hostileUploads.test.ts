@@ -152,10 +152,12 @@ describe('hostile uploads', () => {
       await expectServesNormally();
     });
 
-    it('rejects a JPEG signature followed by garbage as an unreadable image (415 or 422), never a 500', async () => {
+    it('rejects a JPEG signature followed by garbage as a corrupt image: 422 INVALID_IMAGE and a validation processing_error', async () => {
       const res = await upload(service.httpUrl, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), noise(30_000, 99)]), { filename: 'x.jpg' });
-      expect([415, 422]).toContain(res.status);
-      expect(['UNSUPPORTED_MEDIA_TYPE', 'INVALID_IMAGE']).toContain(res.body.error?.code);
+      expect(res.status).toBe(422);
+      expect(res.body.error?.code).toBe('INVALID_IMAGE');
+      const error = await watcher.waitFor((m) => m.requestId === res.body.requestId && m.type === 'processing_error');
+      expect(error).toMatchObject({ stage: 'validation', code: 'INVALID_IMAGE' });
       await expectServesNormally();
     });
   });

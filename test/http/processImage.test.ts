@@ -173,6 +173,37 @@ describe('POST /process-image on the local engine', () => {
       await expectHealthyAfter();
     });
 
+    describe('tells a broken image from a foreign file by its magic bytes', () => {
+      /** Deterministic "random" bytes (xorshift), so a failure can be replayed. */
+      const randomBytes = (length: number, seed: number) => {
+        const out = Buffer.alloc(length);
+        let x = seed;
+        for (let i = 0; i < length; i += 1) {
+          x ^= x << 13;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          out[i] = x & 0xff;
+        }
+        return out;
+      };
+      it.each([
+        { name: 'a JPEG signature followed by random bytes', filename: 'x.jpg', status: 422, code: 'INVALID_IMAGE', message: /starts like a JPEG image but is corrupt or truncated/, bytes: () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(30_000, 99)]) },
+        { name: 'a PNG signature followed by garbage', filename: 'x.png', status: 422, code: 'INVALID_IMAGE', message: /starts like a PNG image but is corrupt or truncated/, bytes: () => Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from('garbage, not chunks '.repeat(500))]) },
+        { name: 'a text file', filename: 'notes.txt', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /not a supported image/, bytes: () => Buffer.from('a shopping list, not a photo\n'.repeat(50)) },
+        { name: 'the real photo cut to its first half', filename: 'cut.jpg', status: 422, code: 'INVALID_IMAGE', message: /could not be decoded/, bytes: () => photo.subarray(0, Math.floor(photo.length / 2)) },
+      ])('answers $name with $status $code and a validation processing_error', async ({ bytes, filename, status, code, message }) => {
+        const client = await connect();
+        const res = await request(service.httpUrl).post('/process-image').attach('image', bytes(), { filename, contentType: 'image/jpeg' });
+        expect(res.status).toBe(status);
+        expect(res.body).toMatchObject({ success: false, error: { code, message: expect.stringMatching(message) }, requestId: expect.stringMatching(REQUEST_ID_PATTERN) });
+        await client.waitFor(terminal(res.body.requestId));
+        const events = eventsOf(client, res.body.requestId);
+        expect(events.map((e) => e.type)).toEqual(['processing_started', 'processing_error']);
+        expect(events[1]).toMatchObject({ stage: 'validation', code });
+        await expectHealthyAfter();
+      });
+    });
+
     it('rejects an empty file with 422 INVALID_IMAGE', async () => {
       const res = await request(service.httpUrl).post('/process-image').attach('image', Buffer.alloc(0), 'empty.jpg');
       // multer drops zero-byte parts on some clients; either way it is a clear 4xx with a code.

@@ -3,6 +3,7 @@
  * through the results API. The store is handed to the service as an override and the results
  * router is mounted on a small app beside it (see docs/persistence.md for the wiring).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,6 +120,48 @@ describe('persistence of processed requests', () => {
         }),
       );
       expect(log.text).not.toContain('imageData');
+    } finally {
+      await running.close();
+    }
+  });
+
+  it.each([
+    { name: 'garbage bytes', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', bytes: () => Buffer.from('not a photo at all\n'.repeat(200)) },
+    { name: 'a truncated JPEG', status: 422, code: 'INVALID_IMAGE', bytes: () => photo.subarray(0, Math.floor(photo.length / 2)) },
+  ])('stores an upload of $name rejected with $status as a failed request that GET /requests/:id answers, and lists it', async ({ status, code, bytes }) => {
+    const running = await start();
+    try {
+      const upload = bytes();
+      const res = await request(running.service.httpUrl).post('/process-image').attach('image', upload, 'photo.jpg').expect(status);
+      const { requestId } = res.body as { requestId: string };
+      expect(res.body.error.code).toBe(code);
+
+      // Stored before the rejection is answered, like a completed result.
+      const app = resultsApp(running.store);
+      const stored = await request(app).get(`/requests/${requestId}`).expect(200);
+      expect(stored.body).toMatchObject({
+        requestId,
+        status: 'failed',
+        engine: 'local',
+        createdAt: expect.any(String),
+        completedAt: expect.any(String),
+        totalTime: expect.any(String),
+        imagesGenerated: 0,
+        images: [],
+        error: { code, message: res.body.error.message, stage: 'validation' },
+        upload: { size: upload.length, sha256: createHash('sha256').update(upload).digest('hex'), originalName: 'photo.jpg' },
+      });
+      // The rejected bytes are not kept.
+      expect(stored.body.upload.url).toBeUndefined();
+      await request(app).get(`/requests/${requestId}/original`).expect(404);
+
+      await waitFor(() => running.store.pendingWrites() === 0);
+      const log = await request(app).get(`/requests/${requestId}/events`).expect(200);
+      expect(log.body.events.map((event: PipelineEvent) => event.type)).toEqual(['processing_started', 'processing_error']);
+      const failed = await request(app).get('/requests?status=failed').expect(200);
+      expect(failed.body.requests).toEqual([expect.objectContaining({ requestId, status: 'failed', engine: 'local', imagesGenerated: 0 })]);
+      const all = await request(app).get('/requests').expect(200);
+      expect(all.body.requests.map((r: { requestId: string }) => r.requestId)).toEqual([requestId]);
     } finally {
       await running.close();
     }

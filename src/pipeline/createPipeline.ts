@@ -3,6 +3,7 @@
  * concurrently, then generate one image per suggestion in parallel — emitting every stage
  * event of SPEC §4 in order and storing the request as it goes.
  */
+import { createHash } from 'node:crypto';
 import { inspectPhoto } from '../domain/inspectPhoto';
 import type { Photo } from '../domain/Photo';
 import { AppError, isAppError } from '../errors/AppError';
@@ -11,7 +12,7 @@ import type { EventBus } from '../events/createEventBus';
 import type { Stage } from '../events/eventSchemas';
 import type { EngineCallRecord, ImageEngine } from '../engine/ImageEngine';
 import type { Logger } from '../logging/Logger';
-import type { FinishedImage, RequestStore } from '../store/RequestStore';
+import type { FinishedImage, RequestReceived, RequestStore } from '../store/RequestStore';
 import { createRequestEmitter } from './createRequestEmitter';
 import { formatMs, roundMs } from './formatMs';
 import { createDeadline } from '../util/createDeadline';
@@ -71,6 +72,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const calls: EngineCallRecord[] = [];
     const recordCall = (call: EngineCallRecord) => calls.push(call);
     let stored: Promise<void> = Promise.resolve();
+    // When the upload arrived: the stored request's createdAt whether or not its bytes pass.
+    const createdAt = new Date().toISOString();
 
     emitter.emit({
       type: 'processing_started',
@@ -86,7 +89,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       // A client's bad upload is routine; an upstream failure deserves the stack.
       if (appError.status < 500) logger.info({ stage, code: appError.code, reason: appError.message }, 'request rejected');
       else logger.warn({ err, stage, code: appError.code }, 'request failed');
-      if (store && stage !== 'validation') {
+      if (store) {
         await stored;
         await store.finishRequest({
           requestId,
@@ -100,6 +103,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           imagesGenerated: 0,
           calls,
           error: { code: appError.code, message: appError.message, stage },
+          // Validation comes before the start record, so the failure carries what it would have said.
+          received: stage === 'validation' ? receivedOf(input, createdAt) : undefined,
         });
       }
       emitter.emit({ type: 'processing_error', error: appError.message, code: appError.code, stage, totalTime, message: `Processing failed during ${stage.replace('_', ' ')}: ${appError.message}` });
@@ -113,6 +118,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     try {
       photo = await inspectPhoto(input.upload, { maxPixels: options.maxImagePixels, originalName: input.originalName });
     } catch (err) {
+      timings.validation = roundMs(performance.now() - tValidation);
       return fail('validation', 'INVALID_IMAGE', err);
     }
     timings.validation = roundMs(performance.now() - tValidation);
@@ -120,7 +126,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       stored = store.startRequest({
         requestId,
         engine: engine.name,
-        createdAt: new Date().toISOString(),
+        createdAt,
         connectionId: input.connectionId,
         upload: { size: photo.size, format: photo.format, mimeType: photo.mimeType, width: photo.width, height: photo.height, sha256: photo.sha256, originalName: photo.originalName },
         original: photo.buffer,
@@ -182,5 +188,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
     emitter.emit({ type: 'processing_completed', totalTime, imagesGenerated, durationMs: roundMs(elapsed()), message: `Processing completed successfully in ${totalTime}ms` });
     return { success: true, requestId, engine: engine.name, settings, analysis, images: results, imagesGenerated, totalTime, timings, calls };
+  }
+
+  /** What a request rejected at validation is stored with: no photo, only the bytes' size and hash. */
+  function receivedOf(input: ProcessInput, createdAt: string): RequestReceived {
+    return {
+      engine: engine.name,
+      createdAt,
+      connectionId: input.connectionId,
+      upload: { size: input.upload.length, sha256: createHash('sha256').update(input.upload).digest('hex'), originalName: input.originalName },
+    };
   }
 }

@@ -6,7 +6,7 @@
 import type { Analysis, CameraSettings } from '../domain/schemas';
 import type { EngineCallRecord, EngineName } from '../engine/ImageEngine';
 import type { PipelineEvent, Stage } from '../events/eventSchemas';
-import type { FinishedImage, RequestStore, UploadMeta } from './RequestStore';
+import type { FinishedImage, RejectedUpload, RequestStore, UploadMeta } from './RequestStore';
 
 export const REQUEST_STATUSES = ['processing', 'completed', 'failed'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -27,7 +27,8 @@ export interface StoredRequest {
   createdAt?: string;
   completedAt?: string;
   connectionId?: string;
-  upload?: UploadMeta;
+  /** A request rejected at validation has only the upload's size, sha256 and name (and no original). */
+  upload?: UploadMeta | RejectedUpload;
   /** True when the uploaded bytes are stored and can be fetched with `getOriginal`. */
   hasOriginal: boolean;
   settings?: CameraSettings;

@@ -19,6 +19,24 @@ export interface UploadMeta {
   originalName?: string;
 }
 
+/** What is known of an upload rejected at validation: its bytes, which were not a usable photo. */
+export interface RejectedUpload {
+  size: number;
+  sha256: string;
+  originalName?: string;
+}
+
+/**
+ * The start fields of a request that never had a start record because it failed validation;
+ * `finishRequest` records them with the failure so the request can still be read back.
+ */
+export interface RequestReceived {
+  engine: EngineName;
+  createdAt: string;
+  connectionId?: string;
+  upload: RejectedUpload;
+}
+
 export interface RequestStarted {
   requestId: string;
   engine: EngineName;
@@ -60,6 +78,8 @@ export interface RequestFinished {
   imagesGenerated: number;
   calls?: EngineCallRecord[];
   error?: { code: string; message: string; stage: Stage };
+  /** Set only for a request rejected at validation, which `startRequest` was never called for. */
+  received?: RequestReceived;
 }
 
 export interface StoreHealth {
@@ -88,7 +108,10 @@ export interface RequestStore {
    * stored or safely queued; `finishRequest` stores any image this was not called for.
    */
   storeImage(requestId: string, image: StoredImage): Promise<void>;
-  /** Stores the final result and image attachments; resolves when stored or safely queued. */
+  /**
+   * Stores the final result (a failure too, including one at validation) and image attachments;
+   * resolves when stored or safely queued.
+   */
   finishRequest(result: RequestFinished): Promise<void>;
   health(): Promise<StoreHealth>;
   /** Flushes what can be flushed, then releases connections and timers. Idempotent. */

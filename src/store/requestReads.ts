@@ -2,7 +2,7 @@
  * Reads of request documents: the stored result, its attachments, and listings newest first.
  */
 import { createHash } from 'node:crypto';
-import type { UploadMeta } from './RequestStore';
+import type { RejectedUpload, UploadMeta } from './RequestStore';
 import type { CouchClient, CouchDoc } from './CouchClient';
 import type {
   ListRequestsOptions,
@@ -56,7 +56,7 @@ export function toStoredRequest(doc: CouchDoc): StoredRequest {
     createdAt: pick('createdAt'),
     completedAt: pick('completedAt'),
     connectionId: pick('connectionId'),
-    upload: pick<UploadMeta>('upload'),
+    upload: pick<UploadMeta | RejectedUpload>('upload'),
     hasOriginal: Boolean(attachments[ORIGINAL_ATTACHMENT]),
     settings: pick('settings'),
     analysis: pick('analysis'),

@@ -52,7 +52,8 @@ export async function writeStartedRequest(client: CouchClient, db: string, reque
 /**
  * Stores the generated images as attachments first (those `storeImage` already stored are
  * skipped on one read of the document), then the final fields, so a reader who sees `completed`
- * can fetch every image. Works when the start record was lost too.
+ * can fetch every image. Works when the start record was lost too. A request rejected at
+ * validation has no start record: its `received` fields are written here, under any stored ones.
  */
 export async function writeFinishedRequest(client: CouchClient, db: string, result: RequestFinished): Promise<void> {
   const images = result.images.map((image) => ({
@@ -72,6 +73,8 @@ export async function writeFinishedRequest(client: CouchClient, db: string, resu
     await writeImage(client, db, result.requestId, { index: image.index, mimeType: image.mimeType ?? 'application/octet-stream', data: image.data });
   }
   await updateDoc(client, db, result.requestId, (current) => ({
+    // Spread first: a stored start record, if one exists, knows the request better.
+    ...result.received,
     ...fieldsOf(current),
     type: 'request',
     requestId: result.requestId,

@@ -192,6 +192,25 @@ describe(`createCouchStore against ${process.env.COUCHDB_URL ? 'COUCHDB_URL' : '
     expect((await store.getImage(id, 2))?.data.equals(lifecycle.finished.images[1].data as Buffer)).toBe(true);
   });
 
+  it('stores a request rejected at validation (no start record) with the fields it was received with, and lists it as failed', async () => {
+    const id = makeRequestId();
+    const received = { engine: 'local' as const, createdAt: new Date().toISOString(), connectionId: 'conn-9', upload: { size: 12, sha256: 'ab'.repeat(32), originalName: 'x.jpg' } };
+    const error = { code: 'INVALID_IMAGE', message: 'The file starts like a JPEG image but is corrupt or truncated', stage: 'validation' as const };
+    await store.finishRequest({ requestId: id, status: 'failed', completedAt: new Date().toISOString(), totalTime: '3.00', timings: { validation: 2, total: 3 }, images: [], imagesGenerated: 0, error, received });
+    expect(await store.getRequest(id)).toMatchObject({ requestId: id, status: 'failed', hasOriginal: false, images: [], imagesGenerated: 0, error, ...received });
+    const page = await store.listRequests({ status: 'failed', limit: 10 });
+    expect(page.requests).toEqual([expect.objectContaining({ requestId: id, status: 'failed', engine: 'local', createdAt: received.createdAt, totalImages: 0 })]);
+  });
+
+  it('keeps a start record\'s fields over the received fields a finish carries', async () => {
+    const id = makeRequestId();
+    const lifecycle = makeLifecycle(id);
+    await store.startRequest(lifecycle.started);
+    const received = { engine: 'gemini' as const, createdAt: new Date(0).toISOString(), upload: { size: 1, sha256: '00'.repeat(32) } };
+    await store.finishRequest({ ...lifecycle.finished, received });
+    expect(await store.getRequest(id)).toMatchObject({ engine: 'local', createdAt: lifecycle.started.createdAt, upload: lifecycle.started.upload, hasOriginal: true });
+  });
+
   it('stores an image before the request finishes, and finishing does not upload it again', async () => {
     const id = makeRequestId();
     const lifecycle = makeLifecycle(id);

@@ -227,7 +227,7 @@ function openEventStream(url: string, token: string | undefined, onMessage: (mes
       fail(new Failure(`The WebSocket server closed the connection: ${code} ${reason}${hint}`, EXIT.unreachable));
     });
     socket.on('message', (data) => {
-      const message = parseMessage(data.toString());
+      const message = parseMessage((data as Buffer).toString());
       if (!message) return;
       if (message.type === 'connection_established') {
         clearTimeout(timer);

@@ -79,12 +79,12 @@ export async function runBenchSuite(args: RunBenchArgs): Promise<BenchResults> {
       execArgv,
       logFile: path.join(logDir, `${runId}-${name}.log`),
     });
-    workers.add(worker as Worker<unknown>);
+    workers.add(worker);
     const stop = worker.stop.bind(worker);
     return Object.assign(worker, {
       stop: async () => {
         await stop();
-        workers.delete(worker as Worker<unknown>);
+        workers.delete(worker);
       },
     });
   };
@@ -98,7 +98,7 @@ export async function runBenchSuite(args: RunBenchArgs): Promise<BenchResults> {
       { HOST: '127.0.0.1', HTTP_PORT: '0', WS_PORT: '0', LOG_LEVEL: 'warn', DATA_DIR: dataDir, ENGINE: 'local', ...runtime.env, ...env },
       [...runtime.execArgv, '--expose-gc'],
     );
-    const stop = server.stop;
+    const stop = server.stop.bind(server);
     return Object.assign(server, {
       stop: async () => {
         await stop();

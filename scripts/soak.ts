@@ -128,7 +128,7 @@ async function main(): Promise<number> {
     });
     ws.on('message', (data) => {
       eventsReceived += 1;
-      const event = JSON.parse(data.toString()) as { type: string; requestId?: string };
+      const event = JSON.parse((data as Buffer).toString()) as { type: string; requestId?: string };
       if (event.requestId && (event.type === 'processing_completed' || event.type === 'processing_error')) {
         terminals.set(event.requestId, (terminals.get(event.requestId) ?? 0) + 1);
       }
@@ -158,7 +158,7 @@ async function main(): Promise<number> {
           if (body.requestId) requestIds.push(body.requestId);
         } catch (err) {
           statuses.set('transport error', (statuses.get('transport error') ?? 0) + 1);
-          errors.push(`transport: ${err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err)}`);
+          errors.push(`transport: ${describeTransportError(err)}`);
         }
       }
     };
@@ -237,3 +237,9 @@ main().then(
     process.exit(1);
   },
 );
+
+/** fetch's TypeError names the socket error only in its `cause`. */
+function describeTransportError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.cause instanceof Error ? `${err.message} ${err.cause.message}` : err.message;
+}

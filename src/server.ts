@@ -61,7 +61,7 @@ async function main(): Promise<void> {
         logger.info('shutdown complete');
         process.exit(0);
       },
-      (err) => {
+      (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },

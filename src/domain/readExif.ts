@@ -62,6 +62,8 @@ export async function readExif(buffer: Buffer): Promise<ExifSummary> {
 /** "Canon" + "Canon EOS R5" → "Canon EOS R5"; control characters and padding removed. */
 function cameraName(make: unknown, model: unknown): string | undefined {
   const clean = (v: unknown) =>
+    // Control characters are stripped on purpose: EXIF strings are untrusted and end up in logs and UIs.
+    // eslint-disable-next-line no-control-regex
     typeof v === 'string' ? v.replace(/[\u0000-\u001f\u007f]/g, '').replace(/\s+/g, ' ').trim().slice(0, 80) : '';
   const m = clean(make);
   const n = clean(model);

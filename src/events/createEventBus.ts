@@ -1,12 +1,16 @@
 import type { Logger } from '../logging/Logger';
 import { createInProcessTransport } from './createInProcessTransport';
-import type { EventHandler, EventTransport } from './EventTransport';
+import type { EventTransport } from './EventTransport';
 import { PipelineEventSchema, type PipelineEvent } from './eventSchemas';
+
+/** A bus subscriber. What it returns is ignored, except that a promise that rejects is logged like a throw. */
+export type EventListener = (event: PipelineEvent) => unknown;
 
 /** The typed bus every stage publishes to and every consumer (WebSocket, store) listens on. */
 export interface EventBus {
   publish(event: PipelineEvent): void;
-  subscribe(handler: EventHandler): () => void;
+  /** Returns a function that removes the listener. */
+  subscribe(listener: EventListener): () => void;
   close(): Promise<void>;
 }
 
@@ -37,10 +41,10 @@ export function createEventBus(options: {
     },
     // Whatever the transport, a handler that throws or returns a rejected promise is logged
     // with its request id and never stops the publish, the other handlers or the process.
-    subscribe: (handler) =>
+    subscribe: (listener) =>
       transport.subscribe((event) => {
         try {
-          const result: unknown = handler(event);
+          const result: unknown = listener(event);
           if (result instanceof Promise) result.catch((err: unknown) => report(err, event));
         } catch (err) {
           report(err, event);

@@ -8,7 +8,7 @@ import type { Logger } from '../logging/Logger';
  * Unknown errors are logged and answered 500 without internals.
  */
 export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, next) => {
+  return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const appError = normalise(err);
     if (appError.status >= 500 && appError.code === 'INTERNAL_ERROR') {

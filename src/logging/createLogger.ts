@@ -12,5 +12,5 @@ export function createLogger(options: { level?: LogLevel; name?: string } = {}):
     level: options.level ?? 'info',
     // Never log upload bytes or image data by accident.
     redact: { paths: ['*.imageData', '*.buffer', 'req.headers.authorization'], censor: '[redacted]' },
-  }) as unknown as Logger;
+  });
 }

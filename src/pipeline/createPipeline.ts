@@ -130,7 +130,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         connectionId: input.connectionId,
         upload: { size: photo.size, format: photo.format, mimeType: photo.mimeType, width: photo.width, height: photo.height, sha256: photo.sha256, originalName: photo.originalName },
         original: photo.buffer,
-      }).catch((err) => logger.error({ err }, 'storing the request failed'));
+      }).catch((err: unknown) => logger.error({ err }, 'storing the request failed'));
     }
 
     // 2. ContentAgent and AnalysisAgent, concurrently. The first failure stops the other.
@@ -152,7 +152,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // Each image is stored as it finishes, behind the start record in the request's write lane.
     const storeImage = store
       ? (index: number, image: { mimeType: string; data: Buffer }) => {
-          store.storeImage(requestId, { index, mimeType: image.mimeType, data: image.data }).catch((err) => logger.error({ err, imageIndex: index }, 'storing an image failed'));
+          store.storeImage(requestId, { index, mimeType: image.mimeType, data: image.data }).catch((err: unknown) => logger.error({ err, imageIndex: index }, 'storing an image failed'));
         }
       : undefined;
     const { results, bytes } = await generateImages({ engine, photo, suggestions, emitter, logger, signal, recordCall, onImage: storeImage });

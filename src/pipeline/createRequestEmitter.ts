@@ -24,7 +24,7 @@ export function createRequestEmitter(bus: EventBus, requestId: string): RequestE
     emit(draft) {
       if (finished) return;
       if (draft.type === 'processing_completed' || draft.type === 'processing_error') finished = true;
-      bus.publish({ ...draft, requestId, timestamp: new Date().toISOString() } as PipelineEvent);
+      bus.publish({ ...draft, requestId, timestamp: new Date().toISOString() });
     },
     get finished() {
       return finished;

@@ -41,7 +41,7 @@ export async function checkStoreHealth(input: StoreHealthInput): Promise<StoreHe
   try {
     const info = await client.serverInfo({ timeoutMs: input.timeoutMs });
     const databases: Record<string, { name: string; docCount?: number; missing?: true }> = {};
-    for (const [role, name] of Object.entries(names)) {
+    for (const [role, name] of Object.entries(names) as [keyof DatabaseNames, string][]) {
       try {
         const dbInfo = await client.databaseInfo(name, { timeoutMs: input.timeoutMs });
         databases[role] = { name, docCount: dbInfo.doc_count };

@@ -21,7 +21,7 @@ export interface EventLogOptions {
   queue: WriteQueue;
   logger: Logger;
   /** Runs before each write (creates the databases when they are missing). */
-  ready(): Promise<void>;
+  ready: () => Promise<void>;
 }
 
 /** The event without its image bytes (they are stored once, as an attachment of the request). */

@@ -43,7 +43,7 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
   // server root instead of nano reading it as a database name.
   const config = { url: options.url, parseUrl: false };
   const server = nano(config);
-  const relax = server.relax as unknown as (opts: RelaxOptions) => Promise<unknown>;
+  const relax = server.relax.bind(server) as unknown as (opts: RelaxOptions) => Promise<unknown>;
   const defaultTimeoutMs = options.timeoutMs ?? 30_000;
   const closing = new AbortController();
 

@@ -27,7 +27,7 @@ export interface RetryOptions {
 
 export interface WriteQueueOptions {
   logger: Logger;
-  classify(err: unknown): FailureKind;
+  classify: (err: unknown) => FailureKind;
   retry?: RetryOptions;
   /** Bound on queued writes; past it new writes are dropped and counted. Default 10 000. */
   maxQueuedWrites?: number;

@@ -47,8 +47,8 @@ export function parseChildArgs(args: string[]): ChildSettings {
   const dataDir = values['data-dir'];
   if (!dataDir) throw new Error('--data-dir is required');
   const port = Number(values.port);
-  if (!/^\d+$/.test(values.port as string) || port > 65535) throw new Error(`--port must be 0-65535; got "${values.port}"`);
+  if (!/^\d+$/.test(values.port) || port > 65535) throw new Error(`--port must be 0-65535; got "${values.port}"`);
   const logLevel = values['log-level'] as LogLevel;
   if (!LEVELS.includes(logLevel)) throw new Error(`--log-level must be one of ${LEVELS.join(', ')}; got "${logLevel}"`);
-  return { dataDir, host: values.host as string, port, logLevel };
+  return { dataDir, host: values.host, port, logLevel };
 }

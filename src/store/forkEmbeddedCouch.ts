@@ -167,7 +167,7 @@ export async function forkEmbeddedCouch(options: ForkedCouchOptions): Promise<Em
       if (closing || watched !== child) return;
       const now = Date.now();
       crashes.push(now);
-      while (crashes.length > 0 && (crashes[0] as number) < now - CRASH_WINDOW_MS) crashes.shift();
+      while (crashes.length > 0 && (crashes[0]) < now - CRASH_WINDOW_MS) crashes.shift();
       if (crashes.length > MAX_CRASHES) {
         logger.error({ childPid: watched.pid, code, signal, crashes: crashes.length }, 'embedded CouchDB child keeps crashing; not restarting it');
         return;

@@ -80,7 +80,8 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
         socket.close(CLOSE_CODES.UNSUPPORTED_DATA, 'Binary messages are not supported');
         return;
       }
-      hub.receive(id, data.toString());
+      // Text frames arrive as one Buffer (ws's default binaryType, no fragments kept apart).
+      hub.receive(id, (data as Buffer).toString('utf8'));
     });
     socket.on('close', () => hub.disconnect(id));
   });

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import fs from 'node:fs';
+import * as dotenv from 'dotenv';
 import { ConfigError, loadConfig } from '../../src/config/loadConfig';
 
 describe('loadConfig', () => {
@@ -63,8 +65,6 @@ describe('loadConfig', () => {
 });
 
 describe('.env.example', () => {
-  const fs = require('node:fs') as typeof import('node:fs');
-  const dotenv = require('dotenv') as typeof import('dotenv');
   const file = path.resolve(__dirname, '../../.env.example');
   const text = fs.readFileSync(file, 'utf8');
 

@@ -43,9 +43,9 @@ describe('createEventBus', () => {
     const logger = { ...createLogger({ level: 'silent' }), error: (obj: Record<string, unknown>) => errors.push(obj) } as unknown as Logger;
     const bus = createEventBus({ logger });
     const seen: string[] = [];
-    bus.subscribe((async () => {
+    bus.subscribe(async () => {
       throw new Error('async listener bug');
-    }) as unknown as (e: PipelineEvent) => void);
+    });
     bus.subscribe((e) => seen.push(e.type));
     bus.publish(event);
     await new Promise((r) => setImmediate(r));

@@ -61,7 +61,7 @@ describe('POST /process-image on the local engine', () => {
     });
     const completed = seqA.filter((e) => e.type === 'individual_image_completed');
     for (const e of completed) {
-      expect(e.message).toBe(`Image ${e.imageIndex}/4 generated successfully: ${e.title}`);
+      expect(e.message).toBe(`Image ${String(e.imageIndex)}/4 generated successfully: ${String(e.title)}`);
     }
 
     // The body (SPEC §3).

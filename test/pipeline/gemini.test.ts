@@ -87,7 +87,7 @@ describe('POST /process-image on the gemini engine', () => {
     const completed = events.filter((e) => e.type === 'individual_image_completed');
     expect(completed.map((e) => e.imageIndex).sort()).toEqual([1, 2, 3, 4]);
     for (const event of completed) {
-      expect(event.message).toBe(`Image ${event.imageIndex}/4 generated successfully: ${event.title}`);
+      expect(event.message).toBe(`Image ${String(event.imageIndex)}/4 generated successfully: ${String(event.title)}`);
       expect(event.imageData).toBe(images[(event.imageIndex as number) - 1].imageData);
     }
     expect(events.at(-1)?.message).toBe(`Processing completed successfully in ${body.totalTime as string}ms`);

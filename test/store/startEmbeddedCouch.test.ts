@@ -53,7 +53,7 @@ describe('startEmbeddedCouch', () => {
     const doc = await db.get('req_1');
     expect(doc._attachments?.original).toMatchObject({ content_type: 'image/png', length: bytes.length, stub: true });
 
-    await db.insert({ _id: '_design/q', views: { by_status: { map: 'function (doc) { emit(doc.status, null); }' } } } as never);
+    await db.insert({ _id: '_design/q', views: { by_status: { map: 'function (doc) { emit(doc.status, null); }' } } });
     const view = await db.view('q', 'by_status', { key: 'processing' });
     expect(view.rows.map((row) => row.id)).toEqual(['req_1']);
     await expect(db.get('missing')).rejects.toMatchObject({ statusCode: 404 });

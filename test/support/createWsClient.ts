@@ -28,7 +28,7 @@ export async function createWsClient(url: string, options: WebSocket.ClientOptio
     socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
   });
   socket.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as ReceivedMessage;
+    const message = JSON.parse((data as Buffer).toString()) as ReceivedMessage;
     messages.push(message);
     for (const waiter of waiters) {
       if (waiter.predicate(message)) {

@@ -86,7 +86,7 @@ function sanitize(node: unknown): unknown {
   }
   // Gemini emits properties in this order; the schema's order reads naturally.
   if (out.properties && typeof out.properties === 'object' && !out.propertyOrdering) {
-    out.propertyOrdering = Object.keys(out.properties as object);
+    out.propertyOrdering = Object.keys(out.properties);
   }
   return out;
 }

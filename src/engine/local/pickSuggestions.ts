@@ -40,7 +40,7 @@ export function pickSuggestions(context: EditContext, count: number): Suggestion
       title: planned.title,
       description: planned.description,
       instruction: planned.instruction,
-      recipe: planned.recipe as Record<string, unknown>,
+      recipe: planned.recipe,
     };
   });
 }

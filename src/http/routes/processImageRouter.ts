@@ -47,9 +47,10 @@ export function createProcessImageRouter(deps: {
       if (stop.aborted) return resolve();
       const onStop = () => resolve();
       stop.addEventListener('abort', onStop, { once: true });
+      // The upload middleware calls back with an AppError or nothing.
       upload(req, res, (err?: unknown) => {
         stop.removeEventListener('abort', onStop);
-        if (err) reject(err);
+        if (err) reject(err instanceof Error ? err : new Error('The upload could not be parsed'));
         else resolve();
       });
     });

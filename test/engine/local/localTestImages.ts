@@ -18,8 +18,8 @@ export async function toPhoto(buffer: Buffer): Promise<Photo> {
     buffer,
     format,
     mimeType: `image/${format}`,
-    width: rotated ? meta.height! : meta.width!,
-    height: rotated ? meta.width! : meta.height!,
+    width: rotated ? meta.height : meta.width,
+    height: rotated ? meta.width : meta.height,
     size: buffer.length,
     sha256: createHash('sha256').update(buffer).digest('hex'),
   };
@@ -74,8 +74,8 @@ export function chelseaWithExif(exif: { fNumber: string; exposure: string; iso: 
  */
 export async function meanAbsoluteDifference(a: Buffer, b: Buffer): Promise<number> {
   const [ma, mb] = await Promise.all([sharp(a).metadata(), sharp(b).metadata()]);
-  const width = Math.min(512, ma.width!, mb.width!);
-  const height = Math.round((width * Math.min(ma.height!, mb.height!)) / Math.min(ma.width!, mb.width!));
+  const width = Math.min(512, ma.width, mb.width);
+  const height = Math.round((width * Math.min(ma.height, mb.height)) / Math.min(ma.width, mb.width));
   const sample = (input: Buffer) =>
     sharp(input).resize(width, height, { fit: 'fill' }).removeAlpha().toColourspace('srgb').raw().toBuffer();
   const [pa, pb] = await Promise.all([sample(a), sample(b)]);

@@ -8,7 +8,7 @@ export function closeOf(url: string, options: WebSocket.ClientOptions = {}): Pro
   return new Promise((resolve) => {
     const socket = new WebSocket(url, options);
     const messages: string[] = [];
-    socket.on('message', (data) => messages.push(data.toString()));
+    socket.on('message', (data) => messages.push((data as Buffer).toString()));
     socket.on('error', () => undefined);
     socket.on('close', (code, reason) => resolve({ code, reason: reason.toString(), messages }));
   });

@@ -44,7 +44,7 @@ export function startProcess(env: Record<string, string>): { child: ChildProcess
   const base: Record<string, string> = {};
   // Only what node needs from the parent; never a stray GEMINI_API_KEY or WS_AUTH_TOKEN.
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS']) {
-    if (process.env[name] !== undefined) base[name] = process.env[name] as string;
+    if (process.env[name] !== undefined) base[name] = process.env[name];
   }
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/server.ts'], {
     cwd: REPO_ROOT,

@@ -16,7 +16,7 @@ export interface ParentReport {
 }
 
 async function main(): Promise<void> {
-  const dataDir = process.argv[2] as string;
+  const dataDir = process.argv[2];
   const handle = await createRequestStore({ dataDir, logger: createLogger({ level: 'silent' }), embedded: 'child-process' });
   const report: ParentReport = {
     pid: process.pid,

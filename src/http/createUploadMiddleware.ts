@@ -17,7 +17,8 @@ export function createUploadMiddleware(options: { maxUploadBytes: number }): Req
       fieldNameSize: 100,
       fieldSize: 64 * 1024,
       parts: 10,
-      headerPairs: 200,
+      // No `headerPairs`: busboy 1.6 ignores it for multipart parts and caps part headers itself
+      // (2,000 pairs, 16 KB).
       // Our fields are flat (image, connectionId); crafted bracket paths must not build deep objects or huge arrays.
       fieldNestingDepth: 1,
       fieldArrayIndexLimit: 16,

@@ -76,6 +76,11 @@ export async function inspectPhoto(
       .raw()
       .toBuffer();
   } catch (cause) {
+    // A well-formed photo in a codec this libvips build lacks (HEVC, in sharp's prebuilt
+    // binaries) is a format we cannot take, not a broken file: say so, and what to send instead.
+    if (cause instanceof Error && MISSING_CODEC.test(cause.message)) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', unsupportedCodecMessage(format, metadata.compression), { cause });
+    }
     throw new AppError('INVALID_IMAGE', `The image could not be decoded: ${describe(cause)}`, { cause });
   }
 
@@ -90,6 +95,17 @@ export async function inspectPhoto(
     sha256: createHash('sha256').update(buffer).digest('hex'),
     originalName: options.originalName,
   };
+}
+
+/** libheif's answer when the file's codec has no decoder in this build. */
+const MISSING_CODEC = /compression format has not been built in/i;
+
+function unsupportedCodecMessage(format: PhotoFormat, compression: string | undefined): string {
+  if (format === 'heif' && compression === 'hevc') {
+    return 'This HEIC photo is HEVC-compressed, which this server cannot decode; send it as JPEG, PNG, WebP or AVIF (on an iPhone: Settings › Camera › Formats › Most Compatible)';
+  }
+  const codec = compression ? `${compression.toUpperCase()} compression` : 'a compression';
+  return `This ${FORMAT_NAMES[format]} image uses ${codec} this server cannot decode; send JPEG, PNG, WebP or AVIF`;
 }
 
 function normaliseFormat(format: string | undefined): PhotoFormat | undefined {

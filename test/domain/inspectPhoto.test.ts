@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { inspectPhoto } from '../../src/domain/inspectPhoto';
@@ -95,6 +97,15 @@ describe('inspectPhoto', () => {
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'INVALID_IMAGE', status: 422 });
     expect((err as Error).message).toContain(`starts like a ${name} image`);
+  });
+
+  it('rejects a real HEVC-compressed HEIC (an iPhone photo) with 415, saying what to send instead', async () => {
+    // chelsea-hevc.heic: the fixture photo at 320 px, encoded by libheif's heif-enc with x265.
+    const heic = fs.readFileSync(path.join(__dirname, '../fixtures/chelsea-hevc.heic'));
+    const err = await inspectPhoto(heic, limits).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', status: 415 });
+    expect((err as Error).message).toMatch(/HEIC photo is HEVC-compressed.*send it as JPEG/);
   });
 
   it('rejects an MP4 header (ISO-BMFF without an image brand) with 415, not 422', async () => {

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { inspectPhoto } from '../../src/domain/inspectPhoto';
 import { AppError } from '../../src/errors/AppError';
-import { syntheticPhoto } from '../support/images';
+import { HEVC_HEIC_FIXTURE, syntheticPhoto } from '../support/images';
 
 const limits = { maxPixels: 100_000_000 };
 
@@ -100,8 +99,7 @@ describe('inspectPhoto', () => {
   });
 
   it('rejects a real HEVC-compressed HEIC (an iPhone photo) with 415, saying what to send instead', async () => {
-    // chelsea-hevc.heic: the fixture photo at 320 px, encoded by libheif's heif-enc with x265.
-    const heic = fs.readFileSync(path.join(__dirname, '../fixtures/chelsea-hevc.heic'));
+    const heic = fs.readFileSync(HEVC_HEIC_FIXTURE);
     const err = await inspectPhoto(heic, limits).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', status: 415 });

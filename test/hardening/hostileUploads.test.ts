@@ -3,7 +3,7 @@
  * the server serves a normal request straight after.
  */
 import { createWsClient, type WsClient } from '../support/createWsClient';
-import { realPhotoJpeg } from '../support/images';
+import { noise, realPhotoJpeg } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
 import { pngDeclaring } from './support/pngDeclaring';
 import { connectRaw, jsonBody, multipartBody, parseResponse, postRequest, rawExchange, readUntilClosed, type Part } from './support/rawHttp';
@@ -11,19 +11,6 @@ import { health, upload } from './support/uploads';
 
 const BOUNDARY = 'hostile-Xq3vR8kLm2';
 const MULTIPART = `multipart/form-data; boundary=${BOUNDARY}`;
-
-/** Deterministic "random" bytes (xorshift), so a failure can be replayed. */
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i += 1) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const imagePart = (body: Buffer | string, filename = 'p.jpg', contentType = 'image/jpeg'): Part => ({
   disposition: `form-data; name="image"; filename="${filename}"`,

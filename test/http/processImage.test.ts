@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
 import { PipelineEventSchema, REQUEST_ID_PATTERN, ServerMessageSchema } from '../../src/events/eventSchemas';
 import { createWsClient, type ReceivedMessage, type WsClient } from '../support/createWsClient';
 import { expectEventOrder } from '../support/expectEventOrder';
-import { realPhotoJpeg, syntheticPhoto } from '../support/images';
+import { HEVC_HEIC_FIXTURE, noise, realPhotoJpeg, syntheticPhoto } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
 
 describe('POST /process-image on the local engine', () => {
@@ -176,24 +175,12 @@ describe('POST /process-image on the local engine', () => {
     });
 
     describe('tells a broken image from a foreign file by its magic bytes', () => {
-      /** Deterministic "random" bytes (xorshift), so a failure can be replayed. */
-      const randomBytes = (length: number, seed: number) => {
-        const out = Buffer.alloc(length);
-        let x = seed;
-        for (let i = 0; i < length; i += 1) {
-          x ^= x << 13;
-          x ^= x >>> 17;
-          x ^= x << 5;
-          out[i] = x & 0xff;
-        }
-        return out;
-      };
       it.each([
-        { name: 'a JPEG signature followed by random bytes', filename: 'x.jpg', status: 422, code: 'INVALID_IMAGE', message: /starts like a JPEG image but is corrupt or truncated/, bytes: () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(30_000, 99)]) },
+        { name: 'a JPEG signature followed by random bytes', filename: 'x.jpg', status: 422, code: 'INVALID_IMAGE', message: /starts like a JPEG image but is corrupt or truncated/, bytes: () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), noise(30_000, 99)]) },
         { name: 'a PNG signature followed by garbage', filename: 'x.png', status: 422, code: 'INVALID_IMAGE', message: /starts like a PNG image but is corrupt or truncated/, bytes: () => Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from('garbage, not chunks '.repeat(500))]) },
         { name: 'a text file', filename: 'notes.txt', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /not a supported image/, bytes: () => Buffer.from('a shopping list, not a photo\n'.repeat(50)) },
         { name: 'the real photo cut to its first half', filename: 'cut.jpg', status: 422, code: 'INVALID_IMAGE', message: /could not be decoded/, bytes: () => photo.subarray(0, Math.floor(photo.length / 2)) },
-        { name: 'a well-formed HEVC HEIC (an iPhone photo)', filename: 'IMG_0001.HEIC', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /HEVC-compressed.*Most Compatible/, bytes: () => fs.readFileSync(path.join(__dirname, '../fixtures/chelsea-hevc.heic')) },
+        { name: 'a well-formed HEVC HEIC (an iPhone photo)', filename: 'IMG_0001.HEIC', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /HEVC-compressed.*Most Compatible/, bytes: () => fs.readFileSync(HEVC_HEIC_FIXTURE) },
       ])('answers $name with $status $code and a validation processing_error', async ({ bytes, filename, status, code, message }) => {
         const client = await connect();
         const res = await request(service.httpUrl).post('/process-image').attach('image', bytes(), { filename, contentType: 'image/jpeg' });

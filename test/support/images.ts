@@ -8,6 +8,9 @@ import sharp from 'sharp';
 /** A real photo (the shared fixture, vendored so a clone is self-contained). */
 export const FIXTURE_PHOTO = path.resolve(__dirname, '../fixtures/chelsea.png');
 
+/** The fixture photo at 320 px as an HEVC HEIC (an iPhone's format), made with libheif's heif-enc (x265). */
+export const HEVC_HEIC_FIXTURE = path.resolve(__dirname, '../fixtures/chelsea-hevc.heic');
+
 /** The real photo fixture as a JPEG (what a phone would send). */
 export async function realPhotoJpeg(): Promise<Buffer> {
   return sharp(fs.readFileSync(FIXTURE_PHOTO)).jpeg({ quality: 90 }).toBuffer();
@@ -28,4 +31,17 @@ export async function syntheticPhoto(options: { width?: number; height?: number;
   </svg>`;
   const image = sharp(Buffer.from(svg));
   return options.format === 'png' ? image.png().toBuffer() : image.jpeg({ quality: 88 }).toBuffer();
+}
+
+/** Deterministic "random" bytes (xorshift), so a failure can be replayed. */
+export function noise(length: number, seed: number): Buffer {
+  const out = Buffer.alloc(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i += 1) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
 }

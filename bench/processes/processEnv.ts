@@ -5,6 +5,3 @@ export const FAKE_GEMINI_SCRIPT_ENV = 'BENCH_FAKE_GEMINI_SCRIPT';
 
 /** The LevelDB folder of the stand-alone CouchDB process. */
 export const COUCH_DATA_DIR_ENV = 'BENCH_COUCH_DATA_DIR';
-
-/** `in-process` runs the embedded CouchDB inside the service process (the "before" of the memory figures). */
-export const EMBEDDED_STORE_ENV = 'BENCH_EMBEDDED_STORE';

@@ -14,7 +14,6 @@ import type { PipelineEvent } from '../../src/events/eventSchemas';
 import { createTcpFanout, type TcpFanout } from '../floor/createTcpFanout';
 import { formatProbeMessage } from '../load/probeMessage';
 import { reportStartFailure, serveRpc } from '../ipc/serveRpc';
-import { EMBEDDED_STORE_ENV } from './processEnv';
 
 /** What the server announces when ready. */
 export interface ServerInfo {
@@ -54,9 +53,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ level: config.logLevel });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection in bench server'));
-  // The memory figures' "before" runs the embedded database inside this process, as it used to.
-  const embeddedStore = process.env[EMBEDDED_STORE_ENV] === 'in-process' ? 'in-process' : undefined;
-  const service: Service = await createService(config, logger, embeddedStore ? { embeddedStore } : {});
+  // The memory figures' "before" sets EMBEDDED_DB=in-process: the database inside this process, as it used to run.
+  const service: Service = await createService(config, logger);
 
   let sampler: RssSampler | undefined;
   let fanout: TcpFanout | undefined;

@@ -10,7 +10,7 @@ import type { BenchContext } from '../BenchContext';
 import type { BenchOptions } from '../BenchOptions';
 import type { Worker } from '../ipc/forkWorker';
 import type { HttpLoadResult } from '../load/runHttpLoad';
-import { COUCH_DATA_DIR_ENV, EMBEDDED_STORE_ENV } from '../processes/processEnv';
+import { COUCH_DATA_DIR_ENV } from '../processes/processEnv';
 import type { NodeRuntime } from '../readProductionRuntime';
 import type { MemorySnapshot, ServerInfo } from '../processes/serverProcess';
 import { figure, type Figure } from '../report/BenchResults';
@@ -51,7 +51,7 @@ export async function measureLocalEngine(ctx: BenchContext): Promise<Figure[]> {
   } finally {
     await server.stop();
   }
-  const before = await ctx.startServer('local-before', { ...env, [EMBEDDED_STORE_ENV]: 'in-process' }, 'plain');
+  const before = await ctx.startServer('local-before', { ...env, EMBEDDED_DB: 'in-process' }, 'plain');
   try {
     const where = 'embedded CouchDB inside the service process, bare node (no flags)';
     figures.push(...(await measureMemory(ctx, before, { idSuffix: '_before', labelSuffix: ' — before: database in-process, bare node', where, runtime: 'plain', hasTargets: false })));

@@ -34,6 +34,8 @@ export interface Config {
   requestTimeoutMs: number;
   couchdbUrl?: string;
   dataDir: string;
+  /** Where the embedded database runs when `couchdbUrl` is unset. */
+  embeddedDb: 'child-process' | 'in-process';
   wsAuthToken?: string;
   wsAllowedOrigins: string[];
   wsDelivery: 'broadcast' | 'subscribed';
@@ -74,6 +76,7 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_MS: positiveInt(3_600_000).default(180_000),
   COUCHDB_URL: optionalString.pipe(z.url().optional()),
   DATA_DIR: z.string().min(1).default('./data'),
+  EMBEDDED_DB: z.enum(['child-process', 'in-process']).default('child-process'),
   WS_AUTH_TOKEN: optionalString,
   WS_ALLOWED_ORIGINS: z.string().default(''),
   WS_DELIVERY: z.enum(['broadcast', 'subscribed']).default('broadcast'),
@@ -129,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     couchdbUrl: e.COUCHDB_URL,
     dataDir: path.resolve(e.DATA_DIR),
+    embeddedDb: e.EMBEDDED_DB,
     wsAuthToken: e.WS_AUTH_TOKEN,
     wsAllowedOrigins: e.WS_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     wsDelivery: e.WS_DELIVERY,

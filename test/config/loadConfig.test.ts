@@ -20,6 +20,11 @@ describe('loadConfig', () => {
     });
     expect(config.dataDir).toBe(path.resolve('./data'));
     expect(config.couchdbUrl).toBeUndefined();
+    expect(config.embeddedDb).toBe('child-process');
+  });
+
+  it('runs the embedded database in the service process with EMBEDDED_DB=in-process', () => {
+    expect(loadConfig({ EMBEDDED_DB: 'in-process' }).embeddedDb).toBe('in-process');
   });
 
   it('picks the gemini engine when a key is set', () => {
@@ -31,6 +36,7 @@ describe('loadConfig', () => {
     ['HTTP_PORT', 'abc'],
     ['WS_PORT', '70000'],
     ['ENGINE', 'magic'],
+    ['EMBEDDED_DB', 'thread'],
     ['IMAGE_COUNT', '0'],
     ['IMAGE_COUNT', '9'],
     ['MAX_UPLOAD_MB', '-1'],

@@ -78,6 +78,9 @@ export async function createFakeGeminiServer(options: FakeGeminiServerOptions = 
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // A scripted latency is the time to answer from the request's arrival, as a real upstream's
+    // is: reading the body and making the answer happen within it, not after it.
+    const arrivedAt = performance.now();
     const url = new URL(req.url ?? '/', 'http://fake');
     const route = ROUTE.exec(url.pathname);
     if (req.method !== 'POST' || !route) {
@@ -108,12 +111,16 @@ export async function createFakeGeminiServer(options: FakeGeminiServerOptions = 
     }
 
     const { latencyMs, answer } = plan(call);
-    if (latencyMs > 0) {
+    const fault = answer?.rule.fault;
+    const made = fault ? undefined : defaultAnswerFor(call, body);
+    made?.catch(() => undefined); // awaited below; not unhandled if the client leaves first
+    const waitMs = latencyMs - (performance.now() - arrivedAt);
+    if (waitMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           timers.delete(timer);
           resolve();
-        }, latencyMs);
+        }, waitMs);
         timers.add(timer);
         res.once('close', () => {
           clearTimeout(timer);
@@ -124,12 +131,11 @@ export async function createFakeGeminiServer(options: FakeGeminiServerOptions = 
       if (res.destroyed) return;
     }
 
-    const fault = answer?.rule.fault;
     if (fault) {
       await sendFault(res, call, fault);
       return;
     }
-    const defaultAnswer = await defaultAnswerFor(call, body);
+    const defaultAnswer = await (made as Promise<Record<string, unknown>>);
     const responseBody = answer?.rule.respond ? answer.rule.respond(call, defaultAnswer) : defaultAnswer;
     call.usage = (responseBody.usageMetadata as FakeGeminiCall['usage']) ?? undefined;
     sendJson(res, 200, responseBody, call, 'answered');

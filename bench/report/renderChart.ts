@@ -6,7 +6,9 @@
 import sharp from 'sharp';
 import { formatTarget, type BenchResults, type Figure } from './BenchResults';
 
-const WIDTH = 1320;
+/** Canvas width, widened when a value label would run past it. */
+const MIN_WIDTH = 1320;
+const MARGIN = 24;
 const ROW = 34;
 const LEFT = 520;
 const BAR_MAX = 520;
@@ -30,12 +32,15 @@ export function chartSvg(results: BenchResults): string {
   const throughputTop = top + targetsHeight + 56;
   const height = throughputTop + Math.max(1, throughput.length) * ROW + 70;
   const c = results.conditions;
+  const extent = { right: 0 };
+  const targets = targetsPanel(targeted, results.figures, top, extent);
+  const width = Math.ceil(Math.max(MIN_WIDTH, extent.right + MARGIN));
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     text(24, 38, 'SnatchShot Cloud API — benchmarks', { size: 24, weight: 'bold' }),
     text(24, 64, `${c.date.slice(0, 10)} · Node ${c.node} · ${c.cpus} CPUs · load ${c.loadAverageAtStart} at start${c.mode === 'quick' ? ' · QUICK SELF-TEST (numbers meaningless)' : ''}`, { size: 14, fill: '#555' }),
-    ...targetsPanel(targeted, results.figures, top),
+    ...targets,
     text(24, throughputTop - 18, 'Local engine throughput, 12 MP JPEG (requests/s; label: p50 latency)', { size: 16, weight: 'bold' }),
     ...throughputPanel(results.figures, throughput, throughputTop),
     '</svg>',
@@ -43,7 +48,8 @@ export function chartSvg(results: BenchResults): string {
   return parts.join('\n');
 }
 
-function targetsPanel(figures: Figure[], all: Figure[], top: number): string[] {
+/** @param extent its `right` grows to the rightmost value label's end. */
+function targetsPanel(figures: Figure[], all: Figure[], top: number, extent: { right: number }): string[] {
   const out = [text(24, top - 8, 'Share of target used — bar left of the dashed line = target met; dashed outline = before the fix, same run', { size: 16, weight: 'bold' })];
   const beforeOf = new Map(all.filter((f) => f.id.endsWith('_before')).map((f) => [f.id.slice(0, -'_before'.length), f]));
   const x0 = LEFT;
@@ -64,7 +70,7 @@ function targetsPanel(figures: Figure[], all: Figure[], top: number): string[] {
       text(x0 - 12, y + 17, f.label, { size: 13, anchor: 'end' }),
       ...(before ? [`<rect x="${x0}" y="${y + 3}" width="${beforeWidth.toFixed(1)}" height="${ROW - 10}" rx="3" fill="none" stroke="${GREY}" stroke-width="1.5" stroke-dasharray="4 3"/>`] : []),
       `<rect x="${x0}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 10}" rx="3" fill="${f.ok ? GREEN : RED}"/>`,
-      ...label(x0 + Math.max(width, beforeWidth) + 8, y + 17, `${f.value} ${f.unit}  (target ${formatTarget(f.target, f.unit)}${before ? `; before ${before.value} ${before.unit}` : ''})${cut ? '  ›' : ''}`),
+      ...label(x0 + Math.max(width, beforeWidth) + 8, y + 17, `${f.value} ${f.unit}  (target ${formatTarget(f.target, f.unit)}${before ? `; before ${before.value} ${before.unit}` : ''})${cut ? '  ›' : ''}`, extent),
     );
   });
   out.push(`<line x1="${x0}" y1="${bottom}" x2="${x0 + BAR_MAX}" y2="${bottom}" stroke="#999"/>`);
@@ -102,8 +108,9 @@ function shareOfTarget(f: Figure): number {
 }
 
 /** A value label on a white backing, so it stays readable where it crosses the target line. */
-function label(x: number, y: number, content: string): string[] {
+function label(x: number, y: number, content: string, extent: { right: number }): string[] {
   const width = [...content].length * 7.4;
+  extent.right = Math.max(extent.right, x + width);
   return [`<rect x="${x - 3}" y="${y - 14}" width="${width.toFixed(0)}" height="19" fill="#ffffff"/>`, text(x, y, content, { size: 13, fill: '#222' })];
 }
 

@@ -6,17 +6,41 @@ import sharp from 'sharp';
 import { EngineError } from '../../../src/errors/EngineError';
 import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
 import { chelsea, darkChelsea, toPhoto } from './localTestImages';
+
+/**
+ * sharp's operations queued or running in this process, never over-counted. One
+ * `sharp.counters()` reads `queue`, then `process`; an operation a worker thread starts between
+ * the two reads is counted in both (seen: 3 with two in flight). Reading `process` first and
+ * `queue` from a second call can only miss such an operation, never count it twice.
+ */
+function sharpOperations(): number {
+  const running = sharp.counters().process;
+  return running + sharp.counters().queue;
+}
+
+/**
+ * Waits until no sharp operation is in flight: the counters are process-wide, and a test file
+ * this jest worker ran before may have left one finishing (an aborted request's render, say).
+ */
+async function sharpIdle(timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (sharpOperations() > 0) {
+    if (Date.now() > deadline) throw new Error(`sharp still has ${sharpOperations()} operations in flight after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('createLocalEngine pixel work across requests', () => {
   /** The most sharp operations queued or running at once (sharp.counters) while two photos get four images each. */
   async function peakSharpOperations(maxParallelPixelWork: number): Promise<{ peak: number; images: Buffer[] }> {
+    const photos = [await toPhoto(await chelsea()), await toPhoto(await darkChelsea())];
+    await sharpIdle();
     const engine = createLocalEngine({ maxParallelPixelWork });
     let peak = 0;
     const sampler = setInterval(() => {
-      const { queue, process } = sharp.counters();
-      peak = Math.max(peak, queue + process);
+      peak = Math.max(peak, sharpOperations());
     }, 1);
     try {
-      const photos = [await toPhoto(await chelsea()), await toPhoto(await darkChelsea())];
       const analyses = await Promise.all(photos.map((photo) => engine.analyzePhoto(photo, 4)));
       const images = await Promise.all(
         photos.flatMap((photo, p) => analyses[p].suggestions.map((suggestion, i) => engine.generateImage(photo, suggestion, { index: i + 1 }))),

@@ -54,7 +54,8 @@ const RECENT_REQUESTS = 1000;
 /**
  * @param options.delivery `broadcast` (default, SPEC §4): every client gets every event.
  *   `subscribed`: a client gets only events of requests it started (X-Connection-Id) or subscribed to.
- * @param options.maxBufferedBytes a client whose send buffer would pass this is closed (SLOW_CONSUMER).
+ * @param options.maxBufferedBytes a client with a backlog that the next message would carry past
+ *   this is closed (SLOW_CONSUMER); a client with nothing waiting gets any message.
  */
 export function createEventHub(options: {
   logger: Logger;
@@ -71,9 +72,13 @@ export function createEventHub(options: {
   const stats = { eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 };
 
   function sendTo(client: Client, data: Buffer): void {
-    if (client.socket.bufferedAmount + data.length > maxBuffered) {
+    const backlog = client.socket.bufferedAmount;
+    // Slow means behind: a backlog that this message would carry past the cap. A client with
+    // nothing waiting always gets the message, however large, or one big image event would
+    // cut every client at once.
+    if (backlog > 0 && backlog + data.length > maxBuffered) {
       stats.slowConsumersClosed += 1;
-      logger.warn({ connectionId: client.id, bufferedAmount: client.socket.bufferedAmount }, 'closing slow client');
+      logger.warn({ connectionId: client.id, bufferedAmount: backlog, messageBytes: data.length }, 'closing slow client');
       clients.delete(client.id);
       safely(client, () => client.socket.close(CLOSE_CODES.SLOW_CONSUMER, 'Slow consumer'));
       return;

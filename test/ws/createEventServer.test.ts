@@ -150,6 +150,16 @@ describe('createEventServer', () => {
     expect(server.stats().connections).toBe(1);
   });
 
+  it('sends an event larger than the cap to clients with nothing waiting, and keeps them', async () => {
+    await start({ maxBufferedBytes: 64 * 1024 });
+    const [a, b] = await Promise.all([connect(), connect()]);
+    const big = 'x'.repeat(200 * 1024);
+    bus.publish({ ...started(), message: big });
+    const [ea, eb] = await Promise.all([a.waitFor((m) => m.type === 'processing_started'), b.waitFor((m) => m.type === 'processing_started')]);
+    expect([ea.message, eb.message]).toEqual([big, big]);
+    expect(server.stats()).toMatchObject({ connections: 2, slowConsumersClosed: 0 });
+  });
+
   describe('subscribed delivery', () => {
     it('sends a request\'s events only to the client that started it or subscribed', async () => {
       await start({ delivery: 'subscribed' });

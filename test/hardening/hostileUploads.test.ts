@@ -2,11 +2,13 @@
  * Hostile input on POST /process-image: each case gets its documented status and code, and
  * the server serves a normal request straight after.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createWsClient, type WsClient } from '../support/createWsClient';
 import { noise, realPhotoJpeg } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
 import { pngDeclaring } from './support/pngDeclaring';
-import { connectRaw, jsonBody, multipartBody, parseResponse, postRequest, rawExchange, readUntilClosed, type Part } from './support/rawHttp';
+import { connectRaw, jsonBody, multipartBody, parseResponse, postRequest, rawExchange, readOneResponse, readUntilClosed, type Part } from './support/rawHttp';
 import { health, upload } from './support/uploads';
 
 const BOUNDARY = 'hostile-Xq3vR8kLm2';
@@ -175,14 +177,27 @@ describe('hostile uploads', () => {
   describe('oversized bodies', () => {
     it('refuses a JSON body announced over the upload limit with 413 before reading it', async () => {
       const socket = await connectRaw(service.httpPort);
-      const answer = readUntilClosed(socket);
-      // Only the head is sent: the answer must not wait for 30 MB that never comes.
-      socket.write(['POST /process-image HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${30 * 1024 * 1024}`, '', ''].join('\r\n'));
-      socket.write(`{"image":"${'A'.repeat(1000)}`);
-      const response = parseResponse(await answer);
-      expect(response.status).toBe(413);
-      expect(jsonBody(response).error?.code).toBe('FILE_TOO_LARGE');
-      expect(response.headers.connection).toBe('close');
+      try {
+        const answer = readOneResponse(socket);
+        // Only the head is sent: the answer must not wait for 30 MB that never comes.
+        socket.write(['POST /process-image HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${30 * 1024 * 1024}`, '', ''].join('\r\n'));
+        socket.write(`{"image":"${'A'.repeat(1000)}`);
+        const response = parseResponse(await answer);
+        expect(response.status).toBe(413);
+        expect(jsonBody(response).error?.code).toBe('FILE_TOO_LARGE');
+      } finally {
+        socket.destroy();
+      }
+      await expectServesNormally();
+    });
+
+    it('lets a fetch client in another process finish sending an upload announced over the limit, and answers it 413', async () => {
+      // fetch writes the whole body (16 MB: more than the loopback buffers hold) before it reads
+      // the answer: had the server closed the connection on answering, fetch would fail with
+      // EPIPE and never see the 413. (A client in this process does not show it: it shares
+      // the server's event loop.)
+      const answer = await fetchUploadFromChild(service.httpUrl, 16_000_000);
+      expect(answer).toMatchObject({ status: 413, body: { success: false, error: { code: 'FILE_TOO_LARGE', message: expect.stringContaining('1 MB') } } });
       await expectServesNormally();
     });
 
@@ -220,3 +235,16 @@ describe('hostile uploads', () => {
     });
   });
 });
+
+/** Uploads `bytes` zero bytes with Node's fetch from a child process; its status and JSON body, or its error. */
+async function fetchUploadFromChild(httpUrl: string, bytes: number): Promise<{ status?: number; body?: unknown; error?: string }> {
+  const script = `
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(Number(process.argv[2]))], { type: 'image/jpeg' }), 'big.jpg');
+    fetch(process.argv[1] + '/process-image', { method: 'POST', body: form })
+      .then(async (res) => ({ status: res.status, body: await res.json() }))
+      .catch((err) => ({ error: err.message + ' ' + (err.cause?.code ?? '') }))
+      .then((answer) => process.stdout.write(JSON.stringify(answer)));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, httpUrl, String(bytes)], { timeout: 30_000 });
+  return JSON.parse(stdout) as { status?: number; body?: unknown; error?: string };
+}

@@ -31,7 +31,8 @@ export function createProcessImageRouter(deps: {
   const checkLength: RequestHandler = (req, res, next) => {
     const length = Number(req.headers['content-length']);
     if (Number.isFinite(length) && length > maxBodyBytes) {
-      res.setHeader('Connection', 'close');
+      // Not read, but not cut off either: a client still sending (fetch does) must get the 413.
+      lingerOnRefusal(req, res);
       const mb = Math.round((deps.maxUploadBytes / (1024 * 1024)) * 10) / 10;
       return next(new AppError('FILE_TOO_LARGE', `The request body (${length} bytes) is larger than the ${mb} MB upload limit`));
     }

@@ -34,6 +34,25 @@ export function readUntilClosed(socket: net.Socket): Promise<Buffer> {
   });
 }
 
+/**
+ * Collects what the server sends until one whole response with a Content-Length has arrived,
+ * for answers given while the connection stays open (the server still reading the body).
+ */
+export function readOneResponse(socket: net.Socket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let received = Buffer.alloc(0);
+    socket.on('error', () => undefined);
+    socket.on('close', () => reject(new Error(`the connection closed after ${received.length} bytes, before a whole response`)));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const headEnd = received.indexOf('\r\n\r\n');
+      if (headEnd < 0) return;
+      const length = /\r\ncontent-length: *(\d+)/i.exec(received.subarray(0, headEnd).toString('latin1'));
+      if (length && received.length >= headEnd + 4 + Number(length[1])) resolve(received);
+    });
+  });
+}
+
 /** Splits an HTTP/1.1 response into status, headers and body (the body is not de-chunked). */
 export function parseResponse(raw: Buffer): RawResponse {
   const text = raw.toString('latin1');

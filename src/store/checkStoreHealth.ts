@@ -24,8 +24,9 @@ function describeVersion(info: ServerInfo): string | undefined {
 
 /**
  * Probes the server and the databases. `ok` when they answer and writes go through (a few
- * writes in flight right after a request are normal); `degraded` when they answer but queued
- * writes are being retried after failures (or a database is missing until the next write);
+ * writes in flight right after a request are normal); `degraded` when they answer but writes
+ * queued since a failure are still being retried or caught up (or a database is missing until
+ * the next write);
  * `error` when the server cannot be used (unreachable, refuses our credentials) or the store is
  * closed, with `reachable: false`. The service keeps working in every case: writes queue.
  */
@@ -52,7 +53,7 @@ export async function checkStoreHealth(input: StoreHealthInput): Promise<StoreHe
       }
     }
     const missing = Object.values(databases).some((db) => db.missing);
-    const degraded = (queue.failing && queue.pending > 0) || missing;
+    const degraded = (queue.catchingUp && queue.pending > 0) || missing;
     return {
       ...base,
       status: degraded ? 'degraded' : 'ok',

@@ -47,6 +47,11 @@ export interface WriteQueueStats {
   stored: number;
   /** True from a failed attempt until the next success. */
   failing: boolean;
+  /**
+   * True from a failed attempt until the queue has emptied: the writes that piled up during an
+   * outage are still being written, though the database may already answer again.
+   */
+  catchingUp: boolean;
   lastError?: string;
 }
 
@@ -94,6 +99,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
   let lost = 0;
   let stored = 0;
   let failing = false;
+  let catchingUp = false;
   let failedRounds = 0;
   let lastError: string | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -115,7 +121,10 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
     pending -= 1;
     pendingBytes -= entry.job.bytes;
     entry.settle();
-    if (pending === 0) for (const wake of [...drainWaiters]) wake();
+    if (pending === 0) {
+      catchingUp = false;
+      for (const wake of [...drainWaiters]) wake();
+    }
   }
 
   function settleAll(): void {
@@ -156,6 +165,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
       logger.warn({ err: message, write: entry.job.label, pendingWrites: pending }, 'database write failed; queued writes will be retried');
     }
     failing = true;
+    catchingUp = true;
     // Everyone waiting is safely queued now; nobody should wait for the database to return.
     settleAll();
     // Rotate the lane to the back so the next probe tries a different write.
@@ -250,7 +260,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
       });
     },
 
-    stats: () => ({ pending, pendingBytes, lost, stored, failing, lastError }),
+    stats: () => ({ pending, pendingBytes, lost, stored, failing, catchingUp, lastError }),
 
     drain,
 

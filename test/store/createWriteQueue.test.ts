@@ -18,6 +18,14 @@ function deferred(): { promise: Promise<void>; resolve(): void; reject(err: Erro
   return { promise, resolve, reject };
 }
 
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 const job = (lane: string, label: string, run: () => Promise<void>, bytes = 1): WriteJob => ({ lane, label, bytes, run });
 
 describe('createWriteQueue', () => {
@@ -48,7 +56,7 @@ describe('createWriteQueue', () => {
     gate.resolve();
     await done;
     expect(log).toEqual(['a1 start', 'b1', 'a1 end', 'a2']);
-    expect(queue.stats()).toMatchObject({ pending: 0, stored: 3, lost: 0, failing: false });
+    expect(queue.stats()).toMatchObject({ pending: 0, stored: 3, lost: 0, failing: false, catchingUp: false });
   });
 
   it('answers the caller after the first failed attempt and retries until the write lands', async () => {
@@ -67,6 +75,22 @@ describe('createWriteQueue', () => {
     expect(queue.stats()).toMatchObject({ pending: 0, stored: 1, failing: false, lost: 0 });
     expect(logger.entries.filter((entry) => entry.level === 'warn')).toHaveLength(1);
     expect(logger.entries.some((entry) => entry.level === 'info' && /succeed again/.test(entry.msg))).toBe(true);
+  });
+
+  it('counts as catching up from a failure until the backlog is written, after the first success too', async () => {
+    make({ concurrency: 1 });
+    let down = true;
+    const gate = deferred();
+    await queue.enqueue(job('a', 'first', async () => { if (down) throw new Unreachable('down'); }));
+    void queue.enqueue(job('b', 'backlog', () => gate.promise));
+    expect(queue.stats()).toMatchObject({ failing: true, catchingUp: true, pending: 2 });
+    down = false;
+    await waitFor(() => queue.stats().stored === 1);
+    // The database answers again, but the backlog is still being written.
+    expect(queue.stats()).toMatchObject({ failing: false, catchingUp: true, pending: 1 });
+    gate.resolve();
+    expect(await queue.drain(5000)).toBe(true);
+    expect(queue.stats()).toMatchObject({ failing: false, catchingUp: false, pending: 0, stored: 2 });
   });
 
   it('keeps later writes of a lane behind a failing one, so order survives an outage', async () => {

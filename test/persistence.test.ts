@@ -167,6 +167,18 @@ describe('persistence of processed requests', () => {
     }
   });
 
+  it('stores a non-ASCII file name as the client sent it (raw UTF-8, as browsers and curl send it)', async () => {
+    const running = await start();
+    try {
+      const name = 'фото café 写真.jpg';
+      const res = await request(running.service.httpUrl).post('/process-image').attach('image', Buffer.from('not an image'), name).expect(415);
+      const stored = await request(resultsApp(running.store)).get(`/requests/${res.body.requestId as string}`).expect(200);
+      expect(stored.body.upload.originalName).toBe(name);
+    } finally {
+      await running.close();
+    }
+  });
+
   it('keeps the data across a restart of the service with the same DATA_DIR', async () => {
     const first = await start();
     let requestId: string;

@@ -10,6 +10,8 @@ import { createPresizedMemoryStorage } from './createPresizedMemoryStorage';
 export function createUploadMiddleware(options: { maxUploadBytes: number }): RequestHandler {
   const upload = multer({
     storage: createPresizedMemoryStorage({ maxBytes: options.maxUploadBytes }),
+    // Browsers and curl send a file name as raw UTF-8 (multer's default would read it as Latin-1).
+    defParamCharset: 'utf8',
     limits: {
       fileSize: options.maxUploadBytes,
       files: 1,

@@ -26,8 +26,9 @@ export function checkAccess(
 }
 
 function tokenFrom(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  // The scheme name is case-insensitive (RFC 9110 §11.1): "bearer x" is as good as "Bearer x".
+  const bearer = /^bearer +(.+)$/i.exec(req.headers.authorization ?? '');
+  if (bearer) return bearer[1].trim();
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
   return query ?? undefined;
 }

@@ -112,6 +112,18 @@ describe('POST /process-image on the local engine', () => {
     expect(started.connectionId).toBe(client.connectionId);
   });
 
+  it('takes the form field when an X-Connection-Id header is sent empty', async () => {
+    const client = await connect();
+    const res = await request(service.httpUrl)
+      .post('/process-image')
+      .set('X-Connection-Id', '')
+      .field('connectionId', client.connectionId)
+      .attach('image', photo, 'p.jpg');
+    expect(res.status).toBe(200);
+    const started = await client.waitFor((m) => m.type === 'processing_started' && m.requestId === res.body.requestId);
+    expect(started.connectionId).toBe(client.connectionId);
+  });
+
   describe('bad input', () => {
     async function expectHealthyAfter() {
       const res = await request(service.httpUrl).post('/process-image').attach('image', photo, 'p.jpg');

@@ -119,10 +119,12 @@ describe('createEventServer', () => {
       await expect(connect('/?token=wrong')).rejects.toMatchObject({ code: CLOSE_CODES.UNAUTHORIZED });
     });
 
-    it('accepts the token as a query parameter or a Bearer header', async () => {
+    it('accepts the token as a query parameter or a Bearer header, whatever the case of the scheme', async () => {
       await start({ authToken: 's3cret' });
       await expect(connect('/?token=s3cret')).resolves.toBeTruthy();
       await expect(connect('', { headers: { Authorization: 'Bearer s3cret' } })).resolves.toBeTruthy();
+      await expect(connect('', { headers: { Authorization: 'bearer s3cret' } })).resolves.toBeTruthy();
+      await expect(connect('', { headers: { Authorization: 'Basic s3cret' } })).rejects.toMatchObject({ code: CLOSE_CODES.UNAUTHORIZED });
     });
   });
 

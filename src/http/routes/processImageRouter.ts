@@ -82,7 +82,7 @@ export function createProcessImageRouter(deps: {
       if (!req.file) {
         throw new AppError('MISSING_IMAGE', 'Send the photo as multipart/form-data in the file field "image"');
       }
-      const connectionId = readConnectionId(req.header('x-connection-id') ?? (req.body as Record<string, unknown> | undefined)?.connectionId);
+      const connectionId = readConnectionId(req.header('x-connection-id') || (req.body as Record<string, unknown> | undefined)?.connectionId);
       const startedAt = performance.now();
       const requestId = createRequestId();
       res.locals.requestId = requestId;
@@ -112,7 +112,7 @@ export function createProcessImageRouter(deps: {
 function readConnectionId(value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || !CONNECTION_ID.test(value)) {
-    throw new AppError('MALFORMED_REQUEST', 'X-Connection-Id must be the connectionId sent by the WebSocket server');
+    throw new AppError('MALFORMED_REQUEST', 'The connectionId (X-Connection-Id header or connectionId form field) must be the one the WebSocket server sent');
   }
   return value;
 }

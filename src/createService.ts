@@ -119,6 +119,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
     rateLimit: rateLimiter?.middleware,
     shutdownSignal: shutdownDeadline.signal,
     maxUploadBytes: config.maxUploadBytes,
+    uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
     corsOrigin: config.corsOrigin,
     testPagePath: findProjectFile('websocket-test.html'),
     // In subscribed delivery a request id is a capability: do not hand everyone the list.

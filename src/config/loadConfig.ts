@@ -32,6 +32,8 @@ export interface Config {
   maxConcurrentRequests: number;
   maxQueuedRequests: number;
   requestTimeoutMs: number;
+  /** An upload that sends nothing for this long is abandoned (408 UPLOAD_TIMEOUT) and its slot freed. */
+  uploadIdleTimeoutMs: number;
   couchdbUrl?: string;
   dataDir: string;
   /** Where the embedded database runs when `couchdbUrl` is unset. */
@@ -74,6 +76,7 @@ const EnvSchema = z.object({
   MAX_CONCURRENT_REQUESTS: positiveInt(1000).default(4),
   MAX_QUEUED_REQUESTS: z.coerce.number().int().min(0).max(10_000).default(16),
   REQUEST_TIMEOUT_MS: positiveInt(3_600_000).default(180_000),
+  UPLOAD_IDLE_TIMEOUT_MS: positiveInt(600_000).default(30_000),
   COUCHDB_URL: optionalString.pipe(z.url().optional()),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_DB: z.enum(['child-process', 'in-process']).default('child-process'),
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
     maxQueuedRequests: e.MAX_QUEUED_REQUESTS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
     couchdbUrl: e.COUCHDB_URL,
     dataDir: path.resolve(e.DATA_DIR),
     embeddedDb: e.EMBEDDED_DB,

@@ -19,6 +19,8 @@ export interface AppDeps extends HealthDeps {
   limiter: ConcurrencyLimiter;
   logger: Logger;
   maxUploadBytes: number;
+  /** An upload silent this long is answered 408 UPLOAD_TIMEOUT and its slot freed (default 30 s). */
+  uploadIdleTimeoutMs?: number;
   corsOrigin: string;
   /** Absolute path of websocket-test.html, served at `/`. */
   testPagePath?: string;
@@ -59,6 +61,7 @@ export function createApp(deps: AppDeps): express.Express {
       pipeline: deps.pipeline,
       limiter: deps.limiter,
       maxUploadBytes: deps.maxUploadBytes,
+      uploadIdleTimeoutMs: deps.uploadIdleTimeoutMs,
       rateLimit: deps.rateLimit,
       shutdownSignal: deps.shutdownSignal,
     }),

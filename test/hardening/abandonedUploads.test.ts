@@ -7,7 +7,7 @@ import { createWsClient } from '../support/createWsClient';
 import { realPhotoJpeg } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
 import { createGatedEngine, type GatedEngine } from './support/gatedEngine';
-import { connectRaw, multipartBody, parseResponse, processImageHead, readUntilClosed } from './support/rawHttp';
+import { connectRaw, jsonBody, multipartBody, parseResponse, processImageHead, readUntilClosed } from './support/rawHttp';
 import { health, upload } from './support/uploads';
 import { waitUntil } from './support/waitUntil';
 
@@ -26,9 +26,9 @@ describe('clients that abandon their request', () => {
   let engine: GatedEngine;
   let photo: Buffer;
 
-  async function start(options: { honourAbort?: boolean } = {}) {
+  async function start(options: { honourAbort?: boolean; env?: Record<string, string> } = {}) {
     engine = createGatedEngine(createLocalEngine(), options);
-    service = await startTestService({ MAX_CONCURRENT_REQUESTS: '1', MAX_QUEUED_REQUESTS: '2', IMAGE_COUNT: '1' }, { engine });
+    service = await startTestService({ MAX_CONCURRENT_REQUESTS: '1', MAX_QUEUED_REQUESTS: '2', IMAGE_COUNT: '1', ...options.env }, { engine });
   }
 
   beforeAll(async () => {
@@ -108,6 +108,40 @@ describe('clients that abandon their request', () => {
     socket.write(rest);
     const response = parseResponse(await answer);
     expect(response.status).toBe(200);
+  });
+
+  it('answers an upload that goes silent mid-body with 408 UPLOAD_TIMEOUT and frees its slot', async () => {
+    await start({ env: { UPLOAD_IDLE_TIMEOUT_MS: '300' } });
+    const watcher = await createWsClient(service.wsUrl);
+    const socket = await connectRaw(service.httpPort);
+    const answer = readUntilClosed(socket);
+    // Half the body, then nothing: without the idle timeout the slot would be held until
+    // Node's whole-request timeout, minutes away.
+    socket.write(halves(photo)[0]);
+    const response = parseResponse(await answer);
+    expect(response.status).toBe(408);
+    expect(jsonBody(response)).toMatchObject({ success: false, error: { code: 'UPLOAD_TIMEOUT', message: expect.stringContaining('0.3 s') } });
+    expect(response.headers.connection).toBe('close');
+    await expectServesNormally();
+    // Refused before the pipeline: no event, and only the normal request reached the engine.
+    expect(watcher.messages.filter((m) => m.type === 'processing_started')).toHaveLength(1);
+    expect(engine.entered).toBe(2);
+    await watcher.close();
+  });
+
+  it('keeps an upload that is slow but never silent for the idle timeout', async () => {
+    await start({ env: { UPLOAD_IDLE_TIMEOUT_MS: '300' } });
+    engine.open();
+    const whole = Buffer.concat(halves(photo));
+    const socket = await connectRaw(service.httpPort);
+    const answer = readUntilClosed(socket);
+    // Twelve pieces 100 ms apart: over a second in all, never 300 ms without a byte.
+    const size = Math.ceil(whole.length / 12);
+    for (let offset = 0; offset < whole.length; offset += size) {
+      socket.write(whole.subarray(offset, offset + size));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(parseResponse(await answer).status).toBe(200);
   });
 
   it('aborts the pipeline of a client that disconnects while it runs, with a processing_error', async () => {

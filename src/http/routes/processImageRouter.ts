@@ -6,6 +6,7 @@ import { createRequestId } from '../../pipeline/createRequestId';
 import { createUploadMiddleware } from '../createUploadMiddleware';
 import { lingerOnRefusal } from '../lingerOnRefusal';
 import { sendJsonStreamingLargeStrings } from '../sendJsonStreamingLargeStrings';
+import { watchUploadIdle } from '../watchUploadIdle';
 
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -19,6 +20,8 @@ export function createProcessImageRouter(deps: {
   pipeline: Pipeline;
   limiter: ConcurrencyLimiter;
   maxUploadBytes: number;
+  /** Default 30 s. */
+  uploadIdleTimeoutMs?: number;
   rateLimit?: RequestHandler;
   /** Aborted when the shutdown deadline passes: in-flight pipelines stop and answer. */
   shutdownSignal?: AbortSignal;
@@ -27,6 +30,7 @@ export function createProcessImageRouter(deps: {
   const upload = createUploadMiddleware({ maxUploadBytes: deps.maxUploadBytes });
   // Room for the multipart framing and the small text fields around the file.
   const maxBodyBytes = deps.maxUploadBytes + 256 * 1024;
+  const uploadIdleTimeoutMs = deps.uploadIdleTimeoutMs ?? 30_000;
 
   const checkLength: RequestHandler = (req, res, next) => {
     const length = Number(req.headers['content-length']);
@@ -75,10 +79,19 @@ export function createProcessImageRouter(deps: {
         lingerOnRefusal(req, res);
         throw deps.shutdownSignal?.aborted ? shuttingDown() : err;
       }
-      await parseUpload(req, res, stop);
+      const idle = watchUploadIdle(req, uploadIdleTimeoutMs);
+      try {
+        await parseUpload(req, res, AbortSignal.any([stop, idle.signal]));
+      } finally {
+        idle.clear();
+      }
       if (gone.signal.aborted) return;
       // The shutdown deadline passed while the body was still arriving.
       if (deps.shutdownSignal?.aborted) throw shuttingDown();
+      if (idle.signal.aborted) {
+        // The rest of the body is not coming: answer and close rather than wait for it.
+        throw new AppError('UPLOAD_TIMEOUT', `No upload data arrived for ${uploadIdleTimeoutMs / 1000} s; send the photo again`, { headers: { Connection: 'close' } });
+      }
       if (!req.file) {
         throw new AppError('MISSING_IMAGE', 'Send the photo as multipart/form-data in the file field "image"');
       }

@@ -14,11 +14,15 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_IMAGE: 422,
   RATE_LIMITED: 429,
+  /** The client went away mid-request (nginx's 499): never sent, but stored and in processing_error. */
+  CLIENT_CLOSED: 499,
   INTERNAL_ERROR: 500,
   ANALYSIS_FAILED: 502,
   IMAGE_GENERATION_FAILED: 502,
   BUSY: 503,
   SHUTTING_DOWN: 503,
+  /** The pipeline ran past REQUEST_TIMEOUT_MS and was stopped. */
+  REQUEST_TIMEOUT: 504,
   DATABASE_UNAVAILABLE: 503,
 } as const;
 

@@ -15,7 +15,7 @@ import type { Logger } from '../logging/Logger';
 import type { FinishedImage, RequestReceived, RequestStore } from '../store/RequestStore';
 import { createRequestEmitter } from './createRequestEmitter';
 import { formatMs, roundMs } from './formatMs';
-import { createDeadline } from '../util/createDeadline';
+import { createDeadline, DeadlineError } from '../util/createDeadline';
 import { describeError } from './describeError';
 import { generateImages } from './generateImages';
 import { AnalysisStageError, runAnalyses } from './runAnalyses';
@@ -82,9 +82,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     });
 
     const fail = async (stage: Stage, code: ErrorCode, err: unknown, partial: Record<string, unknown> = {}): Promise<never> => {
-      // An abort with a reason of its own (the shutdown deadline) explains the failure best.
-      const abortReason: unknown = signal.aborted ? signal.reason : undefined;
-      const appError = isAppError(abortReason) ? abortReason : isAppError(err) ? err : new AppError(code, describeError(err), { cause: err });
+      // Why the request was stopped (its deadline, the client leaving, the shutdown deadline)
+      // explains the failure better than what the stopped stage reported ("aborted").
+      const stopped = signal.aborted ? stopReason(signal.reason) : undefined;
+      const appError = stopped ?? (isAppError(err) ? err : new AppError(code, describeError(err), { cause: err }));
       const totalTime = formatMs(elapsed());
       // A client's bad upload is routine; an upstream failure deserves the stack.
       if (appError.status < 500) logger.info({ stage, code: appError.code, reason: appError.message }, 'request rejected');
@@ -199,4 +200,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       upload: { size: input.upload.length, sha256: createHash('sha256').update(input.upload).digest('hex'), originalName: input.originalName },
     };
   }
+}
+
+/** The AppError a stopped request fails with: the reason its signal carries, or its deadline's. */
+function stopReason(reason: unknown): AppError | undefined {
+  if (isAppError(reason)) return reason;
+  if (reason instanceof DeadlineError) {
+    return new AppError('REQUEST_TIMEOUT', `The request took longer than REQUEST_TIMEOUT_MS (${reason.ms} ms) and was stopped`, { cause: reason });
+  }
+  return undefined;
 }

@@ -154,7 +154,7 @@ describe('clients that abandon their request', () => {
     const started = await watcher.waitFor((m) => m.type === 'processing_started');
     socket.destroy();
     const terminal = await watcher.waitFor((m) => m.requestId === started.requestId && (m.type === 'processing_error' || m.type === 'processing_completed'));
-    expect(terminal).toMatchObject({ type: 'processing_error', stage: expect.stringMatching(/^(content|photo)_analysis$/) });
+    expect(terminal).toMatchObject({ type: 'processing_error', code: 'CLIENT_CLOSED', stage: expect.stringMatching(/^(content|photo)_analysis$/) });
     await waitUntil(async () => (await health(service.httpUrl)).body.requests.running === 0, 'the slot to be released');
     await watcher.close();
     await expectServesNormally();

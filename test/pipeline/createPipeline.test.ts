@@ -45,18 +45,19 @@ describe('createPipeline', () => {
     await bus.close();
   });
 
-  it('reports a request that outlives REQUEST_TIMEOUT_MS as failed at the stage it reached', async () => {
+  it('reports a request that outlives REQUEST_TIMEOUT_MS as a 504 REQUEST_TIMEOUT at the stage it reached', async () => {
     const bus = createEventBus({ logger, validate: true });
     const events: PipelineEvent[] = [];
     bus.subscribe((e) => events.push(e));
     const engine = engineWhoseImagesWaitForAbort();
     const pipeline = createPipeline({ engine, bus, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 1500 });
     await expect(pipeline.process({ requestId: 'req_1758260128188_abcdefghj', upload: await realPhotoJpeg() })).rejects.toMatchObject({
-      code: 'IMAGE_GENERATION_FAILED',
-      status: 502,
+      code: 'REQUEST_TIMEOUT',
+      status: 504,
+      message: 'The request took longer than REQUEST_TIMEOUT_MS (1500 ms) and was stopped',
     });
     expect(events.filter((e) => e.type === 'individual_image_error')).toHaveLength(2);
-    expect(events.at(-1)).toMatchObject({ type: 'processing_error', stage: 'image_generation' });
+    expect(events.at(-1)).toMatchObject({ type: 'processing_error', code: 'REQUEST_TIMEOUT', stage: 'image_generation' });
     await engine.close();
     await bus.close();
   });

@@ -65,7 +65,7 @@ export function createProcessImageRouter(deps: {
 
   const handle: RequestHandler = async (req, res) => {
     const gone = new AbortController();
-    const onClose = () => gone.abort(new Error('The client closed the connection'));
+    const onClose = () => gone.abort(new AppError('CLIENT_CLOSED', 'The client closed the connection before the answer'));
     res.once('close', onClose);
     const signals = [gone.signal, deps.shutdownSignal].filter((s): s is AbortSignal => s !== undefined);
     const stop = AbortSignal.any(signals);

@@ -19,6 +19,7 @@ import { createConcurrencyLimiter } from './pipeline/createConcurrencyLimiter';
 import { createPipeline } from './pipeline/createPipeline';
 import type { CouchStore } from './store/CouchStore';
 import { createRequestStore } from './store/createRequestStore';
+import { createInterruptedSweeper } from './store/createInterruptedSweeper';
 import { createResultsRouter } from './http/routes/resultsRouter';
 import { CLOSE_CODES } from './ws/closeCodes';
 import { createEventServer, type EventServer } from './ws/createEventServer';
@@ -71,6 +72,9 @@ export async function createService(config: Config, logger: Logger, overrides: S
   const store = overrides.store ?? (storeHandle as NonNullable<typeof storeHandle>).store;
   const closeStore = () => (storeHandle ? storeHandle.close() : Promise.resolve());
   const unsubscribeStore = bus.subscribe((event) => store.appendEvent(event));
+  // Requests a killed or crashed server left `processing`: failed once no live request can be that old.
+  const sweeper = createInterruptedSweeper({ store, graceMs: config.requestTimeoutMs + 60_000, everyMs: 60_000, logger });
+  void sweeper.sweep();
   let draining = false;
 
   let eventServer: EventServer;
@@ -89,6 +93,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
     });
   } catch (err) {
     unsubscribeStore();
+    await sweeper.close();
     await closeStore();
     await engine.close();
     throw err;
@@ -137,6 +142,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
     rateLimiter?.close();
     await eventServer.close();
     unsubscribeStore();
+    await sweeper.close();
     await closeStore();
     await engine.close();
     throw err;
@@ -183,6 +189,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
         rateLimiter?.close();
         await eventServer.close(CLOSE_CODES.GOING_AWAY);
         unsubscribeStore();
+        await sweeper.close();
         await closeStore();
         await engine.close();
         await bus.close();

@@ -179,6 +179,27 @@ describe('persistence of processed requests', () => {
     }
   });
 
+  it('fails, on start, a request a killed server left processing once it is older than any live request can be', async () => {
+    // What a server killed mid-request leaves: a start record and no terminal event.
+    const before = await createRequestStore({ dataDir, logger });
+    const requestId = `req_${Date.now() - 5 * 60_000}_killedmid`;
+    await before.store.startRequest({ requestId, engine: 'local', createdAt: new Date(Date.now() - 5 * 60_000).toISOString(), upload: { size: photo.length, format: 'jpeg', mimeType: 'image/jpeg', width: 1, height: 1, sha256: 'ab'.repeat(32) }, original: photo });
+    await before.close();
+
+    const handle = await createRequestStore({ dataDir, logger });
+    // REQUEST_TIMEOUT_MS + 60 s is under five minutes: no live request can be that old.
+    const service = await startTestService({ ...env(dataDir), REQUEST_TIMEOUT_MS: '1000' }, { store: handle.store });
+    try {
+      const app = resultsApp(handle.store);
+      await waitFor(async () => (await request(app).get(`/requests/${requestId}`)).body.status === 'failed');
+      const stored = await request(app).get(`/requests/${requestId}`).expect(200);
+      expect(stored.body.error).toMatchObject({ code: 'INTERRUPTED' });
+    } finally {
+      await service.close();
+      await handle.close();
+    }
+  });
+
   it('keeps the data across a restart of the service with the same DATA_DIR', async () => {
     const first = await start();
     let requestId: string;

@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   /** The client went away mid-request (nginx's 499): never sent, but stored and in processing_error. */
   CLIENT_CLOSED: 499,
   INTERNAL_ERROR: 500,
+  /** Never sent: stored for a request whose server stopped before it finished. */
+  INTERRUPTED: 500,
   ANALYSIS_FAILED: 502,
   IMAGE_GENERATION_FAILED: 502,
   BUSY: 503,

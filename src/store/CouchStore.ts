@@ -38,7 +38,8 @@ export interface StoredRequest {
   totalTime?: string;
   timings?: Record<string, number>;
   calls?: EngineCallRecord[];
-  error?: { code: string; message: string; stage: Stage };
+  /** `stage` is absent for `INTERRUPTED`: the server stopped, and the event log shows how far it got. */
+  error?: { code: string; message: string; stage?: Stage };
 }
 
 /** Stored bytes with what a web layer needs to serve them. */
@@ -88,6 +89,12 @@ export interface CouchStore extends RequestStore {
   listRequests(options: ListRequestsOptions): Promise<RequestPage>;
   /** Writes accepted but not yet stored. */
   pendingWrites(): number;
+  /**
+   * Marks as failed (`INTERRUPTED`) every request still `processing` that was created before
+   * `createdBefore`: one whose server stopped (killed, crashed) before it finished. Resolves
+   * with how many were found once their updates are stored or safely queued.
+   */
+  failInterrupted(createdBefore: Date): Promise<number>;
 }
 
 /** The reads the results API needs (a CouchStore satisfies it). */

@@ -5,7 +5,7 @@ import { createNanoCouchClient } from './createNanoCouchClient';
 import { createWriteQueue, type FailureKind, type RetryOptions } from './createWriteQueue';
 import { createEventLog } from './createEventLog';
 import { databaseNames, ensureDatabases } from './ensureDatabases';
-import { finishedBytes, startedBytes, writeFinishedRequest, writeImage, writeStartedRequest } from './requestWrites';
+import { finishedBytes, startedBytes, writeFinishedRequest, writeImage, writeInterrupted, writeStartedRequest } from './requestWrites';
 import { listRequests, readImage, readOriginal, readRequest } from './requestReads';
 import { checkStoreHealth } from './checkStoreHealth';
 import { redactUrl } from './redactUrl';
@@ -163,6 +163,25 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
     listRequests: (listOptions) => read('request list', () => listRequests(client, names.requests, listOptions)),
 
     pendingWrites: () => queue.stats().pending,
+
+    async failInterrupted(createdBefore) {
+      const stale: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await read('interrupted requests', () => listRequests(client, names.requests, { status: 'processing', limit: 100, cursor }));
+        for (const summary of page.requests) {
+          if (summary.createdAt && Date.parse(summary.createdAt) < createdBefore.getTime()) stale.push(summary.requestId);
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      // In the request's own lane, behind any write of it still queued.
+      await Promise.all(
+        stale.map((requestId) =>
+          queue.enqueue({ lane: `request:${requestId}`, label: `interrupted ${requestId}`, bytes: 1024, run: () => write(() => writeInterrupted(client, names.requests, requestId)) }),
+        ),
+      );
+      return stale.length;
+    },
 
     health: () =>
       checkStoreHealth({

@@ -92,6 +92,22 @@ export async function writeFinishedRequest(client: CouchClient, db: string, resu
   }));
 }
 
+/** Fails request `requestId` as INTERRUPTED if it is still `processing` (it may have finished since it was listed). */
+export async function writeInterrupted(client: CouchClient, db: string, requestId: string): Promise<void> {
+  await updateDoc(client, db, requestId, (current) => {
+    if (current?.status !== 'processing') return null;
+    const now = new Date().toISOString();
+    return {
+      ...fieldsOf(current),
+      status: 'failed',
+      completedAt: now,
+      imagesGenerated: 0,
+      error: { code: 'INTERRUPTED', message: 'The server stopped before this request finished' },
+      updatedAt: now,
+    };
+  });
+}
+
 /** A completed image with bytes to store. */
 function hasBytes(image: FinishedImage): image is FinishedImage & { data: Buffer } {
   return image.status === 'completed' && image.data !== undefined && image.data.length > 0;

@@ -1,0 +1,74 @@
+/**
+ * Requests a stopped server left `processing`, against a real CouchDB-compatible server: the
+ * sweeper fails the ones older than any live request can be, and leaves the rest alone.
+ */
+import { randomBytes } from 'node:crypto';
+import { createCouchStore } from '../../src/store/createCouchStore';
+import type { CouchStore } from '../../src/store/CouchStore';
+import { createInterruptedSweeper } from '../../src/store/createInterruptedSweeper';
+import { captureLogger } from './support/captureLogger';
+import { makeLifecycle, makeRequestId, makeStarted } from './support/lifecycle';
+import { freePort, startStoreTarget, type StoreTarget } from './support/storeTarget';
+
+const MINUTE = 60_000;
+
+describe('createInterruptedSweeper', () => {
+  let target: StoreTarget;
+  let store: CouchStore;
+  let logger: ReturnType<typeof captureLogger>;
+
+  beforeEach(async () => {
+    target = await startStoreTarget();
+    logger = captureLogger();
+    store = await createCouchStore({ url: target.url, mode: target.mode, logger, dbPrefix: target.dbPrefix });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await target.close();
+  });
+
+  it('fails requests left processing longer than the grace period, and only those', async () => {
+    const abandoned = makeRequestId(Date.now() - 10 * MINUTE);
+    const running = makeRequestId(Date.now() - MINUTE);
+    const finished = makeLifecycle(makeRequestId(Date.now() - 20 * MINUTE));
+    await store.startRequest(makeStarted(abandoned, randomBytes(256)));
+    await store.startRequest(makeStarted(running, randomBytes(256)));
+    await store.startRequest(finished.started);
+    await store.finishRequest(finished.finished);
+
+    const sweeper = createInterruptedSweeper({ store, graceMs: 5 * MINUTE, everyMs: 60 * MINUTE, logger });
+    try {
+      expect(await sweeper.sweep()).toBe(1);
+      expect(await store.getRequest(abandoned)).toMatchObject({
+        status: 'failed',
+        completedAt: expect.any(String),
+        error: { code: 'INTERRUPTED', message: 'The server stopped before this request finished' },
+        // What the start record said is kept, the upload included.
+        hasOriginal: true,
+        upload: { size: 256 },
+      });
+      expect(await store.getRequest(running)).toMatchObject({ status: 'processing' });
+      expect(await store.getRequest(finished.started.requestId)).toMatchObject({ status: 'completed', imagesGenerated: 3 });
+      expect((await store.listRequests({ status: 'processing', limit: 10 })).requests.map((r) => r.requestId)).toEqual([running]);
+      expect(logger.entries.some((entry) => entry.level === 'warn' && /INTERRUPTED/.test(entry.msg))).toBe(true);
+
+      // Nothing left to do the second time.
+      expect(await sweeper.sweep()).toBe(0);
+    } finally {
+      await sweeper.close();
+    }
+  });
+
+  it('answers 0 while the database is away, and close() is idempotent', async () => {
+    const away = await createCouchStore({ url: `http://127.0.0.1:${await freePort()}`, mode: 'external', logger, dbPrefix: target.dbPrefix });
+    const sweeper = createInterruptedSweeper({ store: away, graceMs: MINUTE, everyMs: 60 * MINUTE, logger });
+    try {
+      expect(await sweeper.sweep()).toBe(0);
+      await Promise.all([sweeper.close(), sweeper.close()]);
+      expect(await sweeper.sweep()).toBe(0);
+    } finally {
+      await away.close();
+    }
+  });
+});

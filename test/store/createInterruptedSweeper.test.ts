@@ -4,31 +4,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createCouchStore } from '../../src/store/createCouchStore';
-import type { CouchStore } from '../../src/store/CouchStore';
 import { createInterruptedSweeper } from '../../src/store/createInterruptedSweeper';
-import { captureLogger } from './support/captureLogger';
 import { makeLifecycle, makeRequestId, makeStarted } from './support/lifecycle';
-import { freePort, startStoreTarget, type StoreTarget } from './support/storeTarget';
+import { freePort } from './support/storeTarget';
+import { useFreshStore } from './support/useFreshStore';
 
 const MINUTE = 60_000;
 
 describe('createInterruptedSweeper', () => {
-  let target: StoreTarget;
-  let store: CouchStore;
-  let logger: ReturnType<typeof captureLogger>;
-
-  beforeEach(async () => {
-    target = await startStoreTarget();
-    logger = captureLogger();
-    store = await createCouchStore({ url: target.url, mode: target.mode, logger, dbPrefix: target.dbPrefix });
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await target.close();
-  });
+  const fresh = useFreshStore();
 
   it('fails requests left processing longer than the grace period, and only those', async () => {
+    const { store, logger } = fresh;
     const abandoned = makeRequestId(Date.now() - 10 * MINUTE);
     const running = makeRequestId(Date.now() - MINUTE);
     const finished = makeLifecycle(makeRequestId(Date.now() - 20 * MINUTE));
@@ -61,6 +48,7 @@ describe('createInterruptedSweeper', () => {
   });
 
   it('answers 0 while the database is away, and close() is idempotent', async () => {
+    const { target, logger } = fresh;
     const away = await createCouchStore({ url: `http://127.0.0.1:${await freePort()}`, mode: 'external', logger, dbPrefix: target.dbPrefix });
     const sweeper = createInterruptedSweeper({ store: away, graceMs: MINUTE, everyMs: 60 * MINUTE, logger });
     try {

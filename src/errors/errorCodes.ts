@@ -23,9 +23,9 @@ export const ERROR_CODES = {
   IMAGE_GENERATION_FAILED: 502,
   BUSY: 503,
   SHUTTING_DOWN: 503,
+  DATABASE_UNAVAILABLE: 503,
   /** The pipeline ran past REQUEST_TIMEOUT_MS and was stopped. */
   REQUEST_TIMEOUT: 504,
-  DATABASE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,9 +5,10 @@ export const LINGER_MS = 10_000;
 
 /**
  * Call before answering a request whose body will not be read (BUSY, RATE_LIMITED,
- * SHUTTING_DOWN, or FILE_TOO_LARGE from the announced length). Closing at once would reset a client still sending its upload, and it would
- * never see the answer or its Retry-After. Instead Node reads and discards the rest of the body
- * after the answer — for at most LINGER_MS, after which the connection is cut.
+ * SHUTTING_DOWN, or FILE_TOO_LARGE from the announced length). Closing at once would reset a
+ * client still sending its upload, and it would never see the answer or its Retry-After.
+ * Instead Node reads and discards the rest of the body after the answer — for at most
+ * LINGER_MS, after which the connection is cut.
  */
 export function lingerOnRefusal(req: Request, res: Response): void {
   if (req.complete) {

@@ -41,6 +41,7 @@ const binary = (res: request.Response, callback: (err: Error | null, body: Buffe
 
 interface ProcessedImage {
   index: number;
+  durationMs?: number;
   imageData?: string;
   mimeType?: string;
 }
@@ -101,7 +102,7 @@ describe('persistence of processed requests', () => {
       });
       for (const image of images) {
         const url = `/requests/${requestId}/images/${image.index}`;
-        expect(stored.body.images).toContainEqual(expect.objectContaining({ index: image.index, url }));
+        expect(stored.body.images).toContainEqual(expect.objectContaining({ index: image.index, url, durationMs: image.durationMs }));
         const bytes = await request(app).get(url).buffer(true).parse(binary).expect(200);
         expect(bytes.headers['content-type']).toBe(image.mimeType);
         expect(Buffer.compare(bytes.body as Buffer, Buffer.from(image.imageData as string, 'base64'))).toBe(0);

@@ -162,8 +162,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const imagesGenerated = bytes.size;
     const finishedImages: FinishedImage[] = results.map((r) =>
       'error' in r
-        ? { index: r.index, title: r.title, status: 'failed', error: r.error }
-        : { index: r.index, title: r.title, status: 'completed', mimeType: r.mimeType, width: r.width, height: r.height, data: bytes.get(r.index) },
+        ? { index: r.index, title: r.title, status: 'failed', error: r.error, durationMs: r.durationMs }
+        : { index: r.index, title: r.title, status: 'completed', mimeType: r.mimeType, width: r.width, height: r.height, durationMs: r.durationMs, data: bytes.get(r.index) },
     );
 
     if (imagesGenerated === 0) {

@@ -55,6 +55,8 @@ export interface FinishedImage {
   width?: number;
   height?: number;
   error?: string;
+  /** How long this image took to generate (or to fail), ms. */
+  durationMs?: number;
   /** Encoded image bytes (completed images only); stored as an attachment. */
   data?: Buffer;
 }

@@ -27,6 +27,7 @@ interface StoredImageFields {
   size?: number;
   sha256?: string;
   error?: string;
+  durationMs?: number;
 }
 
 function imagesOf(doc: CouchDoc): StoredImageFields[] {
@@ -46,6 +47,7 @@ export function toStoredRequest(doc: CouchDoc): StoredRequest {
     size: image.size,
     sha256: image.sha256,
     error: image.error,
+    durationMs: image.durationMs,
     stored: Boolean(attachments[imageAttachment(image.index)]),
   }));
   const pick = <T>(key: string) => doc[key] as T | undefined;

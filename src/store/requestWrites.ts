@@ -64,6 +64,7 @@ export async function writeFinishedRequest(client: CouchClient, db: string, resu
     width: image.width,
     height: image.height,
     error: image.error,
+    durationMs: image.durationMs,
     ...(hasBytes(image) ? { attachment: imageAttachment(image.index), size: image.data.length, sha256: sha256(image.data) } : {}),
   }));
   const toStore = result.images.filter(hasBytes);

@@ -85,9 +85,10 @@ export function renderStoredRequest(request: StoredRequest): Record<string, unkn
             width: image.width,
             height: image.height,
             size: image.size,
+            durationMs: image.durationMs,
             url: image.stored ? imagePath(id, image.index) : undefined,
           }
-        : { index: image.index, title: image.title, status: image.status, error: image.error },
+        : { index: image.index, title: image.title, status: image.status, error: image.error, durationMs: image.durationMs },
     ),
     imagesGenerated: request.imagesGenerated,
     totalTime: request.totalTime,

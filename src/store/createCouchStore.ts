@@ -23,8 +23,13 @@ export interface CouchStoreOptions {
   maxQueuedWrites?: number;
   /** Bound of the in-memory write queue (bytes). Default 256 MiB. */
   maxQueuedBytes?: number;
-  /** Deadline of one database call. Default 30 s. */
+  /** Deadline of one database write call. Default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * Deadline of one read for the results API, where someone is waiting: a hung database
+   * answers 503 after this, not after the write deadline. Default 10 s.
+   */
+  readTimeoutMs?: number;
   /** Longest `startRequest`/`storeImage`/`finishRequest` wait before leaving a slow write to the background. Default 10 s. */
   settleTimeoutMs?: number;
   /** How long `close()` keeps trying to flush queued writes. Default 5 s. */
@@ -66,6 +71,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
   const names = databaseNames(options.dbPrefix);
   const url = redactUrl(options.url);
   const client = createNanoCouchClient({ url: options.url, timeoutMs: options.requestTimeoutMs });
+  const readClient = createNanoCouchClient({ url: options.url, timeoutMs: options.readTimeoutMs ?? 10_000 });
   const queue = createWriteQueue({
     logger,
     classify,
@@ -104,7 +110,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
     }
   }
 
-  const events = createEventLog({ client, db: names.events, queue, logger, ready });
+  const events = createEventLog({ client, readClient, db: names.events, queue, logger, ready });
 
   // Create the databases now when the server answers; a server that does not answer in time
   // must not hold up the service's start (the first write tries again).
@@ -154,13 +160,13 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
       });
     },
 
-    getRequest: (requestId) => read(`request ${requestId}`, () => readRequest(client, names.requests, requestId)),
+    getRequest: (requestId) => read(`request ${requestId}`, () => readRequest(readClient, names.requests, requestId)),
     getImage: (requestId, index) =>
-      read(`image ${index} of ${requestId}`, () => readImage(client, names.requests, requestId, index)),
+      read(`image ${index} of ${requestId}`, () => readImage(readClient, names.requests, requestId, index)),
     getOriginal: (requestId) =>
-      read(`upload of ${requestId}`, () => readOriginal(client, names.requests, requestId)),
+      read(`upload of ${requestId}`, () => readOriginal(readClient, names.requests, requestId)),
     getEvents: (requestId) => read(`events of ${requestId}`, () => events.read(requestId)),
-    listRequests: (listOptions) => read('request list', () => listRequests(client, names.requests, listOptions)),
+    listRequests: (listOptions) => read('request list', () => listRequests(readClient, names.requests, listOptions)),
 
     pendingWrites: () => queue.stats().pending,
 
@@ -199,6 +205,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
         await queue.close(options.closeTimeoutMs ?? 5000);
         closed = true;
         client.close();
+        readClient.close();
       })();
       return closePromise;
     },

@@ -17,6 +17,8 @@ export interface EventLog {
 
 export interface EventLogOptions {
   client: CouchClient;
+  /** For `read` (a reader waits on it; default `client`). */
+  readClient?: CouchClient;
   db: string;
   queue: WriteQueue;
   logger: Logger;
@@ -89,7 +91,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
     },
 
     async read(requestId) {
-      const rows = await client.allDocs(db, {
+      const rows = await (options.readClient ?? client).allDocs(db, {
         startkey: `${requestId}:`,
         endkey: `${requestId}:\ufff0`,
         include_docs: true,

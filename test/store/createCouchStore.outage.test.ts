@@ -142,6 +142,24 @@ describe('createCouchStore with the database down', () => {
     }
   });
 
+  it('fails a read from a server that never answers after readTimeoutMs, not after the write deadline', async () => {
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    try {
+      store = await createCouchStore({ url, mode: 'external', logger, dbPrefix: uniquePrefix(), startTimeoutMs: 50, requestTimeoutMs: 60_000, readTimeoutMs: 300, closeTimeoutMs: 50 });
+      const started = performance.now();
+      await expect(store.getRequest(makeRequestId())).rejects.toMatchObject({ kind: 'unavailable' });
+      await expect(store.listRequests({ limit: 5 })).rejects.toMatchObject({ kind: 'unavailable' });
+      await expect(store.getEvents(makeRequestId())).rejects.toMatchObject({ kind: 'unavailable' });
+      // Three reads of 300 ms each, nowhere near the 60 s a write may take.
+      expect(performance.now() - started).toBeLessThan(10_000);
+      await store.close();
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('closes within its deadline with the database down, logging what could not be stored', async () => {
     store = await createCouchStore({ url, mode: 'external', logger, dbPrefix: uniquePrefix(), retry, closeTimeoutMs: 200 });
     const lifecycle = makeLifecycle(makeRequestId());

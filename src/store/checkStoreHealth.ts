@@ -53,7 +53,8 @@ export async function checkStoreHealth(input: StoreHealthInput): Promise<StoreHe
       }
     }
     const missing = Object.values(databases).some((db) => db.missing);
-    const degraded = (queue.catchingUp && queue.pending > 0) || missing;
+    // catchingUp ends when the queue empties, so it implies writes are pending.
+    const degraded = queue.catchingUp || missing;
     return {
       ...base,
       status: degraded ? 'degraded' : 'ok',

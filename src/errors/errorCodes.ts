@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   INVALID_ID: 400,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
+  /** The path exists but not for this method; the answer's `Allow` header lists the ones it serves. */
+  METHOD_NOT_ALLOWED: 405,
   UPLOAD_TIMEOUT: 408,
   FILE_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -11,6 +11,7 @@ import type { Pipeline } from '../pipeline/createPipeline';
 import { createCorsMiddleware } from './corsMiddleware';
 import { createErrorMiddleware } from './errorMiddleware';
 import { lingerOnRefusal } from './lingerOnRefusal';
+import { rejectOtherMethods } from './rejectOtherMethods';
 import { createHealthRouter, type HealthDeps } from './routes/healthRouter';
 import { createProcessImageRouter } from './routes/processImageRouter';
 
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): express.Express {
     };
     app.get('/', sendPage);
     app.get('/websocket-test.html', sendPage);
+    app.all(['/', '/websocket-test.html'], rejectOtherMethods('GET'));
   }
 
   app.use(

@@ -3,6 +3,7 @@ import type { EngineName } from '../../engine/ImageEngine';
 import type { ConcurrencyLimiter } from '../../pipeline/createConcurrencyLimiter';
 import type { RequestStore, StoreHealth } from '../../store/RequestStore';
 import type { EventServer } from '../../ws/createEventServer';
+import { rejectOtherMethods } from '../rejectOtherMethods';
 
 export interface HealthDeps {
   engine: EngineName;
@@ -67,5 +68,6 @@ export function createHealthRouter(deps: HealthDeps): Router {
     res.status(database.status === 'error' || database.status === 'disabled' ? 503 : 200).json({ ...database, timestamp: new Date().toISOString() });
   });
 
+  router.all(['/health', '/ws-health', '/db-health'], rejectOtherMethods('GET'));
   return router;
 }

@@ -7,6 +7,7 @@ import { createUploadMiddleware } from '../createUploadMiddleware';
 import { lingerOnRefusal } from '../lingerOnRefusal';
 import { sendJsonStreamingLargeStrings } from '../sendJsonStreamingLargeStrings';
 import { watchUploadIdle } from '../watchUploadIdle';
+import { rejectOtherMethods } from '../rejectOtherMethods';
 
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -119,6 +120,7 @@ export function createProcessImageRouter(deps: {
   const handlers: RequestHandler[] = [checkLength, handle];
   if (deps.rateLimit) handlers.unshift(deps.rateLimit);
   router.post('/process-image', ...handlers);
+  router.all('/process-image', rejectOtherMethods('POST'));
   return router;
 }
 

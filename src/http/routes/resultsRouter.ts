@@ -13,6 +13,7 @@ import {
   type StoredRequest,
 } from '../../store/CouchStore';
 import { StoreError } from '../../store/StoreError';
+import { rejectOtherMethods } from '../rejectOtherMethods';
 
 export interface ResultsRouterDeps {
   store: ResultsReader;
@@ -192,5 +193,9 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
     res.json({ success: true, requestId: id, count: events.length, events });
   });
 
+  router.all(
+    ['/requests', '/requests/:id', '/requests/:id/images/:index', '/requests/:id/original', '/requests/:id/events'],
+    rejectOtherMethods('GET'),
+  );
   return router;
 }

@@ -25,8 +25,8 @@ function describeVersion(info: ServerInfo): string | undefined {
 /**
  * Probes the server and the databases. `ok` when they answer and writes go through (a few
  * writes in flight right after a request are normal); `degraded` when they answer but writes
- * queued since a failure are still being retried or caught up (or a database is missing until
- * the next write);
+ * queued since a failure are still being retried or caught up, or writes go unanswered (or a
+ * database is missing until the next write);
  * `error` when the server cannot be used (unreachable, refuses our credentials) or the store is
  * closed, with `reachable: false`. The service keeps working in every case: writes queue.
  */
@@ -54,14 +54,14 @@ export async function checkStoreHealth(input: StoreHealthInput): Promise<StoreHe
     }
     const missing = Object.values(databases).some((db) => db.missing);
     // catchingUp ends when the queue empties, so it implies writes are pending.
-    const degraded = queue.catchingUp || missing;
+    const degraded = queue.catchingUp || queue.stalled || missing;
     return {
       ...base,
       status: degraded ? 'degraded' : 'ok',
       reachable: true,
       version: describeVersion(info),
       databases,
-      ...(degraded ? { error: missing ? 'databases missing' : `${queue.pending} writes queued` } : {}),
+      ...(degraded ? { error: missing ? 'databases missing' : queue.stalled ? `writes not answered; ${queue.pending} queued` : `${queue.pending} writes queued` } : {}),
     };
   } catch (err) {
     return {

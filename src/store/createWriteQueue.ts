@@ -52,6 +52,12 @@ export interface WriteQueueStats {
    * outage are still being written, though the database may already answer again.
    */
   catchingUp: boolean;
+  /**
+   * True from a write that kept its caller waiting `settleTimeoutMs` until the next success or
+   * failure: a database that accepts connections but does not answer. New callers are not made
+   * to wait for it again.
+   */
+  stalled: boolean;
   lastError?: string;
 }
 
@@ -100,6 +106,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
   let stored = 0;
   let failing = false;
   let catchingUp = false;
+  let stalled = false;
   let failedRounds = 0;
   let lastError: string | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -131,6 +138,17 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
     for (const entries of lanes.values()) for (const entry of entries) entry.settle();
   }
 
+  /**
+   * A caller waited `settleTimeoutMs` and its write is still queued or in flight. A hung
+   * database fails an attempt only at the write deadline (30 s), so until then no one else waits
+   * for it either: without this every later write of the request would wait its own 10 s.
+   */
+  function onSettleTimeout(): void {
+    if (!stalled) logger.warn({ pendingWrites: pending, settleTimeoutMs }, 'database writes are not answered; continuing without waiting for them');
+    stalled = true;
+    settleAll();
+  }
+
   function scheduleRetry(): void {
     if (retryTimer || closed) return;
     failedRounds += 1;
@@ -143,6 +161,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
 
   function onSuccess(lane: string, entry: Entry): void {
     stored += 1;
+    stalled = false;
     if (failing) {
       logger.info({ pendingWrites: pending - 1 }, 'database writes succeed again; draining the write queue');
     }
@@ -165,6 +184,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
       logger.warn({ err: message, write: entry.job.label, pendingWrites: pending }, 'database write failed; queued writes will be retried');
     }
     failing = true;
+    stalled = false;
     catchingUp = true;
     // Everyone waiting is safely queued now; nobody should wait for the database to return.
     settleAll();
@@ -254,13 +274,13 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
         else lanes.set(job.lane, [entry]);
         pending += 1;
         pendingBytes += job.bytes;
-        if (failing) entry.settle();
-        else timer = setTimeout(() => entry.settle(), settleTimeoutMs);
+        if (failing || stalled) entry.settle();
+        else timer = setTimeout(onSettleTimeout, settleTimeoutMs);
         pump();
       });
     },
 
-    stats: () => ({ pending, pendingBytes, lost, stored, failing, catchingUp, lastError }),
+    stats: () => ({ pending, pendingBytes, lost, stored, failing, catchingUp, stalled, lastError }),
 
     drain,
 

@@ -19,7 +19,7 @@ describe('checkStoreHealth', () => {
     client = createNanoCouchClient({ url: target.url });
     const names = databaseNames(target.dbPrefix);
     await ensureDatabases(client, names);
-    const idle: WriteQueueStats = { pending: 0, pendingBytes: 0, lost: 0, stored: 0, failing: false, catchingUp: false };
+    const idle: WriteQueueStats = { pending: 0, pendingBytes: 0, lost: 0, stored: 0, failing: false, catchingUp: false, stalled: false };
     input = (queue) => ({ client, names, mode: target.mode, url: target.url, queue: { ...idle, ...queue }, closed: false, timeoutMs: 3000 });
   });
 
@@ -41,5 +41,10 @@ describe('checkStoreHealth', () => {
   it('stays degraded after the first write succeeds again, until the backlog is written', async () => {
     const health = await checkStoreHealth(input({ pending: 50, failing: false, catchingUp: true }));
     expect(health).toMatchObject({ status: 'degraded', pendingWrites: 50 });
+  });
+
+  it('is degraded while the server answers probes but leaves writes unanswered', async () => {
+    const health = await checkStoreHealth(input({ pending: 3, stalled: true }));
+    expect(health).toMatchObject({ status: 'degraded', reachable: true, error: 'writes not answered; 3 queued' });
   });
 });

@@ -154,6 +154,39 @@ describe('createWriteQueue', () => {
     expect(queue.stats().stored).toBe(1);
   });
 
+  it('stops making callers wait once a write has gone unanswered for settleTimeoutMs, until one is answered', async () => {
+    make({ settleTimeoutMs: 50 });
+    const hung = deferred();
+    const first = Date.now();
+    await queue.enqueue(job('request:1', 'start', () => hung.promise));
+    expect(Date.now() - first).toBeGreaterThanOrEqual(45);
+    expect(queue.stats()).toMatchObject({ stalled: true, failing: false, pending: 1 });
+    expect(logger.entries.some((e) => e.msg.includes('not answered'))).toBe(true);
+
+    // The same request's next write, and another request's, are queued without a wait.
+    const gate = deferred();
+    let settledEarly = 0;
+    void queue.enqueue(job('request:1', 'finish', async () => undefined)).then(() => (settledEarly += 1));
+    void queue.enqueue(job('request:2', 'start', () => gate.promise)).then(() => (settledEarly += 1));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(settledEarly).toBe(2);
+
+    // An answer ends the stall: the next caller waits for its write again.
+    gate.resolve();
+    await waitFor(() => queue.stats().stored === 1);
+    expect(queue.stats().stalled).toBe(false);
+    let waitedFor = false;
+    const slow = deferred();
+    const next = queue.enqueue(job('request:3', 'start', () => slow.promise)).then(() => (waitedFor = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(waitedFor).toBe(false);
+    slow.resolve();
+    await next;
+    hung.resolve();
+    expect(await queue.drain(1000)).toBe(true);
+    expect(queue.stats()).toMatchObject({ pending: 0, stored: 4, lost: 0 });
+  });
+
   it('drops writes past the count and byte bounds', async () => {
     make({ maxQueuedWrites: 2, maxQueuedBytes: 100 });
     const gate = deferred();

@@ -27,6 +27,8 @@ export interface ResultsRouterDeps {
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
 const MAX_CURSOR_LENGTH = 512;
+/** Far past IMAGE_COUNT's bound (8), so data written under another configuration is still served. */
+const MAX_IMAGE_INDEX = 999;
 
 const requestPath = (id: string) => `/requests/${id}`;
 const imagePath = (id: string, index: number) => `${requestPath(id)}/images/${index}`;
@@ -171,9 +173,10 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
   router.get('/requests/:id/images/:index', async (req, res) => {
     const id = requestIdOf(req);
     const rawIndex = String(req.params.index);
-    if (!/^[1-9]\d{0,2}$/.test(rawIndex)) throw new AppError('INVALID_ID', 'Image index must be a positive integer');
+    if (!/^[1-9]\d*$/.test(rawIndex)) throw new AppError('INVALID_ID', 'Image index must be a positive integer');
     const index = Number(rawIndex);
-    const image = await fromStore(() => store.getImage(id, index));
+    // No request has more than IMAGE_COUNT's bound of images: a huge index is simply not there.
+    const image = index <= MAX_IMAGE_INDEX ? await fromStore(() => store.getImage(id, index)) : undefined;
     if (!image) throw notFound(`Image ${index} of request ${id}`);
     sendBinary(req, res, image);
   });

@@ -20,6 +20,9 @@ const FORMAT_NAMES: Record<PhotoFormat, string> = {
   heif: 'HEIF',
 };
 
+/** What error messages offer: HEIF is accepted when it decodes, but most (iPhone HEIC) do not. */
+const ACCEPTED_FORMATS = 'JPEG, PNG, WebP, GIF, TIFF or AVIF';
+
 const MIME_TYPES: Record<PhotoFormat, string> = {
   jpeg: 'image/jpeg',
   png: 'image/png',
@@ -50,13 +53,13 @@ export async function inspectPhoto(
     if (announced) {
       throw new AppError('INVALID_IMAGE', `The file starts like a ${FORMAT_NAMES[announced]} image but is corrupt or truncated: ${describe(cause)}`, { cause });
     }
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The uploaded file is not a supported image (JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF)', { cause });
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `The uploaded file is not a supported image; send ${ACCEPTED_FORMATS}`, { cause });
   }
 
   // libvips reads AVIF through libheif and names it "heif"; the compression tells them apart.
   const format = metadata.format === 'heif' && metadata.compression === 'av1' ? 'avif' : normaliseFormat(metadata.format);
   if (!format) {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Images of type "${metadata.format}" are not supported; send JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF`);
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Images of type "${metadata.format}" are not supported; send ${ACCEPTED_FORMATS}`);
   }
   const width = metadata.width ?? 0;
   const height = metadata.height ?? 0;

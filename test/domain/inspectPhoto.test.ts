@@ -69,8 +69,11 @@ describe('inspectPhoto', () => {
     expect((await inspectPhoto(bytes, limits)).format).toBe(format);
   });
 
-  it('rejects text with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+  it('rejects text with 415 UNSUPPORTED_MEDIA_TYPE, listing only formats it decodes', async () => {
     await expectCode(inspectPhoto(Buffer.from('hello, not an image'), limits), 'UNSUPPORTED_MEDIA_TYPE', 415);
+    // HEIF is not offered: most HEIF photos are HEVC-compressed, which this build cannot decode.
+    const err = await inspectPhoto(Buffer.from('hello, not an image'), limits).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('The uploaded file is not a supported image; send JPEG, PNG, WebP, GIF, TIFF or AVIF');
   });
 
   it('rejects an SVG with 415: vector input is not a photo', async () => {

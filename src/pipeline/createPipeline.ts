@@ -142,7 +142,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     try {
       ({ settings, analysis } = await runAnalyses({ engine, photo, imageCount, emitter, signal, recordCall, timings }));
     } catch (err) {
-      return fail(err instanceof AnalysisStageError ? err.stage : 'photo_analysis', 'ANALYSIS_FAILED', err);
+      // What the other agent delivered (and emitted) is still answered and stored.
+      if (err instanceof AnalysisStageError) return fail(err.stage, 'ANALYSIS_FAILED', err, { ...err.partial });
+      return fail('photo_analysis', 'ANALYSIS_FAILED', err);
     }
     timings.analysis = roundMs(performance.now() - tAnalysis);
 

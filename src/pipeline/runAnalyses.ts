@@ -8,21 +8,31 @@ import { describeError } from './describeError';
 
 type AnalysisStage = 'content_analysis' | 'photo_analysis';
 
-/** An analysis failure, with the stage that failed. */
+/** What the agent that did not fail had delivered (and emitted) by the time the other failed. */
+export interface PartialAnalyses {
+  settings?: CameraSettings;
+  analysis?: Analysis;
+}
+
+/** An analysis failure, with the stage that failed and what the other agent had delivered. */
 export class AnalysisStageError extends AppError {
   readonly stage: AnalysisStage;
-  constructor(stage: AnalysisStage, cause: unknown) {
+  readonly partial: PartialAnalyses;
+  constructor(stage: AnalysisStage, cause: unknown, partial: PartialAnalyses = {}) {
     const reason = describeError(cause);
     const label = stage === 'content_analysis' ? 'Camera settings analysis' : 'Photo analysis';
     // Engines often say "… analysis failed: …" themselves; don't say it twice.
     super('ANALYSIS_FAILED', /analysis failed/i.test(reason) ? reason : `${label} failed: ${reason}`, { cause });
     this.stage = stage;
+    this.partial = { ...partial };
   }
 }
 
 /**
  * Runs ContentAgent and AnalysisAgent concurrently, emitting each one's event as it finishes.
- * The first failure aborts the other and rejects with an AnalysisStageError.
+ * The first failure aborts the other and rejects with an AnalysisStageError that carries the
+ * other's result if it had already arrived; one arriving after the failure is dropped, so
+ * what was emitted, answered and stored agree.
  * Writes `content_analysis` and `photo_analysis` durations into `timings`.
  */
 export async function runAnalyses(args: {
@@ -38,35 +48,41 @@ export async function runAnalyses(args: {
   const sibling = new AbortController();
   const signal = AbortSignal.any([args.signal, sibling.signal]);
 
+  const partial: PartialAnalyses = {};
   const stage = async <T>(name: AnalysisStage, work: () => Promise<T>, done: (value: T, durationMs: number) => void): Promise<T> => {
     const started = performance.now();
+    let value: T;
     try {
-      const value = await work();
-      const durationMs = roundMs(performance.now() - started);
-      timings[name] = durationMs;
-      done(value, durationMs);
-      return value;
+      value = await work();
     } catch (err) {
       sibling.abort();
-      throw new AnalysisStageError(name, err);
+      throw new AnalysisStageError(name, err, partial);
     }
+    // The request has already failed (or been stopped): a late result would follow its failure.
+    if (signal.aborted) throw new AnalysisStageError(name, signal.reason, partial);
+    const durationMs = roundMs(performance.now() - started);
+    timings[name] = durationMs;
+    done(value, durationMs);
+    return value;
   };
 
   // allSettled would wait for the slower agent even after the other failed; the abort above
   // stops it, and Promise.all reports the first failure.
   const [settings, analysis] = await Promise.all([
-    stage('content_analysis', () => engine.recommendSettings(photo, { signal, recordCall }), (value, durationMs) =>
-      emitter.emit({ type: 'content_analysis_complete', settings: value, durationMs, message: 'Camera settings recommendations generated' }),
-    ),
-    stage('photo_analysis', () => engine.analyzePhoto(photo, args.imageCount, { signal, recordCall }), (value, durationMs) =>
+    stage('content_analysis', () => engine.recommendSettings(photo, { signal, recordCall }), (value, durationMs) => {
+      partial.settings = value;
+      emitter.emit({ type: 'content_analysis_complete', settings: value, durationMs, message: 'Camera settings recommendations generated' });
+    }),
+    stage('photo_analysis', () => engine.analyzePhoto(photo, args.imageCount, { signal, recordCall }), (value, durationMs) => {
+      partial.analysis = value;
       emitter.emit({
         type: 'photo_analysis_complete',
         analysis: value,
         suggestionsCount: value.suggestions.length,
         durationMs,
         message: `Photo analysis completed with ${value.suggestions.length} improvement suggestions`,
-      }),
-    ),
+      });
+    }),
   ]);
   return { settings, analysis };
 }

@@ -113,6 +113,102 @@ describe('createPipeline with a store', () => {
   });
 });
 
+describe('createPipeline when one analysis fails', () => {
+  let target: StoreTarget;
+  let store: CouchStore;
+
+  beforeEach(async () => {
+    target = await startStoreTarget();
+    store = await createCouchStore({ url: target.url, mode: target.mode, logger, dbPrefix: target.dbPrefix });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await target.close();
+  });
+
+  /** The local engine with `analyzePhoto` and `recommendSettings` replaced where given. */
+  function engineWith(overrides: Partial<Pick<ImageEngine, 'analyzePhoto' | 'recommendSettings'>>): ImageEngine {
+    const local = createLocalEngine();
+    return {
+      name: 'local',
+      recommendSettings: overrides.recommendSettings ?? ((photo, options) => local.recommendSettings(photo, options)),
+      analyzePhoto: overrides.analyzePhoto ?? ((photo, count, options) => local.analyzePhoto(photo, count, options)),
+      generateImage: (photo, suggestion, options) => local.generateImage(photo, suggestion, options),
+      close: () => local.close(),
+    };
+  }
+
+  it('still answers and stores the camera settings ContentAgent delivered before AnalysisAgent failed', async () => {
+    const local = createLocalEngine();
+    let settingsDelivered!: () => void;
+    const delivered = new Promise<void>((resolve) => (settingsDelivered = resolve));
+    const engine = engineWith({
+      recommendSettings: async (photo, options) => {
+        const settings = await local.recommendSettings(photo, options);
+        settingsDelivered();
+        return settings;
+      },
+      analyzePhoto: async () => {
+        await delivered;
+        throw new Error('upstream said no');
+      },
+    });
+    const bus = createEventBus({ logger, validate: true });
+    const events: PipelineEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const pipeline = createPipeline({ engine, bus, store, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const requestId = 'req_1758260128188_partialok';
+
+    const err = (await pipeline.process({ requestId, upload: await realPhotoJpeg() }).catch((e: unknown) => e)) as AppError;
+    const emitted = events.find((e) => e.type === 'content_analysis_complete');
+    expect(emitted).toBeDefined();
+    const settings = (emitted as { settings: unknown }).settings;
+    expect(err).toMatchObject({ code: 'ANALYSIS_FAILED', status: 502, message: 'Photo analysis failed: upstream said no' });
+    expect(err.details).toMatchObject({ settings });
+    expect(err.details).not.toHaveProperty('analysis');
+    expect(await store.getRequest(requestId)).toMatchObject({ status: 'failed', settings, error: { code: 'ANALYSIS_FAILED', stage: 'photo_analysis' } });
+    await local.close();
+    await engine.close();
+    await bus.close();
+  });
+
+  it('drops a result that arrives after the other agent failed: no event after the failure, nothing answered or stored', async () => {
+    const local = createLocalEngine();
+    let failed!: () => void;
+    const contentFailed = new Promise<void>((resolve) => (failed = resolve));
+    const engine = engineWith({
+      recommendSettings: async () => {
+        failed();
+        throw new Error('quota exhausted');
+      },
+      // Ignores the abort, as a slow upstream call might.
+      analyzePhoto: async (photo, count) => {
+        await contentFailed;
+        return local.analyzePhoto(photo, count);
+      },
+    });
+    const bus = createEventBus({ logger, validate: true });
+    const events: PipelineEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const pipeline = createPipeline({ engine, bus, store, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const requestId = 'req_1758260128188_partialno';
+
+    const err = (await pipeline.process({ requestId, upload: await realPhotoJpeg() }).catch((e: unknown) => e)) as AppError;
+    expect(err).toMatchObject({ code: 'ANALYSIS_FAILED', message: 'Camera settings analysis failed: quota exhausted' });
+    // Let the straggler finish: it must not surface anywhere.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events.map((e) => e.type)).toEqual(['processing_started', 'analysis_started', 'processing_error']);
+    expect(err.details).not.toHaveProperty('analysis');
+    const stored = await store.getRequest(requestId);
+    expect(stored).toMatchObject({ status: 'failed', error: { code: 'ANALYSIS_FAILED', stage: 'content_analysis' } });
+    expect(stored?.analysis).toBeUndefined();
+    await local.close();
+    await engine.close();
+    await bus.close();
+  });
+});
+
 async function waitUntilAsync(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

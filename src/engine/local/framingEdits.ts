@@ -3,7 +3,7 @@
  */
 import { pct, recipe, type EditDefinition } from './EditDefinition';
 import { clamp, round } from './round';
-import { FEATURELESS_GRADIENT } from './toneEdits';
+import { isFeatureless, lacksTexture } from './isFeatureless';
 
 /** Share of the frame kept by a reframe (each dimension). */
 const REFRAME_SCALE = 0.75;
@@ -13,6 +13,8 @@ export const reframeEdit: EditDefinition = {
   kind: 'reframe',
   keywords: ['crop', 'reframe', 'framing', 'thirds', 'composition'],
   relevance: ({ metrics }) => {
+    // No subject to place: only a last-resort filler.
+    if (isFeatureless(metrics)) return 0;
     const { thirdsDistance, edgeMargin } = metrics.subject;
     return Math.min(1, 0.1 + clamp((thirdsDistance - 0.06) / 0.2, 0, 1) * 0.75 + (edgeMargin < 0.08 ? 0.3 : 0));
   },
@@ -41,7 +43,7 @@ export const sharpenEdit: EditDefinition = {
   kind: 'sharpen',
   keywords: ['sharpen', 'sharpness', 'focus', 'blur', 'blurry', 'crisp'],
   relevance: ({ metrics }) =>
-    metrics.sharpness.meanGradient < FEATURELESS_GRADIENT
+    lacksTexture(metrics)
       ? 0
       : 0.06 + clamp((metrics.sharpness.blurIndex - 0.32) / 0.3, 0, 1) * 0.9,
   plan: ({ metrics }) => {
@@ -64,7 +66,8 @@ export const sharpenEdit: EditDefinition = {
 export const vignetteEdit: EditDefinition = {
   kind: 'vignette',
   keywords: ['vignette', 'corners', 'draw the eye'],
-  relevance: ({ metrics }) => 0.15 + clamp((metrics.tone.edgeMean - metrics.tone.centreMean) / 0.15, 0, 1) * 0.4,
+  relevance: ({ metrics }) =>
+    isFeatureless(metrics) ? 0 : 0.15 + clamp((metrics.tone.edgeMean - metrics.tone.centreMean) / 0.15, 0, 1) * 0.4,
   plan: ({ metrics }) => {
     const { edgeMean, centreMean } = metrics.tone;
     const brightEdges = edgeMean > centreMean + 0.02;

@@ -5,6 +5,7 @@
 import type { CameraSettings } from '../../domain/schemas';
 import { classifyScene, equivalentFocalLength, type SceneKind } from './classifyScene';
 import { analyseExposure, type ExposureAnalysis } from './exposureAnalysis';
+import { isFeatureless } from './isFeatureless';
 import {
   APERTURES,
   ISO_VALUES,
@@ -37,7 +38,8 @@ interface Triangle {
 export function recommendSettings(metrics: PhotoMetrics, exif: ExifSummary): CameraSettings {
   const exposure = analyseExposure(metrics, exif);
   const scene = classifyScene(metrics, exif);
-  const soft = metrics.sharpness.blurIndex >= SOFT_BLUR_INDEX;
+  // A blank frame measures as maximally blurred; there is no motion to stop in it.
+  const soft = !isFeatureless(metrics) && metrics.sharpness.blurIndex >= SOFT_BLUR_INDEX;
   const triangle = solveTriangle(exposure.sceneEv, scene, equivalentFocalLength(exif), soft);
   const compensation = snapEv(exposure.correctionEv);
   const settings: CameraSettings = {
@@ -111,6 +113,7 @@ function explain(
   if (tone.shadowClipping >= 0.01) measured.push(`${pct(tone.shadowClipping)} crushed shadows`);
   if (tone.highlightClipping >= 0.01) measured.push(`${pct(tone.highlightClipping)} blown highlights`);
   if (soft) measured.push(`soft detail (blur index ${metrics.sharpness.blurIndex.toFixed(2)})`);
+  if (isFeatureless(metrics)) measured.push('no visible detail');
   const source =
     exposure.sceneEvSource === 'exif'
       ? `EXIF ${formatAperture(exif.fNumber!)} · ${formatShutter(exif.exposureTime!)} · ISO ${formatIso(exif.iso!)} puts the scene near EV ${exposure.sceneEv.toFixed(1)}`

@@ -4,6 +4,7 @@
  */
 import type { Scores } from '../../domain/schemas';
 import type { ExposureAnalysis } from './exposureAnalysis';
+import { isFeatureless } from './isFeatureless';
 import type { PhotoMetrics } from './PhotoMetrics';
 import { clamp, round } from './round';
 
@@ -98,7 +99,9 @@ function scoreColour(m: PhotoMetrics, strengths: string[], issues: string[]): nu
 function scoreSharpness(m: PhotoMetrics, strengths: string[], issues: string[]): number {
   const { blurIndex, laplacianVariance } = m.sharpness;
   const s = 10 - (Math.max(0, blurIndex - CRISP_BLUR) / 0.4) * 10;
-  if (blurIndex >= 0.45) {
+  if (isFeatureless(m)) {
+    issues.push(`No detail to focus on: edges are all but absent (mean gradient ${m.sharpness.meanGradient.toFixed(2)})`);
+  } else if (blurIndex >= 0.45) {
     issues.push(`Soft focus or motion blur (blur index ${blurIndex.toFixed(2)}, edge variance ${Math.round(laplacianVariance)})`);
   } else if (blurIndex < 0.36) {
     strengths.push(`Crisp detail (blur index ${blurIndex.toFixed(2)})`);
@@ -107,6 +110,11 @@ function scoreSharpness(m: PhotoMetrics, strengths: string[], issues: string[]):
 }
 
 function scoreComposition(m: PhotoMetrics, strengths: string[], issues: string[]): number {
+  // Attention finds a "centre" even in a blank frame; there is nothing composed to score.
+  if (isFeatureless(m)) {
+    issues.push('No subject stands out: the frame is almost uniform');
+    return 0;
+  }
   const { thirdsDistance, centreDistance, edgeMargin } = m.subject;
   let s = 10 - 14 * Math.max(0, thirdsDistance - 0.06);
   const centred = centreDistance < 0.08;

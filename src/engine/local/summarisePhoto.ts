@@ -3,6 +3,7 @@
  */
 import type { Scores } from '../../domain/schemas';
 import type { ExposureAnalysis } from './exposureAnalysis';
+import { isFeatureless } from './isFeatureless';
 import type { PhotoMetrics } from './PhotoMetrics';
 
 const ASPECT_NAMES: Record<keyof Omit<Scores, 'overall'>, string> = {
@@ -26,6 +27,16 @@ export function summarisePhoto(
   const contrast = tone.rmsContrast < 0.12 ? 'flat' : tone.rmsContrast > 0.3 ? 'high-contrast' : 'moderately contrasted';
   const palette = colour.isGrayscale ? 'monochrome' : colour.colourfulness < 20 ? 'muted' : colour.colourfulness > 90 ? 'vividly coloured' : 'colour';
   const detail = sharpness.blurIndex >= 0.45 ? 'soft' : 'crisp';
+  const third = suggestionTitles.length > 0 ? `Try first: ${suggestionTitles.slice(0, 3).map(lower).join('; ')}.` : '';
+  if (isFeatureless(metrics)) {
+    return [
+      `An almost uniform ${brightness} ${palette} frame with no visible detail or subject (overall ${scores.overall.toFixed(1)}/10).`,
+      'If that was not the intent, check the lens cap, the focus and the exposure before shooting again.',
+      third,
+    ]
+      .filter(Boolean)
+      .join(' ');
+  }
   const first =
     `A ${brightness}, ${contrast} ${palette} photo with ${detail} detail and its point of interest ` +
     `${placement(subject.x, subject.y)} (overall ${scores.overall.toFixed(1)}/10).`;
@@ -40,7 +51,6 @@ export function summarisePhoto(
     weakest.v >= 7.5
       ? `It is solid throughout, strongest in ${ASPECT_NAMES[strongest.k]} (${strongest.v.toFixed(1)}).`
       : `Its weakest point is ${ASPECT_NAMES[weakest.k]} (${weakest.v.toFixed(1)}/10), while ${ASPECT_NAMES[strongest.k]} is its strength (${strongest.v.toFixed(1)}).`;
-  const third = suggestionTitles.length > 0 ? `Try first: ${suggestionTitles.slice(0, 3).map(lower).join('; ')}.` : '';
   return [first, second, third].filter(Boolean).join(' ');
 }
 

@@ -2,13 +2,11 @@
  * Catalogue entries that change tone: exposure, global contrast, local contrast, matte fade.
  */
 import { formatEv, snapEv } from './exposureScales';
+import { lacksTexture } from './isFeatureless';
 import { TARGET_MEDIAN } from './exposureAnalysis';
 import { pct, recipe, type EditDefinition } from './EditDefinition';
 import { clamp, round } from './round';
 import { toGamma, toLinear } from './srgb';
-
-/** Mean gradient below which a frame has no texture for local edits to work on. */
-export const FEATURELESS_GRADIENT = 1.5;
 
 export const exposureEdit: EditDefinition = {
   kind: 'exposure',
@@ -101,8 +99,8 @@ export const localContrastEdit: EditDefinition = {
   keywords: ['shadows', 'highlights', 'hdr', 'local contrast', 'clarity', 'detail'],
   relevance: ({ metrics }) => {
     const { shadowClipping, highlightClipping, dynamicRange } = metrics.tone;
-    // Featureless frames have no local detail to bring out: keep it as a last-resort filler.
-    if (metrics.sharpness.meanGradient < FEATURELESS_GRADIENT) return 0;
+    // Textureless frames have no local detail to bring out: keep it as a last-resort filler.
+    if (lacksTexture(metrics)) return 0;
     return Math.min(0.9, 0.1 + 3 * (shadowClipping + highlightClipping) + (dynamicRange > 0.85 ? 0.2 : 0));
   },
   plan: ({ metrics }) => {

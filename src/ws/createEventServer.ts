@@ -63,7 +63,9 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
     const denial = checkAccess(req, { authToken: options.authToken, allowedOrigins: options.allowedOrigins });
     if (denial) {
       logger.info({ ip: req.socket.remoteAddress, reason: denial.reason }, 'websocket connection refused');
-      socket.close(CLOSE_CODES.UNAUTHORIZED, denial.reason);
+      // Cut if it does not answer: a silent refused client would otherwise hold it open for
+      // ws's 30 s close timeout, and shutdown with it.
+      closeHard(socket, CLOSE_CODES.UNAUTHORIZED, denial.reason);
       return;
     }
     alive.add(socket);
@@ -77,7 +79,7 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
     });
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
-        socket.close(CLOSE_CODES.UNSUPPORTED_DATA, 'Binary messages are not supported');
+        closeHard(socket, CLOSE_CODES.UNSUPPORTED_DATA, 'Binary messages are not supported');
         return;
       }
       // Text frames arrive as one Buffer (ws's default binaryType, no fragments kept apart).
@@ -87,8 +89,11 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
   });
   wss.on('error', (err) => logger.error({ err }, 'websocket server error'));
 
-  const unsubscribe = bus.subscribe((event) => hub.deliver(event));
+  const port = await listen(httpServer, options.port, options.host, 'WS_PORT');
+  logger.info({ port }, 'WebSocket server listening');
 
+  // Only once listening: a failed bind leaves nothing subscribed or ticking behind.
+  const unsubscribe = bus.subscribe((event) => hub.deliver(event));
   const heartbeat = setInterval(() => {
     for (const socket of wss.clients) {
       if (!alive.has(socket)) {
@@ -106,9 +111,6 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
   }, heartbeatMs);
   heartbeat.unref();
 
-  const port = await listen(httpServer, options.port, options.host, 'WS_PORT');
-  logger.info({ port }, 'WebSocket server listening');
-
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -117,13 +119,16 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
       closing ??= (async () => {
         clearInterval(heartbeat);
         unsubscribe();
-        hub.closeAll(code, code === CLOSE_CODES.GOING_AWAY ? 'Server shutting down' : 'Closing');
-        await new Promise<void>((resolve) => wss.close(() => resolve()));
-        // Sockets that did not finish the close handshake quickly are cut.
+        const reason = code === CLOSE_CODES.GOING_AWAY ? 'Server shutting down' : 'Closing';
+        hub.closeAll(code, reason);
+        // Sockets the hub never held (being refused, say) are closed too: ws waits for every one.
+        for (const socket of wss.clients) if (socket.readyState === socket.OPEN) socket.close(code, reason);
+        // Sockets that do not finish the close handshake within a second are cut.
         const deadline = setTimeout(() => {
           for (const socket of wss.clients) socket.terminate();
           httpServer.closeAllConnections();
         }, 1000);
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         clearTimeout(deadline);
       })();

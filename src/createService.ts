@@ -76,6 +76,14 @@ export async function createService(config: Config, logger: Logger, overrides: S
   const sweeper = createInterruptedSweeper({ store, graceMs: config.requestTimeoutMs + 60_000, everyMs: 60_000, logger });
   void sweeper.sweep();
   let draining = false;
+  // What is started before the servers listen, released in reverse if one cannot.
+  const releaseCore = async () => {
+    unsubscribeStore();
+    await sweeper.close();
+    await closeStore();
+    await engine.close();
+    await bus.close();
+  };
 
   let eventServer: EventServer;
   try {
@@ -92,10 +100,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
       maxPayloadBytes: config.wsMaxPayloadBytes,
     });
   } catch (err) {
-    unsubscribeStore();
-    await sweeper.close();
-    await closeStore();
-    await engine.close();
+    await releaseCore();
     throw err;
   }
 
@@ -141,10 +146,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
   } catch (err) {
     rateLimiter?.close();
     await eventServer.close();
-    unsubscribeStore();
-    await sweeper.close();
-    await closeStore();
-    await engine.close();
+    await releaseCore();
     throw err;
   }
   logger.info({ port: httpPort, engine: engine.name }, 'HTTP server listening');
@@ -188,11 +190,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
         clearTimeout(cut);
         rateLimiter?.close();
         await eventServer.close(CLOSE_CODES.GOING_AWAY);
-        unsubscribeStore();
-        await sweeper.close();
-        await closeStore();
-        await engine.close();
-        await bus.close();
+        await releaseCore();
       })();
       return closing;
     },

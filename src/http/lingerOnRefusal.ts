@@ -11,7 +11,9 @@ export const LINGER_MS = 10_000;
  * LINGER_MS, after which the connection is cut.
  */
 export function lingerOnRefusal(req: Request, res: Response): void {
-  if (req.complete) {
+  if (!hasUnreadBody(req)) {
+    // Nothing left to arrive: the connection closes after the answer, so a pooled client
+    // (a load balancer during a drain) opens a new one rather than retrying on this one.
     res.setHeader('Connection', 'close');
     return;
   }
@@ -23,4 +25,14 @@ export function lingerOnRefusal(req: Request, res: Response): void {
     req.once('end', stop);
     req.once('close', stop);
   });
+}
+
+/**
+ * True while a body may still be arriving. `req.complete` alone is false for every request
+ * until its (possibly empty) body has been read, which no handler here does before refusing.
+ */
+function hasUnreadBody(req: Request): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

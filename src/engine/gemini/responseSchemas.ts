@@ -10,8 +10,31 @@ import { AnalysisSchema, CameraSettingsSchema, SuggestionSchema } from '../../do
 export const SettingsAnswerSchema = CameraSettingsSchema.omit({ current: true });
 export type SettingsAnswer = z.infer<typeof SettingsAnswerSchema>;
 
-/** One model-written suggestion (no engine recipe). */
-export const SuggestionAnswerSchema = SuggestionSchema.omit({ recipe: true });
+/** Longest title a result may carry (SuggestionSchema's bound). */
+const MAX_TITLE_LENGTH = 120;
+
+/**
+ * A title past the bound, cut at the last word that fits and marked with an ellipsis. The
+ * response schema cannot carry `maxLength` to the model, and one wordy title should not fail
+ * the whole analysis.
+ */
+export function shortenTitle(title: string): string {
+  if (title.length <= MAX_TITLE_LENGTH) return title;
+  const room = title.slice(0, MAX_TITLE_LENGTH - 1);
+  const lastSpace = room.lastIndexOf(' ');
+  return `${(lastSpace > MAX_TITLE_LENGTH / 2 ? room.slice(0, lastSpace) : room).trimEnd()}…`;
+}
+
+/** One model-written suggestion (no engine recipe); an over-long title is shortened. */
+export const SuggestionAnswerSchema = SuggestionSchema.omit({ recipe: true }).extend({
+  // Shortened before the bound is checked (checks run in order).
+  title: z
+    .string()
+    .min(1)
+    .overwrite(shortenTitle)
+    .max(MAX_TITLE_LENGTH)
+    .describe(SuggestionSchema.shape.title.description ?? 'Short title'),
+});
 
 /**
  * What the model answers for AnalysisAgent. Validation accepts any non-empty number of

@@ -70,6 +70,29 @@ describe('Gemini engine reading bad answers', () => {
     expect((await engine.recommendSettings(photo)).iso).toBe('200');
   });
 
+  it('shortens an over-long suggestion title at a word instead of failing the analysis', async () => {
+    const wordy = 'Gently lift the deep shadow areas on the left side of the frame '.repeat(4).trim();
+    server.addRule({
+      kind: 'text',
+      respond: (_call, answer) => {
+        const part = (answer.candidates as Array<{ content: { parts: Array<{ text: string }> } }>)[0].content.parts[0];
+        const json = JSON.parse(part.text) as { suggestions?: Array<{ title: string }> };
+        if (json.suggestions) json.suggestions[0].title = wordy;
+        part.text = JSON.stringify(json);
+        return answer;
+      },
+    });
+    const analysis = await engine.analyzePhoto(photo, 4);
+    const title = analysis.suggestions[0].title;
+    expect(wordy.length).toBeGreaterThan(200);
+    expect(title.length).toBeLessThanOrEqual(120);
+    expect(title.endsWith('…')).toBe(true);
+    expect(wordy.startsWith(title.slice(0, -1))).toBe(true);
+    // Cut between words, not inside one.
+    expect(wordy[title.length - 1]).toBe(' ');
+    expect(analysis.suggestions[1].title.length).toBeLessThan(120);
+  });
+
   it('explains a prompt blocked by the safety filters', async () => {
     server.addRule({ fault: { type: 'safetyBlock' } });
     expect((await failure(engine.analyzePhoto(photo, 4))).message).toBe(

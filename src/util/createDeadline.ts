@@ -1,3 +1,8 @@
+import { setMaxListeners } from 'node:events';
+
+/** Listeners one request's signal may hold before Node warns of a leak. */
+export const MAX_LISTENERS = 100;
+
 /**
  * A signal that aborts after `ms` or when any of `signals` does, with a real timer that
  * `clear()` releases.
@@ -13,6 +18,10 @@ export function createDeadline(ms: number, signals: (AbortSignal | undefined)[] 
   timer.unref();
   const sources = signals.filter((s): s is AbortSignal => s !== undefined);
   const signal = sources.length > 0 ? AbortSignal.any([controller.signal, ...sources]) : controller.signal;
+  // Every stage of a request listens to its signal (up to 8 images, each queued and then
+  // working): past Node's default of 10 that is a false "possible leak" warning. A real leak
+  // would still pass this bound.
+  setMaxListeners(MAX_LISTENERS, signal);
   return {
     signal,
     clear: () => clearTimeout(timer),

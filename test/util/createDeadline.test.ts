@@ -1,4 +1,5 @@
-import { createDeadline, DeadlineError } from '../../src/util/createDeadline';
+import { getMaxListeners } from 'node:events';
+import { createDeadline, DeadlineError, MAX_LISTENERS } from '../../src/util/createDeadline';
 
 describe('createDeadline', () => {
   it('aborts after the given time with a DeadlineError', async () => {
@@ -15,6 +16,18 @@ describe('createDeadline', () => {
     source.abort(new Error('client left'));
     expect(deadline.signal.aborted).toBe(true);
     expect((deadline.signal.reason as Error).message).toBe('client left');
+    deadline.clear();
+  });
+
+  it.each([
+    ['alone', () => createDeadline(60_000)],
+    ['combined with a source signal', () => createDeadline(60_000, [new AbortController().signal])],
+  ])('lets every stage of a request listen without a MaxListenersExceededWarning (%s)', (_name, make) => {
+    // Jest gives tests their own `process`, so the warning itself cannot be caught here; the
+    // limit Node checks before warning can.
+    const deadline = make();
+    expect(getMaxListeners(deadline.signal)).toBe(MAX_LISTENERS);
+    expect(MAX_LISTENERS).toBeGreaterThanOrEqual(40);
     deadline.clear();
   });
 

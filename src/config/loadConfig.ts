@@ -53,6 +53,17 @@ export interface Config {
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+/**
+ * A size in `unit` bytes (fractions allowed) that is at least `minBytes` once converted: a
+ * value that rounds to 0 bytes would switch a limit off (ws reads maxPayload 0 as "none").
+ */
+const size = (unit: 'KB' | 'MB', minBytes: number, max: number) => {
+  const unitBytes = unit === 'KB' ? 1024 : 1024 * 1024;
+  return z.coerce
+    .number()
+    .min(minBytes / unitBytes, `must be at least ${minBytes} bytes (${minBytes / unitBytes} ${unit})`)
+    .max(max);
+};
 const optionalString = z
   .string()
   .optional()
@@ -71,7 +82,7 @@ const EnvSchema = z.object({
   GEMINI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).optional(),
   GEMINI_MAX_CONCURRENCY: positiveInt(256).optional(),
   IMAGE_COUNT: positiveInt(8).default(4),
-  MAX_UPLOAD_MB: z.coerce.number().positive().max(200).default(20),
+  MAX_UPLOAD_MB: size('MB', 1024, 200).default(20),
   MAX_IMAGE_PIXELS: positiveInt(1_000_000_000).default(100_000_000),
   MAX_CONCURRENT_REQUESTS: positiveInt(1000).default(4),
   MAX_QUEUED_REQUESTS: z.coerce.number().int().min(0).max(10_000).default(16),
@@ -84,8 +95,8 @@ const EnvSchema = z.object({
   WS_ALLOWED_ORIGINS: z.string().default(''),
   WS_DELIVERY: z.enum(['broadcast', 'subscribed']).default('broadcast'),
   WS_HEARTBEAT_MS: positiveInt(3_600_000).default(30_000),
-  WS_MAX_BUFFERED_MB: z.coerce.number().positive().max(1024).default(8),
-  WS_MAX_PAYLOAD_KB: z.coerce.number().positive().max(1024).default(16),
+  WS_MAX_BUFFERED_MB: size('MB', 1024, 1024).default(8),
+  WS_MAX_PAYLOAD_KB: size('KB', 64, 1024).default(16),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(30_000),
   CORS_ORIGIN: z.string().min(1).default('*'),

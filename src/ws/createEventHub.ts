@@ -93,6 +93,12 @@ export function createEventHub(options: {
     } catch (err) {
       logger.warn({ err, connectionId: client.id }, 'socket operation failed; dropping client');
       clients.delete(client.id);
+      // Dropped from the hub, it would get no more events yet stay connected: close it too.
+      try {
+        client.socket.close(CLOSE_CODES.SERVER_ERROR, 'Internal error');
+      } catch (closeErr) {
+        logger.debug({ err: closeErr, connectionId: client.id }, 'closing a failed socket failed too');
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import { expectEventOrder } from '../support/expectEventOrder';
 import { realPhotoJpeg, syntheticPhoto } from '../support/images';
 import { startLoggedService, type LoggedService } from './support/startLoggedService';
 import { health, upload } from './support/uploads';
+import { waitUntil } from './support/waitUntil';
 
 /** The real local engine, except that photos exactly 333 px wide make it throw synchronously. */
 function engineThatBreaksOn333(stage: 'recommendSettings' | 'generateImage'): ImageEngine {
@@ -68,10 +69,12 @@ describe('process safety', () => {
     expect(failures.length).toBe(calls + 1);
     expect(failures.every((entry) => entry.level === 'error' && entry.fields.requestId === requestId)).toBe(true);
     expect(failures.some((entry) => (entry.fields.err as Error).message === 'async listener exploded')).toBe(true);
-    // The store kept every event despite the listener before it failing each time.
-    const stored = await fetch(`${svc.httpUrl}/requests/${requestId}/events`);
-    const body = (await stored.json()) as { count: number };
-    expect(body.count).toBe(a.messages.filter((m) => m.requestId === requestId).length);
+    // The store kept every event despite the listener before it failing each time. Events are
+    // written in the background, so the last may land just after the client has it.
+    const delivered = a.messages.filter((m) => m.requestId === requestId).length;
+    const storedCount = async () => ((await (await fetch(`${svc.httpUrl}/requests/${requestId}/events`)).json()) as { count: number }).count;
+    await waitUntil(async () => (await storedCount()) >= delivered, 'every event to be stored');
+    expect(await storedCount()).toBe(delivered);
     await Promise.all([a.close(), b.close()]);
   });
 

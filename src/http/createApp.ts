@@ -33,6 +33,11 @@ export interface AppDeps extends HealthDeps {
   routers?: Router[];
 }
 
+/**
+ * Builds the Express app from its dependencies (nothing here opens a port or a database).
+ * Order matters: CORS, health (answers while draining), the drain gate, the test page,
+ * POST /process-image, extra routers, then the 404 and the one error middleware.
+ */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');

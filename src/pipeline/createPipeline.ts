@@ -47,6 +47,11 @@ export interface PipelineOptions {
   requestTimeoutMs: number;
 }
 
+/**
+ * The process-image use case: validation, both agents at once, then one image per suggestion
+ * in parallel, emitting SPEC §4's events in order with exactly one terminal event, and storing
+ * the request as it goes. Each request runs under its own REQUEST_TIMEOUT_MS deadline.
+ */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { engine, bus, store, imageCount } = options;
 

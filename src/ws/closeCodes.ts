@@ -8,6 +8,4 @@ export const CLOSE_CODES = {
   SERVER_ERROR: 1011,
   /** The client read too slowly and its send buffer passed the cap. */
   SLOW_CONSUMER: 4000,
-  /** The client did not answer a ping within the heartbeat interval. */
-  HEARTBEAT_TIMEOUT: 4001,
 } as const;

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { ERROR_CODES } from '../errors/errorCodes';
 import type { EventBus } from '../events/createEventBus';
 import type { Logger } from '../logging/Logger';
 import { listen } from '../net/listen';
@@ -45,7 +46,7 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
   });
 
   const httpServer = http.createServer((_req, res) => {
-    res.writeHead(426, { 'Content-Type': 'application/json', Upgrade: 'websocket' });
+    res.writeHead(ERROR_CODES.UPGRADE_REQUIRED, { 'Content-Type': 'application/json', Upgrade: 'websocket' });
     res.end(JSON.stringify({ success: false, error: { code: 'UPGRADE_REQUIRED', message: 'Connect with a WebSocket client' } }));
   });
   const wss = new WebSocketServer({

@@ -1,7 +1,7 @@
 import type { StoreHealth } from './RequestStore';
 import { CouchError, type CouchClient, type ServerInfo } from './CouchClient';
 import type { DatabaseNames } from './ensureDatabases';
-import type { WriteQueueStats } from './createWriteQueue';
+import type { WriteQueueStats } from './WriteQueue';
 
 export interface StoreHealthInput {
   client: CouchClient;

@@ -1,7 +1,7 @@
 import type { Logger } from '../logging/Logger';
 import { TERMINAL_EVENT_TYPES, type PipelineEvent } from '../events/eventSchemas';
 import { isCouchStatus, type CouchClient } from './CouchClient';
-import type { WriteQueue } from './createWriteQueue';
+import type { WriteQueue } from './WriteQueue';
 
 /** Digits of the sequence number in event ids, so ids sort in emission order. */
 const SEQ_DIGITS = 6;

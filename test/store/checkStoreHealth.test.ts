@@ -6,7 +6,7 @@ import { checkStoreHealth, type StoreHealthInput } from '../../src/store/checkSt
 import { createNanoCouchClient } from '../../src/store/createNanoCouchClient';
 import { databaseNames, ensureDatabases } from '../../src/store/ensureDatabases';
 import type { CouchClient } from '../../src/store/CouchClient';
-import type { WriteQueueStats } from '../../src/store/createWriteQueue';
+import type { WriteQueueStats } from '../../src/store/WriteQueue';
 import { startStoreTarget, type StoreTarget } from './support/storeTarget';
 
 describe('checkStoreHealth', () => {

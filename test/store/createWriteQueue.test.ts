@@ -1,4 +1,5 @@
-import { createWriteQueue, type FailureKind, type WriteJob, type WriteQueue } from '../../src/store/createWriteQueue';
+import { createWriteQueue } from '../../src/store/createWriteQueue';
+import type { FailureKind, WriteJob, WriteQueue } from '../../src/store/WriteQueue';
 import { captureLogger } from './support/captureLogger';
 
 class Unreachable extends Error {}

@@ -1,0 +1,80 @@
+/**
+ * The write queue's contract: jobs, how failures are classed, options, stats and the queue
+ * itself. The implementation is `createWriteQueue`.
+ */
+import type { Logger } from '../logging/Logger';
+
+/** One write. Jobs in the same lane run one at a time in order; different lanes run concurrently. */
+export interface WriteJob {
+  lane: string;
+  /** What is written, for logs (never the data). */
+  label: string;
+  /** Bytes this job holds in memory while queued. */
+  bytes: number;
+  /** Performs the write; must be safe to run again after a failure (idempotent). */
+  run(): Promise<void>;
+}
+
+/** How a failed attempt is treated: retried forever, retried up to `maxAttempts`, or dropped. */
+export type FailureKind = 'unreachable' | 'retryable' | 'permanent';
+
+export interface RetryOptions {
+  /** First back-off after a failure. Default 200 ms. */
+  initialDelayMs?: number;
+  /** Back-off ceiling. Default 30 s. */
+  maxDelayMs?: number;
+  /** Growth per failed round. Default 2. */
+  factor?: number;
+  /** Attempts for a write the server keeps refusing (it answered, but with an error). Default 10. */
+  maxAttempts?: number;
+}
+
+export interface WriteQueueOptions {
+  logger: Logger;
+  classify: (err: unknown) => FailureKind;
+  retry?: RetryOptions;
+  /** Bound on queued writes; past it new writes are dropped and counted. Default 10 000. */
+  maxQueuedWrites?: number;
+  /** Bound on bytes held by queued writes. Default 256 MiB. */
+  maxQueuedBytes?: number;
+  /** Lanes written at once while the database answers (one probe at a time while it fails). Default 8. */
+  concurrency?: number;
+  /** Longest an `enqueue` caller waits before the write is left to the background. Default 10 s. */
+  settleTimeoutMs?: number;
+}
+
+export interface WriteQueueStats {
+  pending: number;
+  pendingBytes: number;
+  /** Writes given up: over the bound, refused by the server, or still queued at close. */
+  lost: number;
+  stored: number;
+  /** True from a failed attempt until the next success. */
+  failing: boolean;
+  /**
+   * True from a failed attempt until the queue has emptied: the writes that piled up during an
+   * outage are still being written, though the database may already answer again.
+   */
+  catchingUp: boolean;
+  /**
+   * True from a write that kept its caller waiting `settleTimeoutMs` until the next success or
+   * failure: a database that accepts connections but does not answer. New callers are not made
+   * to wait for it again.
+   */
+  stalled: boolean;
+  lastError?: string;
+}
+
+export interface WriteQueue {
+  /**
+   * Queues a write. Resolves once it is stored, or once it is safely queued for a retry (first
+   * attempt failed, the database is known to be failing, or `settleTimeoutMs` passed), or when it
+   * was dropped (logged, counted). Never rejects.
+   */
+  enqueue(job: WriteJob): Promise<void>;
+  stats(): WriteQueueStats;
+  /** Resolves true once nothing is queued, false if `timeoutMs` passes first. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Stops accepting, retries what is queued until `deadlineMs`, then drops the rest (logged). Idempotent. */
+  close(deadlineMs: number): Promise<void>;
+}

@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 
 export interface LocalContrastOptions {
-  /** Tile (search window) size in pixels. */
+  /** Tile (search window) size in pixels; narrowed to the image where it is smaller. */
   tile: number;
   maxSlope: number;
 }
@@ -18,10 +18,14 @@ export async function applyLocalContrast(
   options: LocalContrastOptions,
 ): Promise<void> {
   const raw = { width, height, channels: 3 as const };
+  // libvips refuses a window larger than the image ("window too large"): a panorama's short
+  // edge can be below the tile, and so can either edge of a tiny image.
+  const windowWidth = Math.max(1, Math.min(width, options.tile));
+  const windowHeight = Math.max(1, Math.min(height, options.tile));
   const grey = await sharp(data, { raw }).toColourspace('b-w').raw().toBuffer();
   // Without the explicit colourspace sharp hands single-band input back as three bands.
   const equalised = await sharp(grey, { raw: { width, height, channels: 1 } })
-    .clahe({ width: options.tile, height: options.tile, maxSlope: options.maxSlope })
+    .clahe({ width: windowWidth, height: windowHeight, maxSlope: options.maxSlope })
     .toColourspace('b-w')
     .raw()
     .toBuffer();

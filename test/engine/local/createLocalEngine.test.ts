@@ -5,6 +5,7 @@ import { EngineError } from '../../../src/errors/EngineError';
 import type { EngineCallRecord, ImageEngine } from '../../../src/engine/ImageEngine';
 import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
 import {
+  CHELSEA,
   chelsea,
   chelseaJpeg,
   darkChelsea,
@@ -152,6 +153,22 @@ describe('createLocalEngine', () => {
       { index: 2 },
     );
     expect(await meanAbsoluteDifference(photo.buffer, unknown.data)).toBeGreaterThan(3);
+  });
+
+  it.each([
+    ['a 12:1 contrasty panorama', () => sharp(CHELSEA).resize(6000, 500, { fit: 'fill' }).linear(1.6, -60).jpeg().toBuffer()],
+    ['a 200 × 5 strip', () => sharp(CHELSEA).resize(200, 5, { fit: 'fill' }).png().toBuffer()],
+    ['a 5 × 200 strip', () => sharp(CHELSEA).resize(5, 200, { fit: 'fill' }).png().toBuffer()],
+    ['a single pixel', () => sharp(CHELSEA).resize(1, 1).png().toBuffer()],
+  ])('renders every edit of %s, local contrast included', async (_name, make) => {
+    const photo = await toPhoto(await make());
+    const analysis = await engine.analyzePhoto(photo, 8);
+    const localDetail = { title: 'Bring out local detail', description: '…', instruction: 'Raise the local contrast.' };
+    for (const [i, suggestion] of [...analysis.suggestions, localDetail].entries()) {
+      const image = await engine.generateImage(photo, suggestion, { index: i + 1 });
+      expect(image.width).toBeGreaterThan(0);
+      expect((await sharp(image.data).metadata()).format).toBe('jpeg');
+    }
   });
 
   it('records one call per stage with the local model name', async () => {

@@ -51,18 +51,48 @@ export interface Config {
   debugWebsocket: boolean;
 }
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+/** A whole number in plain decimal digits: "0x10", "1e3" and "4.0" are refused, not read as 16, 1000, 4. */
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number (decimal digits only)')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const port = integer(0, 65535);
+const positiveInt = (max: number) => integer(1, max);
+/** A comma-separated list of origins (`scheme://host[:port]`, as browsers send them), or `*` where allowed. */
+const origins = (allowAny: boolean) =>
+  z.string().superRefine((value, ctx) => {
+    for (const entry of value.split(',').map((o) => o.trim()).filter(Boolean)) {
+      if (allowAny && entry === '*') continue;
+      let origin: string | undefined;
+      try {
+        origin = new URL(entry).origin;
+      } catch {
+        origin = undefined;
+      }
+      if (origin !== entry) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${entry}" is not an origin: write scheme://host[:port] with no path or trailing slash${allowAny ? ', or *' : ''}`,
+        });
+      }
+    }
+  });
 /**
  * A size in `unit` bytes (fractions allowed) that is at least `minBytes` once converted: a
  * value that rounds to 0 bytes would switch a limit off (ws reads maxPayload 0 as "none").
  */
 const size = (unit: 'KB' | 'MB', minBytes: number, max: number) => {
   const unitBytes = unit === 'KB' ? 1024 : 1024 * 1024;
-  return z.coerce
-    .number()
-    .min(minBytes / unitBytes, `must be at least ${minBytes} bytes (${minBytes / unitBytes} ${unit})`)
-    .max(max);
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, `must be a number of ${unit} in decimal digits`)
+    .transform(Number)
+    .pipe(z.number().min(minBytes / unitBytes, `must be at least ${minBytes} bytes (${minBytes / unitBytes} ${unit})`)
+    .max(max, `must be at most ${max} ${unit}`));
 };
 const optionalString = z
   .string()
@@ -79,36 +109,39 @@ const EnvSchema = z.object({
   GEMINI_TEXT_MODEL: optionalString,
   GEMINI_IMAGE_MODEL: optionalString,
   GEMINI_TIMEOUT_MS: positiveInt(600_000).optional(),
-  GEMINI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).optional(),
+  GEMINI_MAX_RETRIES: integer(0, 10).optional(),
   GEMINI_MAX_CONCURRENCY: positiveInt(256).optional(),
   IMAGE_COUNT: positiveInt(8).default(4),
   MAX_UPLOAD_MB: size('MB', 1024, 200).default(20),
   MAX_IMAGE_PIXELS: positiveInt(1_000_000_000).default(100_000_000),
   MAX_CONCURRENT_REQUESTS: positiveInt(1000).default(4),
-  MAX_QUEUED_REQUESTS: z.coerce.number().int().min(0).max(10_000).default(16),
+  MAX_QUEUED_REQUESTS: integer(0, 10_000).default(16),
   REQUEST_TIMEOUT_MS: positiveInt(3_600_000).default(180_000),
   UPLOAD_IDLE_TIMEOUT_MS: positiveInt(600_000).default(30_000),
   COUCHDB_URL: optionalString.pipe(z.url().optional()),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_DB: z.enum(['child-process', 'in-process']).default('child-process'),
   WS_AUTH_TOKEN: optionalString,
-  WS_ALLOWED_ORIGINS: z.string().default(''),
+  WS_ALLOWED_ORIGINS: origins(false).default(''),
   WS_DELIVERY: z.enum(['broadcast', 'subscribed']).default('broadcast'),
   WS_HEARTBEAT_MS: positiveInt(3_600_000).default(30_000),
   WS_MAX_BUFFERED_MB: size('MB', 1024, 1024).default(8),
   WS_MAX_PAYLOAD_KB: size('KB', 64, 1024).default(16),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(0),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(30_000),
-  CORS_ORIGIN: z.string().min(1).default('*'),
+  CORS_ORIGIN: origins(true).default('*'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEBUG: z.string().default(''),
 });
 
 /**
- * Parses `env` into a Config. Throws ConfigError with one line per bad variable.
+ * Parses `env` into a Config. Throws ConfigError with one line per bad variable. A variable
+ * set to an empty (or blank) value is treated as unset.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  // `HTTP_PORT=` (a blank line in .env) means "the default", not 0 or "".
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = EnvSchema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');

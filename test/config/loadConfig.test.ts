@@ -49,9 +49,40 @@ describe('loadConfig', () => {
     ['COUCHDB_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
     ['WS_DELIVERY', 'some'],
+    ['HTTP_PORT', '0x10'],
+    ['HTTP_PORT', '1e3'],
+    ['IMAGE_COUNT', '4.0'],
+    ['MAX_QUEUED_REQUESTS', '-1'],
+    ['MAX_UPLOAD_MB', '1e1'],
+    ['CORS_ORIGIN', 'http://a.example/'],
+    ['CORS_ORIGIN', 'not a url'],
+    ['CORS_ORIGIN', 'http://a.example,https://b.example/app'],
+    ['WS_ALLOWED_ORIGINS', '*'],
+    ['WS_ALLOWED_ORIGINS', 'a.example'],
   ])('stops with a message naming %s when it is %p', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid ${name}=`));
+  });
+
+  it('reads a blank value as unset: the default, not 0 or an empty string', () => {
+    const config = loadConfig({ HTTP_PORT: '', WS_PORT: ' ', MAX_QUEUED_REQUESTS: '', IMAGE_COUNT: '', CORS_ORIGIN: '', GEMINI_API_KEY: '' });
+    expect(config).toMatchObject({ httpPort: 4000, wsPort: 4001, maxQueuedRequests: 16, imageCount: 4, corsOrigin: '*', engine: 'local' });
+  });
+
+  it('says why a number is refused, naming the variable', () => {
+    expect(() => loadConfig({ HTTP_PORT: '0x10' })).toThrow('Invalid HTTP_PORT="0x10": must be a whole number (decimal digits only)');
+    expect(() => loadConfig({ IMAGE_COUNT: '0' })).toThrow('Invalid IMAGE_COUNT="0": must be at least 1');
+    expect(() => loadConfig({ IMAGE_COUNT: '9' })).toThrow('Invalid IMAGE_COUNT="9": must be at most 8');
+    expect(() => loadConfig({ CORS_ORIGIN: 'http://a.example/' })).toThrow(
+      'Invalid CORS_ORIGIN="http://a.example/": "http://a.example/" is not an origin: write scheme://host[:port] with no path or trailing slash, or *',
+    );
+  });
+
+  it('accepts origins as browsers send them, and * for CORS', () => {
+    const config = loadConfig({ CORS_ORIGIN: 'http://a.example, https://b.example:8443', WS_ALLOWED_ORIGINS: 'http://localhost:4000' });
+    expect(config.corsOrigin).toBe('http://a.example, https://b.example:8443');
+    expect(config.wsAllowedOrigins).toEqual(['http://localhost:4000']);
+    expect(loadConfig({ CORS_ORIGIN: '*' }).corsOrigin).toBe('*');
   });
 
   it('needs a key for ENGINE=gemini', () => {

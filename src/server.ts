@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config/loadConfig';
 import { createService, type Service } from './createService';
 import { createLogger } from './logging/createLogger';
 import type { Logger } from './logging/Logger';
-import { PortInUseError } from './net/listen';
+import { StartupError } from './errors/StartupError';
 
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   try {
     service = await createService(config, logger, { wsLogger });
   } catch (err) {
-    if (err instanceof PortInUseError) {
+    if (err instanceof StartupError) {
       console.error(err.message);
       process.exit(1);
     }

@@ -2,6 +2,7 @@ import type { LogLevel } from '../logging/createLogger';
 import type { Logger } from '../logging/Logger';
 import type { CouchStore } from './CouchStore';
 import { createCouchStore, type CouchStoreOptions } from './createCouchStore';
+import { prepareDataDir } from './prepareDataDir';
 import type { EmbeddedCouch } from './startEmbeddedCouch';
 
 export interface RequestStoreOptions {
@@ -35,6 +36,7 @@ export interface RequestStoreHandle {
  * child process of its own (`embedded`). Either way the store's mode is 'embedded'.
  */
 export async function createRequestStore(options: RequestStoreOptions): Promise<RequestStoreHandle> {
+  if (!options.couchdbUrl) await prepareDataDir(options.dataDir);
   const embedded = options.couchdbUrl ? undefined : await startEmbedded(options);
   let store: CouchStore;
   try {

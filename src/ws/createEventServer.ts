@@ -88,9 +88,14 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
     });
     socket.on('close', () => hub.disconnect(id));
   });
-  wss.on('error', (err) => logger.error({ err }, 'websocket server error'));
+  // ws re-emits the HTTP server's errors; a failed listen is reported once, by listen's rejection.
+  let listening = false;
+  wss.on('error', (err) => {
+    if (listening) logger.error({ err }, 'websocket server error');
+  });
 
   const port = await listen(httpServer, options.port, options.host, 'WS_PORT');
+  listening = true;
   logger.info({ port }, 'WebSocket server listening');
 
   // Only once listening: a failed bind leaves nothing subscribed or ticking behind.

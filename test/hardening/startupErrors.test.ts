@@ -27,11 +27,11 @@ describe('the real process refusing to start', () => {
     return (server.address() as net.AddressInfo).port;
   }
 
-  /** Runs the server to its exit; returns the exit code and stderr's non-empty lines. */
+  /** Runs the server to its exit; returns the exit code, stderr's non-empty lines and stdout (the logs). */
   async function run(env: Record<string, string>) {
     const proc = startProcess({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
     const exit = await proc.exited;
-    return { ...exit, lines: proc.stderr().split('\n').filter((l) => l.trim() !== '') };
+    return { ...exit, lines: proc.stderr().split('\n').filter((l) => l.trim() !== ''), stdout: proc.stdout() };
   }
 
   it.each(['HTTP_PORT', 'WS_PORT'])('names the port and %s in one line when the port is taken, and exits non-zero', async (variable) => {
@@ -42,6 +42,32 @@ describe('the real process refusing to start', () => {
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
     expect(lines).toEqual([`Port ${taken} is already in use. Stop the other process or set ${variable} to a free port.`]);
+  });
+
+  it('logs no stack for a taken WS_PORT before its one line', async () => {
+    const taken = await occupy();
+    const { code, lines, stdout } = await run({ HTTP_PORT: String(await freePort()), WS_PORT: String(taken), LOG_LEVEL: 'info' });
+    expect(code).toBe(1);
+    expect(lines).toEqual([`Port ${taken} is already in use. Stop the other process or set WS_PORT to a free port.`]);
+    expect(stdout).not.toContain('EADDRINUSE');
+    expect(stdout).not.toContain('websocket server error');
+  });
+
+  it('names DATA_DIR in one line when a file is in its way', async () => {
+    const file = path.join(dataDir, 'not-a-folder');
+    fs.writeFileSync(file, 'x');
+    for (const dir of [file, path.join(file, 'sub')]) {
+      const { code, lines } = await run({ DATA_DIR: dir, HTTP_PORT: String(await freePort()), WS_PORT: String(await freePort()) });
+      expect(code).toBe(1);
+      expect(lines).toEqual([`Cannot use DATA_DIR=${dir}: a file is in the way (it must be a directory). Point DATA_DIR at a writable directory.`]);
+    }
+  });
+
+  it('names HOST in one line when it is not an address of this machine', async () => {
+    // 192.0.2.0/24 is reserved for documentation: never a local address.
+    const { code, lines } = await run({ HOST: '192.0.2.1', HTTP_PORT: String(await freePort()), WS_PORT: String(await freePort()) });
+    expect(code).toBe(1);
+    expect(lines).toEqual(['Cannot listen on HOST=192.0.2.1: it is not an address of this machine. Set HOST to one of its addresses, or 0.0.0.0 for all.']);
   });
 
   it('names HTTP_PORT and its bad value, and exits non-zero', async () => {

@@ -133,7 +133,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
     corsOrigin: config.corsOrigin,
     testPagePath: findProjectFile('websocket-test.html'),
     // In subscribed delivery a request id is a capability: do not hand everyone the list.
-    routers: [createResultsRouter({ store, listRequests: config.wsDelivery !== 'subscribed' })],
+    routers: [createResultsRouter({ store, listRequests: config.wsDelivery !== 'subscribed', inFlight: (id) => pipeline.inFlight(id) })],
   });
 
   const httpServer = http.createServer(app);

@@ -32,9 +32,18 @@ export interface ProcessInput {
   signal?: AbortSignal;
 }
 
+/** A request this instance is processing: what a reader can be told before its record is stored. */
+export interface InFlightRequest {
+  requestId: string;
+  engine: ImageEngine['name'];
+  createdAt: string;
+}
+
 export interface Pipeline {
   /** Resolves with the response body, or rejects with an AppError after `processing_error`. */
   process(input: ProcessInput): Promise<ProcessResult>;
+  /** The request while this pipeline runs it (its start record may not be stored yet), else undefined. */
+  inFlight(requestId: string): InFlightRequest | undefined;
 }
 
 export interface PipelineOptions {
@@ -54,20 +63,26 @@ export interface PipelineOptions {
  */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { engine, bus, store, imageCount } = options;
+  const running = new Map<string, InFlightRequest>();
 
   return {
     async process(input) {
       const deadline = createDeadline(options.requestTimeoutMs, [input.signal]);
+      // When the upload arrived: the stored request's createdAt whether or not its bytes pass.
+      const createdAt = new Date().toISOString();
+      running.set(input.requestId, { requestId: input.requestId, engine: engine.name, createdAt });
       try {
-        return await processRequest(input, deadline.signal);
+        return await processRequest(input, deadline.signal, createdAt);
       } finally {
+        running.delete(input.requestId);
         deadline.clear();
       }
     },
+    inFlight: (requestId) => running.get(requestId),
   };
 
   /** One request, start to terminal event; `signal` aborts at the deadline or on shutdown. */
-  async function processRequest(input: ProcessInput, signal: AbortSignal): Promise<ProcessResult> {
+  async function processRequest(input: ProcessInput, signal: AbortSignal, createdAt: string): Promise<ProcessResult> {
     const { requestId } = input;
     const logger = options.logger.child({ requestId });
     const t0 = input.startedAt ?? performance.now();
@@ -77,8 +92,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const calls: EngineCallRecord[] = [];
     const recordCall = (call: EngineCallRecord) => calls.push(call);
     let stored: Promise<void> = Promise.resolve();
-    // When the upload arrived: the stored request's createdAt whether or not its bytes pass.
-    const createdAt = new Date().toISOString();
 
     emitter.emit({
       type: 'processing_started',

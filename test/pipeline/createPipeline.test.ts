@@ -45,6 +45,27 @@ describe('createPipeline', () => {
     await bus.close();
   });
 
+  it('reports a request as in flight from before its first event until it has settled', async () => {
+    const bus = createEventBus({ logger, validate: true });
+    const engine = engineWhoseImagesWaitForAbort();
+    const pipeline = createPipeline({ engine, bus, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const requestId = 'req_1758260128188_inflightx';
+    const seenAtStart: unknown[] = [];
+    bus.subscribe((e) => {
+      if (e.type === 'processing_started') seenAtStart.push(pipeline.inFlight(e.requestId));
+    });
+    const stop = new AbortController();
+    const running = pipeline.process({ requestId, upload: await realPhotoJpeg(), signal: stop.signal });
+    await waitUntil(() => seenAtStart.length === 1);
+    expect(seenAtStart[0]).toEqual({ requestId, engine: 'local', createdAt: expect.any(String) });
+    expect(pipeline.inFlight('req_1758260128188_otherxxxx')).toBeUndefined();
+    stop.abort(new AppError('CLIENT_CLOSED', 'The client closed the connection'));
+    await running.catch(() => undefined);
+    expect(pipeline.inFlight(requestId)).toBeUndefined();
+    await engine.close();
+    await bus.close();
+  });
+
   it('reports a request that outlives REQUEST_TIMEOUT_MS as a 504 REQUEST_TIMEOUT at the stage it reached', async () => {
     const bus = createEventBus({ logger, validate: true });
     const events: PipelineEvent[] = [];

@@ -12,6 +12,7 @@ import {
   type StoredBinary,
   type StoredRequest,
 } from '../../store/CouchStore';
+import type { InFlightRequest } from '../../pipeline/createPipeline';
 import { StoreError } from '../../store/StoreError';
 import { rejectOtherMethods } from '../rejectOtherMethods';
 
@@ -22,6 +23,11 @@ export interface ResultsRouterDeps {
    * (WS_DELIVERY=subscribed, where an id is what lets a client follow a request). Default true.
    */
   listRequests?: boolean;
+  /**
+   * A request being processed here, looked up when the database has no record of it yet (its
+   * start record is written in the background): it is `processing`, not "not found".
+   */
+  inFlight?: (requestId: string) => InFlightRequest | undefined;
 }
 
 const DEFAULT_LIMIT = 20;
@@ -148,6 +154,12 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
   const { store } = deps;
   const router = Router();
 
+  /** The record a request being processed here will have once its start record is stored. */
+  const notYetStored = (id: string): StoredRequest | undefined => {
+    const live = deps.inFlight?.(id);
+    return live && { requestId: id, status: 'processing', engine: live.engine, createdAt: live.createdAt, hasOriginal: false, images: [] };
+  };
+
   router.get('/requests', async (req, res) => {
     if (deps.listRequests === false) {
       throw new AppError('NOT_FOUND', 'Listing requests is disabled while WS_DELIVERY=subscribed; fetch your own request by its id');
@@ -164,7 +176,7 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
 
   router.get('/requests/:id', async (req, res) => {
     const id = requestIdOf(req);
-    const request = await fromStore(() => store.getRequest(id));
+    const request = (await fromStore(() => store.getRequest(id))) ?? notYetStored(id);
     if (!request) throw notFound(`Request ${id}`);
     res.setHeader('Cache-Control', 'no-cache');
     res.json(renderStoredRequest(request));
@@ -191,7 +203,7 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
   router.get('/requests/:id/events', async (req, res) => {
     const id = requestIdOf(req);
     const events = await fromStore(() => store.getEvents(id));
-    if (events.length === 0 && !(await fromStore(() => store.getRequest(id)))) throw notFound(`Request ${id}`);
+    if (events.length === 0 && !deps.inFlight?.(id) && !(await fromStore(() => store.getRequest(id)))) throw notFound(`Request ${id}`);
     res.setHeader('Cache-Control', 'no-cache');
     res.json({ success: true, requestId: id, count: events.length, events });
   });

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import express, { type ErrorRequestHandler } from 'express';
 import request from 'supertest';
 import sharp from 'sharp';
-import { createResultsRouter } from '../../../src/http/routes/resultsRouter';
+import { createResultsRouter, type ResultsRouterDeps } from '../../../src/http/routes/resultsRouter';
 import { isAppError } from '../../../src/errors/AppError';
 import { createCouchStore } from '../../../src/store/createCouchStore';
 import type { CouchStore } from '../../../src/store/CouchStore';
@@ -27,9 +27,12 @@ const renderErrors: ErrorRequestHandler = (err, _req, res, _next) => {
   res.status(500).json({ success: false, error: { code: 'INTERNAL_ERROR', message: String(err) } });
 };
 
-function appFor(store: Pick<CouchStore, 'getRequest' | 'getImage' | 'getOriginal' | 'getEvents' | 'listRequests'>) {
+function appFor(
+  store: Pick<CouchStore, 'getRequest' | 'getImage' | 'getOriginal' | 'getEvents' | 'listRequests'>,
+  inFlight?: ResultsRouterDeps['inFlight'],
+) {
   const app = express();
-  app.use(createResultsRouter({ store }));
+  app.use(createResultsRouter({ store, inFlight }));
   app.use(renderErrors);
   return app;
 }
@@ -164,6 +167,20 @@ describe('results API', () => {
   ])('answers 404 NOT_FOUND for %s', async (_name, url) => {
     const res = await request(app).get(url()).expect(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('answers a request still being processed here, before its record is stored, as processing', async () => {
+    const live = makeRequestId();
+    const createdAt = new Date().toISOString();
+    const withLive = appFor(store, (requestId) => (requestId === live ? { requestId, engine: 'local', createdAt } : undefined));
+    const res = await request(withLive).get(`/requests/${live}`).expect(200);
+    expect(res.body).toMatchObject({ success: true, requestId: live, status: 'processing', engine: 'local', createdAt, images: [] });
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect((await request(withLive).get(`/requests/${live}/events`).expect(200)).body).toMatchObject({ requestId: live, count: 0, events: [] });
+    // Others are still unknown, and a stored record wins over the live one.
+    await request(withLive).get(`/requests/${makeRequestId()}`).expect(404);
+    const storedToo = appFor(store, (requestId) => ({ requestId, engine: 'gemini', createdAt }));
+    expect((await request(storedToo).get(`/requests/${id}`).expect(200)).body).toMatchObject({ status: 'completed', engine: 'local' });
   });
 
   it.each([

@@ -132,21 +132,6 @@ describe('createPipeline with a store', () => {
     await engine.close();
     await bus.close();
   });
-});
-
-describe('createPipeline when one analysis fails', () => {
-  let target: StoreTarget;
-  let store: CouchStore;
-
-  beforeEach(async () => {
-    target = await startStoreTarget();
-    store = await createCouchStore({ url: target.url, mode: target.mode, logger, dbPrefix: target.dbPrefix });
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await target.close();
-  });
 
   /** The local engine with `analyzePhoto` and `recommendSettings` replaced where given. */
   function engineWith(overrides: Partial<Pick<ImageEngine, 'analyzePhoto' | 'recommendSettings'>>): ImageEngine {

@@ -61,25 +61,37 @@ const integer = (min: number, max: number) =>
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 const port = integer(0, 65535);
 const positiveInt = (max: number) => integer(1, max);
-/** A comma-separated list of origins (`scheme://host[:port]`, as browsers send them), or `*` where allowed. */
+/**
+ * Why `entry` is not an origin as a browser or app sends it in its Origin header, or undefined
+ * when it is one: `null` (a page opened from disk), `scheme://host[:port]` with no path, and for
+ * http(s) exactly the form browsers send (lower-case host, no default port).
+ */
+function originProblem(entry: string): string | undefined {
+  if (entry === 'null') return undefined;
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return 'write scheme://host[:port]';
+  }
+  if (!url.host || url.username || url.password || url.search || url.hash || entry.endsWith('/') || (url.pathname !== '' && url.pathname !== '/')) {
+    return 'write scheme://host[:port] with no path or trailing slash';
+  }
+  // Browsers send http(s) origins normalised; anything else would never match.
+  if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin !== entry) return `browsers send it as ${url.origin}`;
+  return undefined;
+}
+
+/** A comma-separated list of origins (see originProblem), or `*` where allowed. */
 const origins = (allowAny: boolean) =>
   z.string().superRefine((value, ctx) => {
     for (const entry of value.split(',').map((o) => o.trim()).filter(Boolean)) {
       if (allowAny && entry === '*') continue;
-      let origin: string | undefined;
-      try {
-        origin = new URL(entry).origin;
-      } catch {
-        origin = undefined;
-      }
-      if (origin !== entry) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${entry}" is not an origin: write scheme://host[:port] with no path or trailing slash${allowAny ? ', or *' : ''}`,
-        });
-      }
+      const problem = originProblem(entry);
+      if (problem) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin: ${problem}${allowAny ? ' (or use *)' : ''}` });
     }
   });
+
 /**
  * A size in `unit` bytes (fractions allowed) that is at least `minBytes` once converted: a
  * value that rounds to 0 bytes would switch a limit off (ws reads maxPayload 0 as "none").
@@ -89,7 +101,7 @@ const size = (unit: 'KB' | 'MB', minBytes: number, max: number) => {
   return z
     .string()
     .trim()
-    .regex(/^\d+(\.\d+)?$/, `must be a number of ${unit} in decimal digits`)
+    .regex(/^(\d+(\.\d*)?|\.\d+)$/, `must be a number of ${unit} in decimal digits`)
     .transform(Number)
     .pipe(z.number().min(minBytes / unitBytes, `must be at least ${minBytes} bytes (${minBytes / unitBytes} ${unit})`)
     .max(max, `must be at most ${max} ${unit}`));

@@ -74,7 +74,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ IMAGE_COUNT: '0' })).toThrow('Invalid IMAGE_COUNT="0": must be at least 1');
     expect(() => loadConfig({ IMAGE_COUNT: '9' })).toThrow('Invalid IMAGE_COUNT="9": must be at most 8');
     expect(() => loadConfig({ CORS_ORIGIN: 'http://a.example/' })).toThrow(
-      'Invalid CORS_ORIGIN="http://a.example/": "http://a.example/" is not an origin: write scheme://host[:port] with no path or trailing slash, or *',
+      'Invalid CORS_ORIGIN="http://a.example/": "http://a.example/" is not an origin: write scheme://host[:port] with no path or trailing slash (or use *)',
+    );
+    expect(() => loadConfig({ WS_ALLOWED_ORIGINS: 'https://Example.com:443' })).toThrow(
+      'Invalid WS_ALLOWED_ORIGINS="https://Example.com:443": "https://Example.com:443" is not an origin: browsers send it as https://example.com',
     );
   });
 
@@ -83,6 +86,11 @@ describe('loadConfig', () => {
     expect(config.corsOrigin).toBe('http://a.example, https://b.example:8443');
     expect(config.wsAllowedOrigins).toEqual(['http://localhost:4000']);
     expect(loadConfig({ CORS_ORIGIN: '*' }).corsOrigin).toBe('*');
+    // A page opened from disk sends `null`; hybrid mobile apps send their own schemes.
+    expect(loadConfig({ CORS_ORIGIN: 'null,capacitor://localhost', WS_ALLOWED_ORIGINS: 'null, ionic://localhost' }).wsAllowedOrigins).toEqual([
+      'null',
+      'ionic://localhost',
+    ]);
   });
 
   it('needs a key for ENGINE=gemini', () => {

@@ -55,6 +55,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
     entry.settle();
     if (pending === 0) {
       catchingUp = false;
+      stalled = false;
       for (const wake of [...drainWaiters]) wake();
     }
   }
@@ -96,6 +97,8 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
   }
 
   function onFailure(lane: string, entry: Entry, err: unknown): void {
+    // Answered, if with an error: the database is not hanging (failing takes over below if it is down).
+    stalled = false;
     const kind = classify(err);
     const message = err instanceof Error ? err.message : String(err);
     lastError = message;
@@ -109,7 +112,6 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
       logger.warn({ err: message, write: entry.job.label, pendingWrites: pending }, 'database write failed; queued writes will be retried');
     }
     failing = true;
-    stalled = false;
     catchingUp = true;
     // Everyone waiting is safely queued now; nobody should wait for the database to return.
     settleAll();

@@ -148,6 +148,8 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
  * consumer whose buffer is full) is terminated so its memory is released.
  */
 function closeHard(socket: WebSocket, code: number, reason: string): void {
+  // Once is enough: a client flooding binary frames after its close frame must not add a timer each.
+  if (socket.readyState !== socket.OPEN) return;
   socket.close(code, reason);
   const timer = setTimeout(() => socket.terminate(), 1000);
   timer.unref();

@@ -188,6 +188,24 @@ describe('createWriteQueue', () => {
     expect(queue.stats()).toMatchObject({ pending: 0, stored: 4, lost: 0 });
   });
 
+  it('ends a stall when the unanswered write is finally refused, so health does not stay degraded', async () => {
+    make({ settleTimeoutMs: 20 });
+    const hung = deferred();
+    await queue.enqueue(job('a', 'hung then refused', () => hung.promise));
+    expect(queue.stats().stalled).toBe(true);
+    hung.reject(new Refused('413'));
+    await waitFor(() => queue.stats().pending === 0);
+    expect(queue.stats()).toMatchObject({ stalled: false, failing: false, catchingUp: false, lost: 1 });
+    // The next caller waits for its write again.
+    const slow = deferred();
+    let settled = false;
+    const next = queue.enqueue(job('b', 'next', () => slow.promise)).then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(settled).toBe(false);
+    slow.resolve();
+    await next;
+  });
+
   it('drops writes past the count and byte bounds', async () => {
     make({ maxQueuedWrites: 2, maxQueuedBytes: 100 });
     const gate = deferred();

@@ -2,22 +2,25 @@ import type { PhotoMetrics } from './PhotoMetrics';
 
 /** Mean gradient (0..255 scale) below which a frame has no texture for local edits to work on. */
 const TEXTURELESS_GRADIENT = 1.5;
-/** Tonal span (p99 − p01) below which nothing in the frame stands apart from the rest. */
-const UNIFORM_RANGE = 0.1;
+/** Tonal span (p99 − p01) below which a frame is one flat tone: 3 % of the range (~8 levels). */
+const UNIFORM_RANGE = 0.03;
+/** Detail spread (busiest tenth over quietest) below which nothing stands out from the rest. */
+const EVEN_DETAIL = 1.3;
 
 /**
- * True when the frame has almost no texture: smooth gradients and flat shapes (a graphic, a
- * sky) as well as blank frames. Sharpening and local contrast have nothing to work on.
+ * True for an almost uniform frame — a lens cap left on, a blank wall: one flat tone, and
+ * whatever detail there is (sensor noise) spread evenly, so there is no subject to place and
+ * nothing to judge focus by. A very dark or foggy photo still has a subject where its detail
+ * gathers, and a starry sky its stars, so neither counts.
  */
-export function lacksTexture(metrics: PhotoMetrics): boolean {
-  return metrics.sharpness.meanGradient < TEXTURELESS_GRADIENT;
+export function isFeatureless(metrics: PhotoMetrics): boolean {
+  return metrics.tone.dynamicRange < UNIFORM_RANGE && metrics.sharpness.detailSpread < EVEN_DETAIL;
 }
 
 /**
- * True for an almost uniform frame — a lens cap left on, a blank wall, a frame far out of
- * focus: no texture and no tone that stands apart, so there is no subject to place and no
- * detail to judge, and advice about them is noise.
+ * True when the frame has no texture for sharpening or local contrast to work on: smooth
+ * gradients and flat shapes (a graphic, a clear sky) as well as featureless frames.
  */
-export function isFeatureless(metrics: PhotoMetrics): boolean {
-  return lacksTexture(metrics) && metrics.tone.dynamicRange < UNIFORM_RANGE;
+export function lacksTexture(metrics: PhotoMetrics): boolean {
+  return metrics.sharpness.meanGradient < TEXTURELESS_GRADIENT || isFeatureless(metrics);
 }

@@ -100,8 +100,11 @@ function scoreSharpness(m: PhotoMetrics, strengths: string[], issues: string[]):
   const { blurIndex, laplacianVariance } = m.sharpness;
   const s = 10 - (Math.max(0, blurIndex - CRISP_BLUR) / 0.4) * 10;
   if (isFeatureless(m)) {
-    issues.push(`No detail to focus on: edges are all but absent (mean gradient ${m.sharpness.meanGradient.toFixed(2)})`);
-  } else if (blurIndex >= 0.45) {
+    // Sensor noise would read as crisp detail; there is nothing in focus to praise.
+    issues.push('No detail to focus on: the frame holds no edges beyond noise');
+    return 0;
+  }
+  if (blurIndex >= 0.45) {
     issues.push(`Soft focus or motion blur (blur index ${blurIndex.toFixed(2)}, edge variance ${Math.round(laplacianVariance)})`);
   } else if (blurIndex < 0.36) {
     strengths.push(`Crisp detail (blur index ${blurIndex.toFixed(2)})`);

@@ -62,7 +62,13 @@ export async function runAnalyses(args: {
     if (signal.aborted) throw new AnalysisStageError(name, signal.reason, partial);
     const durationMs = roundMs(performance.now() - started);
     timings[name] = durationMs;
-    done(value, durationMs);
+    try {
+      done(value, durationMs);
+    } catch (err) {
+      // An event that cannot be published (schema, transport) fails this stage like its agent would.
+      sibling.abort();
+      throw new AnalysisStageError(name, err, partial);
+    }
     return value;
   };
 
@@ -70,11 +76,10 @@ export async function runAnalyses(args: {
   // stops it, and Promise.all reports the first failure.
   const [settings, analysis] = await Promise.all([
     stage('content_analysis', () => engine.recommendSettings(photo, { signal, recordCall }), (value, durationMs) => {
-      partial.settings = value;
       emitter.emit({ type: 'content_analysis_complete', settings: value, durationMs, message: 'Camera settings recommendations generated' });
+      partial.settings = value;
     }),
     stage('photo_analysis', () => engine.analyzePhoto(photo, args.imageCount, { signal, recordCall }), (value, durationMs) => {
-      partial.analysis = value;
       emitter.emit({
         type: 'photo_analysis_complete',
         analysis: value,
@@ -82,6 +87,7 @@ export async function runAnalyses(args: {
         durationMs,
         message: `Photo analysis completed with ${value.suggestions.length} improvement suggestions`,
       });
+      partial.analysis = value;
     }),
   ]);
   return { settings, analysis };

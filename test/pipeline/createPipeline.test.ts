@@ -5,6 +5,7 @@ import type { ImageEngine } from '../../src/engine/ImageEngine';
 import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 import { createLogger } from '../../src/logging/createLogger';
 import { createPipeline } from '../../src/pipeline/createPipeline';
+import { inspectPhoto } from '../../src/domain/inspectPhoto';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
 import { realPhotoJpeg } from '../support/images';
@@ -62,6 +63,36 @@ describe('createPipeline', () => {
     stop.abort(new AppError('CLIENT_CLOSED', 'The client closed the connection'));
     await running.catch(() => undefined);
     expect(pipeline.inFlight(requestId)).toBeUndefined();
+    await engine.close();
+    await bus.close();
+  });
+
+  it('fails the stage whose event cannot be published, naming it, and stops the other agent', async () => {
+    const bus = createEventBus({ logger, validate: true });
+    const events: PipelineEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const local = createLocalEngine();
+    let photoAnalysisStopped = false;
+    const engine: ImageEngine = {
+      name: 'local',
+      // Not valid settings: the bus refuses the event that would carry them.
+      recommendSettings: async () => ({}) as Awaited<ReturnType<ImageEngine['recommendSettings']>>,
+      analyzePhoto: (_photo, _count, options) =>
+        new Promise((_resolve, reject) => {
+          options?.signal?.addEventListener('abort', () => {
+            photoAnalysisStopped = true;
+            reject(new Error('aborted'));
+          });
+        }),
+      generateImage: (photo, suggestion, options) => local.generateImage(photo, suggestion, options),
+      close: () => local.close(),
+    };
+    const pipeline = createPipeline({ engine, bus, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const err = (await pipeline.process({ requestId: 'req_1758260128188_badevent1', upload: await realPhotoJpeg() }).catch((e: unknown) => e)) as AppError;
+    expect(err).toMatchObject({ code: 'ANALYSIS_FAILED', status: 502 });
+    expect(err.message).toMatch(/^Camera settings analysis failed: /);
+    expect(photoAnalysisStopped).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'processing_error', stage: 'content_analysis' });
     await engine.close();
     await bus.close();
   });
@@ -181,6 +212,10 @@ describe('createPipeline with a store', () => {
 
   it('drops a result that arrives after the other agent failed: no event after the failure, nothing answered or stored', async () => {
     const local = createLocalEngine();
+    const upload = await realPhotoJpeg();
+    // Ready before the request, so the straggler answers the moment the other agent has failed:
+    // before the failure is stored and emitted, which is when it used to slip through.
+    const lateAnalysis = await local.analyzePhoto(await inspectPhoto(upload, { maxPixels: 1e8 }), 2);
     let failed!: () => void;
     const contentFailed = new Promise<void>((resolve) => (failed = resolve));
     const engine = engineWith({
@@ -189,9 +224,9 @@ describe('createPipeline with a store', () => {
         throw new Error('quota exhausted');
       },
       // Ignores the abort, as a slow upstream call might.
-      analyzePhoto: async (photo, count) => {
+      analyzePhoto: async () => {
         await contentFailed;
-        return local.analyzePhoto(photo, count);
+        return lateAnalysis;
       },
     });
     const bus = createEventBus({ logger, validate: true });
@@ -200,7 +235,7 @@ describe('createPipeline with a store', () => {
     const pipeline = createPipeline({ engine, bus, store, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
     const requestId = 'req_1758260128188_partialno';
 
-    const err = (await pipeline.process({ requestId, upload: await realPhotoJpeg() }).catch((e: unknown) => e)) as AppError;
+    const err = (await pipeline.process({ requestId, upload }).catch((e: unknown) => e)) as AppError;
     expect(err).toMatchObject({ code: 'ANALYSIS_FAILED', message: 'Camera settings analysis failed: quota exhausted' });
     // Let the straggler finish: it must not surface anywhere.
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -60,7 +60,8 @@ export function createApp(deps: AppDeps): express.Express {
     };
     app.get('/', sendPage);
     app.get('/websocket-test.html', sendPage);
-    app.all(['/', '/websocket-test.html'], rejectOtherMethods('GET'));
+    // Only when there is a page to GET; otherwise every method is 404 alike.
+    if (fs.existsSync(page)) app.all(['/', '/websocket-test.html'], rejectOtherMethods('GET'));
   }
 
   app.use(

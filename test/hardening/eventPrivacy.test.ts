@@ -142,6 +142,10 @@ describe('WS_DELIVERY=subscribed with WS_AUTH_TOKEN', () => {
     const list = await fetch(`${service.httpUrl}/requests`);
     expect(list.status).toBe(404);
     expect(((await list.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    // Nor does another method hint that the listing exists.
+    const posted = await fetch(`${service.httpUrl}/requests`, { method: 'POST' });
+    expect(posted.status).toBe(404);
+    expect(posted.headers.get('allow')).toBeNull();
     const own = await fetch(`${service.httpUrl}/requests/${res.body.requestId}`);
     expect(own.status).toBe(200);
   });

@@ -208,9 +208,8 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
     res.json({ success: true, requestId: id, count: events.length, events });
   });
 
-  router.all(
-    ['/requests', '/requests/:id', '/requests/:id/images/:index', '/requests/:id/original', '/requests/:id/events'],
-    rejectOtherMethods('GET'),
-  );
+  // Without the listing, /requests does not exist for any method (a 405 would say it does).
+  const served = ['/requests/:id', '/requests/:id/images/:index', '/requests/:id/original', '/requests/:id/events'];
+  router.all(deps.listRequests === false ? served : ['/requests', ...served], rejectOtherMethods('GET'));
   return router;
 }

@@ -60,15 +60,22 @@ export async function createService(config: Config, logger: Logger, overrides: S
   const bus = overrides.bus ?? createEventBus({ logger, validate: overrides.validateEvents });
   const engine = overrides.engine ?? createEngine(config, logger);
   // The database comes first: events are stored even when no WebSocket client listens.
-  const storeHandle = overrides.store
-    ? undefined
-    : await createRequestStore({
-        couchdbUrl: config.couchdbUrl,
-        dataDir: config.dataDir,
-        logger: logger.child({ component: 'store' }),
-        embedded: overrides.embeddedStore ?? config.embeddedDb,
-        embeddedLogLevel: config.logLevel,
-      });
+  let storeHandle: Awaited<ReturnType<typeof createRequestStore>> | undefined;
+  try {
+    storeHandle = overrides.store
+      ? undefined
+      : await createRequestStore({
+          couchdbUrl: config.couchdbUrl,
+          dataDir: config.dataDir,
+          logger: logger.child({ component: 'store' }),
+          embedded: overrides.embeddedStore ?? config.embeddedDb,
+          embeddedLogLevel: config.logLevel,
+        });
+  } catch (err) {
+    await engine.close();
+    await bus.close();
+    throw err;
+  }
   const store = overrides.store ?? (storeHandle as NonNullable<typeof storeHandle>).store;
   const closeStore = () => (storeHandle ? storeHandle.close() : Promise.resolve());
   const unsubscribeStore = bus.subscribe((event) => store.appendEvent(event));

@@ -38,7 +38,11 @@ function describeListenError(err: NodeJS.ErrnoException, port: number, host: str
     case 'EADDRINUSE':
       return new PortInUseError(port, variable);
     case 'EACCES':
-      return new StartupError(`Not allowed to listen on port ${port} (ports below 1024 need privileges). Set ${variable} to a port above 1023.`, variable, { cause: err });
+      return new StartupError(
+        `Not allowed to listen on port ${port}${port < 1024 ? ' (ports below 1024 need privileges)' : ''}. Set ${variable} to another port${port < 1024 ? ' above 1023' : ''}.`,
+        variable,
+        { cause: err },
+      );
     case 'EADDRNOTAVAIL':
       return new StartupError(`Cannot listen on HOST=${host}: it is not an address of this machine. Set HOST to one of its addresses, or 0.0.0.0 for all.`, 'HOST', { cause: err });
     case 'ENOTFOUND':

@@ -20,7 +20,9 @@ const MAX_TITLE_LENGTH = 120;
  */
 export function shortenTitle(title: string): string {
   if (title.length <= MAX_TITLE_LENGTH) return title;
-  const room = title.slice(0, MAX_TITLE_LENGTH - 1);
+  let room = title.slice(0, MAX_TITLE_LENGTH - 1);
+  // Never keep half of a surrogate pair (an emoji cut in two).
+  if (/[\uD800-\uDBFF]$/.test(room)) room = room.slice(0, -1);
   const lastSpace = room.lastIndexOf(' ');
   return `${(lastSpace > MAX_TITLE_LENGTH / 2 ? room.slice(0, lastSpace) : room).trimEnd()}…`;
 }

@@ -176,7 +176,15 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
 
   router.get('/requests/:id', async (req, res) => {
     const id = requestIdOf(req);
-    const request = (await fromStore(() => store.getRequest(id))) ?? notYetStored(id);
+    const live = notYetStored(id);
+    let request: StoredRequest | null | undefined;
+    try {
+      request = await fromStore(() => store.getRequest(id));
+    } catch (err) {
+      // A database outage does not hide a request this instance is running.
+      if (!live) throw err;
+    }
+    request ??= live;
     if (!request) throw notFound(`Request ${id}`);
     res.setHeader('Cache-Control', 'no-cache');
     res.json(renderStoredRequest(request));

@@ -1,4 +1,4 @@
-import { analysisResponseJsonSchema, settingsResponseJsonSchema } from '../../../src/engine/gemini/responseSchemas';
+import { analysisResponseJsonSchema, settingsResponseJsonSchema, shortenTitle } from '../../../src/engine/gemini/responseSchemas';
 
 const SUPPORTED = new Set(['$id', '$defs', '$ref', '$anchor', 'type', 'format', 'title', 'description', 'enum', 'items', 'prefixItems', 'minItems', 'maxItems', 'minimum', 'maximum', 'anyOf', 'oneOf', 'properties', 'additionalProperties', 'required', 'propertyOrdering']);
 
@@ -39,5 +39,19 @@ describe('response JSON schemas derived from the zod result schemas', () => {
     expect(schema.properties.suggestions.items.required).toEqual(['title', 'description', 'instruction']);
     expect(schema.required).not.toContain('metrics');
     expect(Object.keys(schema.properties)).not.toContain('metrics');
+  });
+});
+
+describe('shortenTitle', () => {
+  it('leaves a title within 120 characters alone', () => {
+    const title = 'x'.repeat(120);
+    expect(shortenTitle(title)).toBe(title);
+  });
+
+  it('never keeps half of an emoji at the cut', () => {
+    const title = `${'x'.repeat(118)}📷 and a long tail that runs past the limit`;
+    const short = shortenTitle(title);
+    expect(short).toBe(`${'x'.repeat(118)}…`);
+    expect(Buffer.from(short, 'utf8').toString('utf8')).toBe(short);
   });
 });

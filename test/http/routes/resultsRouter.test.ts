@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { createResultsRouter, type ResultsRouterDeps } from '../../../src/http/routes/resultsRouter';
 import { isAppError } from '../../../src/errors/AppError';
 import { createCouchStore } from '../../../src/store/createCouchStore';
+import { StoreError } from '../../../src/store/StoreError';
 import type { CouchStore } from '../../../src/store/CouchStore';
 import { captureLogger } from '../../store/support/captureLogger';
 import { makeLifecycle, makeRequestId, type Lifecycle } from '../../store/support/lifecycle';
@@ -179,6 +180,11 @@ describe('results API', () => {
     expect((await request(withLive).get(`/requests/${live}/events`).expect(200)).body).toMatchObject({ requestId: live, count: 0, events: [] });
     // Others are still unknown, and a stored record wins over the live one.
     await request(withLive).get(`/requests/${makeRequestId()}`).expect(404);
+    // A database outage does not hide it either (others get the 503).
+    const down = { ...store, getRequest: () => Promise.reject(new StoreError('unavailable', 'database did not answer')) };
+    const liveWhileDown = appFor(down, (requestId) => (requestId === live ? { requestId, engine: 'local', createdAt } : undefined));
+    expect((await request(liveWhileDown).get(`/requests/${live}`).expect(200)).body).toMatchObject({ status: 'processing' });
+    await request(liveWhileDown).get(`/requests/${id}`).expect(503);
     const storedToo = appFor(store, (requestId) => ({ requestId, engine: 'gemini', createdAt }));
     expect((await request(storedToo).get(`/requests/${id}`).expect(200)).body).toMatchObject({ status: 'completed', engine: 'local' });
   });

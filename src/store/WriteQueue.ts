@@ -57,9 +57,9 @@ export interface WriteQueueStats {
    */
   catchingUp: boolean;
   /**
-   * True from a write that kept its caller waiting `settleTimeoutMs` until the next success or
-   * failure: a database that accepts connections but does not answer. New callers are not made
-   * to wait for it again.
+   * True from a write that kept its caller waiting `settleTimeoutMs` until that write is
+   * answered (or the queue empties): a database that accepts connections but does not answer,
+   * or leaves some writes hanging. New callers are not made to wait meanwhile.
    */
   stalled: boolean;
   lastError?: string;

@@ -31,7 +31,8 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
   let stored = 0;
   let failing = false;
   let catchingUp = false;
-  let stalled = false;
+  /** The write that kept its caller waiting `settleTimeoutMs` unanswered; callers do not wait while it is set. */
+  let stalledBy: Entry | undefined;
   let failedRounds = 0;
   let lastError: string | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -53,9 +54,10 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
     pending -= 1;
     pendingBytes -= entry.job.bytes;
     entry.settle();
+    if (entry === stalledBy) stalledBy = undefined;
     if (pending === 0) {
       catchingUp = false;
-      stalled = false;
+      stalledBy = undefined;
       for (const wake of [...drainWaiters]) wake();
     }
   }
@@ -67,11 +69,15 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
   /**
    * A caller waited `settleTimeoutMs` and its write is still queued or in flight. A hung
    * database fails an attempt only at the write deadline (30 s), so until then no one else waits
-   * for it either: without this every later write of the request would wait its own 10 s.
+   * for it either: without this every later write of the request would wait its own 10 s. The
+   * stall lasts until that write is answered (or the queue empties), not until any write is: a
+   * database where only some writes hang (big attachments) would otherwise cost 10 s per request.
    */
-  function onSettleTimeout(): void {
-    if (!stalled) logger.warn({ pendingWrites: pending, settleTimeoutMs }, 'database writes are not answered; continuing without waiting for them');
-    stalled = true;
+  function onSettleTimeout(entry: Entry): void {
+    if (!stalledBy) {
+      logger.warn({ pendingWrites: pending, settleTimeoutMs, write: entry.job.label }, 'database writes are not answered; continuing without waiting for them');
+      stalledBy = entry;
+    }
     settleAll();
   }
 
@@ -87,7 +93,6 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
 
   function onSuccess(lane: string, entry: Entry): void {
     stored += 1;
-    stalled = false;
     if (failing) {
       logger.info({ pendingWrites: pending - 1 }, 'database writes succeed again; draining the write queue');
     }
@@ -97,8 +102,8 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
   }
 
   function onFailure(lane: string, entry: Entry, err: unknown): void {
-    // Answered, if with an error: the database is not hanging (failing takes over below if it is down).
-    stalled = false;
+    // Answered, if with an error: not hanging (failing takes over below if the database is down).
+    if (entry === stalledBy) stalledBy = undefined;
     const kind = classify(err);
     const message = err instanceof Error ? err.message : String(err);
     lastError = message;
@@ -201,13 +206,13 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
         else lanes.set(job.lane, [entry]);
         pending += 1;
         pendingBytes += job.bytes;
-        if (failing || stalled) entry.settle();
-        else timer = setTimeout(onSettleTimeout, settleTimeoutMs);
+        if (failing || stalledBy) entry.settle();
+        else timer = setTimeout(() => onSettleTimeout(entry), settleTimeoutMs);
         pump();
       });
     },
 
-    stats: () => ({ pending, pendingBytes, lost, stored, failing, catchingUp, stalled, lastError }),
+    stats: () => ({ pending, pendingBytes, lost, stored, failing, catchingUp, stalled: stalledBy !== undefined, lastError }),
 
     drain,
 

@@ -19,12 +19,13 @@ export interface HealthDeps {
 export function createHealthRouter(deps: HealthDeps): Router {
   const router = Router();
 
-  const databaseHealth = async (): Promise<StoreHealth | { status: 'disabled' }> => {
+  const databaseHealth = async (): Promise<StoreHealth | { status: 'disabled' } | { status: 'error'; error: string }> => {
     if (!deps.store) return { status: 'disabled' };
     try {
       return await deps.store.health();
     } catch (err) {
-      return { status: 'error', mode: 'external', url: '', error: err instanceof Error ? err.message : String(err) };
+      // A store should report trouble, not throw; if one does, say only what is known.
+      return { status: 'error', error: err instanceof Error ? err.message : String(err) };
     }
   };
 

@@ -1,0 +1,29 @@
+/**
+ * The health router on its own, with a store that breaks its contract by throwing: the answer
+ * says what is known and invents no database mode or address.
+ */
+import express from 'express';
+import request from 'supertest';
+import { createHealthRouter } from '../../../src/http/routes/healthRouter';
+import { createConcurrencyLimiter } from '../../../src/pipeline/createConcurrencyLimiter';
+
+describe('createHealthRouter', () => {
+  const app = express().use(
+    createHealthRouter({
+      engine: 'local',
+      version: '0.0.0-test',
+      eventServer: { stats: () => ({ status: 'running', port: 4001, connections: 0, activeRequests: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 }) },
+      limiter: createConcurrencyLimiter({ max: 1, maxQueue: 0 }),
+      store: { health: () => Promise.reject(new Error('store exploded')) },
+      isDraining: () => false,
+    }),
+  );
+
+  it('reports a store whose health check throws as an error, without a made-up mode or url', async () => {
+    const db = await request(app).get('/db-health').expect(503);
+    expect(db.body).toEqual({ status: 'error', error: 'store exploded', timestamp: expect.any(String) });
+    const health = await request(app).get('/health').expect(200);
+    expect(health.body).toMatchObject({ status: 'degraded', database: { status: 'error', error: 'store exploded' } });
+    expect(health.body.database).not.toHaveProperty('mode');
+  });
+});

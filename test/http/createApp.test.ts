@@ -1,0 +1,55 @@
+/**
+ * The app's routing at its edges, built with createApp directly: the test page's paths when
+ * the page file is not there.
+ */
+import path from 'node:path';
+import os from 'node:os';
+import request from 'supertest';
+import { createApp } from '../../src/http/createApp';
+import { createEventBus } from '../../src/events/createEventBus';
+import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
+import { createLogger } from '../../src/logging/createLogger';
+import { createConcurrencyLimiter } from '../../src/pipeline/createConcurrencyLimiter';
+import { createPipeline } from '../../src/pipeline/createPipeline';
+
+describe('createApp', () => {
+  const logger = createLogger({ level: 'silent' });
+  const engine = createLocalEngine();
+  const bus = createEventBus({ logger });
+  afterAll(async () => {
+    await engine.close();
+    await bus.close();
+  });
+
+  function appWithPage(testPagePath: string) {
+    return createApp({
+      pipeline: createPipeline({ engine, bus, logger, imageCount: 1, maxImagePixels: 1e8, requestTimeoutMs: 60_000 }),
+      limiter: createConcurrencyLimiter({ max: 1, maxQueue: 0 }),
+      logger,
+      engine: 'local',
+      version: '0.0.0-test',
+      eventServer: { stats: () => ({ status: 'running', port: 4001, connections: 0, activeRequests: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 }) },
+      isDraining: () => false,
+      maxUploadBytes: 1024 * 1024,
+      corsOrigin: '*',
+      testPagePath,
+    });
+  }
+
+  it('answers / with 404 for every method when the test page file is missing, never a 405 offering GET', async () => {
+    const app = appWithPage(path.join(os.tmpdir(), 'no-such-dir', 'websocket-test.html'));
+    for (const method of ['get', 'post', 'put'] as const) {
+      const res = await request(app)[method]('/');
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+      expect(res.headers.allow).toBeUndefined();
+    }
+  });
+
+  it('serves the page and answers other methods with 405 when the file is there', async () => {
+    const app = appWithPage(path.resolve(__dirname, '../../websocket-test.html'));
+    await request(app).get('/').expect(200).expect('Content-Type', /text\/html/);
+    const posted = await request(app).post('/websocket-test.html').expect(405);
+    expect(posted.headers.allow).toBe('GET, HEAD, OPTIONS');
+  });
+});

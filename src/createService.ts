@@ -59,6 +59,10 @@ export async function createService(config: Config, logger: Logger, overrides: S
   const version = readVersion();
   const bus = overrides.bus ?? createEventBus({ logger, validate: overrides.validateEvents });
   const engine = overrides.engine ?? createEngine(config, logger);
+  const releaseEngineAndBus = async () => {
+    await engine.close();
+    await bus.close();
+  };
   // The database comes first: events are stored even when no WebSocket client listens.
   let storeHandle: Awaited<ReturnType<typeof createRequestStore>> | undefined;
   try {
@@ -72,8 +76,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
           embeddedLogLevel: config.logLevel,
         });
   } catch (err) {
-    await engine.close();
-    await bus.close();
+    await releaseEngineAndBus();
     throw err;
   }
   const store = overrides.store ?? (storeHandle as NonNullable<typeof storeHandle>).store;
@@ -88,8 +91,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
     unsubscribeStore();
     await sweeper.close();
     await closeStore();
-    await engine.close();
-    await bus.close();
+    await releaseEngineAndBus();
   };
 
   let eventServer: EventServer;

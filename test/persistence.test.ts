@@ -20,6 +20,7 @@ import { startEmbeddedCouch, type EmbeddedCouch } from '../src/store/startEmbedd
 import { realPhotoJpeg } from './support/images';
 import { startTestService, type TestService } from './support/startTestService';
 import { freePort, waitFor } from './store/support/storeTarget';
+import { binaryBody } from './support/binaryBody';
 
 jest.setTimeout(90_000);
 
@@ -32,12 +33,6 @@ function resultsApp(store: CouchStore): express.Express {
   app.use(createErrorMiddleware(logger));
   return app;
 }
-
-const binary = (res: request.Response, callback: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
 
 interface ProcessedImage {
   index: number;
@@ -103,11 +98,11 @@ describe('persistence of processed requests', () => {
       for (const image of images) {
         const url = `/requests/${requestId}/images/${image.index}`;
         expect(stored.body.images).toContainEqual(expect.objectContaining({ index: image.index, url, durationMs: image.durationMs }));
-        const bytes = await request(app).get(url).buffer(true).parse(binary).expect(200);
+        const bytes = await request(app).get(url).buffer(true).parse(binaryBody).expect(200);
         expect(bytes.headers['content-type']).toBe(image.mimeType);
         expect(Buffer.compare(bytes.body as Buffer, Buffer.from(image.imageData as string, 'base64'))).toBe(0);
       }
-      const original = await request(app).get(`/requests/${requestId}/original`).buffer(true).parse(binary).expect(200);
+      const original = await request(app).get(`/requests/${requestId}/original`).buffer(true).parse(binaryBody).expect(200);
       expect(Buffer.compare(original.body as Buffer, photo)).toBe(0);
 
       await waitFor(() => running.store.pendingWrites() === 0);
@@ -217,7 +212,7 @@ describe('persistence of processed requests', () => {
     try {
       const app = resultsApp(second.store);
       await request(app).get(`/requests/${requestId}`).expect(200).expect((res) => expect(res.body.status).toBe('completed'));
-      const bytes = await request(app).get(`/requests/${requestId}/images/1`).buffer(true).parse(binary).expect(200);
+      const bytes = await request(app).get(`/requests/${requestId}/images/1`).buffer(true).parse(binaryBody).expect(200);
       expect(Buffer.compare(bytes.body as Buffer, Buffer.from(imageData, 'base64'))).toBe(0);
       const log = await request(app).get(`/requests/${requestId}/events`).expect(200);
       expect(log.body.events.at(-1).type).toBe('processing_completed');
@@ -268,7 +263,7 @@ describe('persistence of processed requests', () => {
         const stored = await request(app).get(`/requests/${id}`).expect(200);
         expect(stored.body).toMatchObject({ status: 'completed', imagesGenerated: 2 });
       }
-      const image = await request(app).get(`/requests/${duringId}/images/2`).buffer(true).parse(binary).expect(200);
+      const image = await request(app).get(`/requests/${duringId}/images/2`).buffer(true).parse(binaryBody).expect(200);
       const sent = (during.body.images as ProcessedImage[]).find((i) => i.index === 2)?.imageData as string;
       expect(Buffer.compare(image.body as Buffer, Buffer.from(sent, 'base64'))).toBe(0);
       const log = await request(app).get(`/requests/${duringId}/events`).expect(200);

@@ -16,6 +16,7 @@ import type { CouchStore } from '../../../src/store/CouchStore';
 import { captureLogger } from '../../store/support/captureLogger';
 import { makeLifecycle, makeRequestId, type Lifecycle } from '../../store/support/lifecycle';
 import { freePort, startStoreTarget, uniquePrefix, waitFor, type StoreTarget } from '../../store/support/storeTarget';
+import { binaryBody } from '../../support/binaryBody';
 
 const FIXTURE = FIXTURE_PHOTO;
 
@@ -37,13 +38,6 @@ function appFor(
   app.use(renderErrors);
   return app;
 }
-
-/** Reads a binary response body as a Buffer. */
-const binary = (res: request.Response, callback: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
 
 describe('results API', () => {
   let target: StoreTarget;
@@ -98,14 +92,14 @@ describe('results API', () => {
   });
 
   it('GET /requests/:id/images/:index serves the exact bytes with type, length, validator and immutable caching', async () => {
-    const res = await request(app).get(`/requests/${id}/images/1`).buffer(true).parse(binary).expect(200);
+    const res = await request(app).get(`/requests/${id}/images/1`).buffer(true).parse(binaryBody).expect(200);
     expect(Buffer.compare(res.body as Buffer, jpeg)).toBe(0);
     expect(res.headers['content-type']).toBe('image/jpeg');
     expect(res.headers['content-length']).toBe(String(jpeg.length));
     expect(res.headers['cache-control']).toBe('private, max-age=31536000, immutable');
     expect(res.headers.etag).toBe(`"${createHash('sha256').update(jpeg).digest('hex')}"`);
 
-    const second = await request(app).get(`/requests/${id}/images/2`).buffer(true).parse(binary).expect(200);
+    const second = await request(app).get(`/requests/${id}/images/2`).buffer(true).parse(binaryBody).expect(200);
     expect(Buffer.compare(second.body as Buffer, Buffer.from(jpeg).reverse())).toBe(0);
   });
 
@@ -117,7 +111,7 @@ describe('results API', () => {
   });
 
   it('GET /requests/:id/original serves the uploaded bytes', async () => {
-    const res = await request(app).get(`/requests/${id}/original`).buffer(true).parse(binary).expect(200);
+    const res = await request(app).get(`/requests/${id}/original`).buffer(true).parse(binaryBody).expect(200);
     expect(Buffer.compare(res.body as Buffer, original)).toBe(0);
     expect(res.headers['content-type']).toBe('image/png');
     expect(res.headers.etag).toBe(`"${lifecycle.started.upload.sha256}"`);

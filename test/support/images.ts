@@ -11,6 +11,13 @@ export const FIXTURE_PHOTO = path.resolve(__dirname, '../fixtures/chelsea.png');
 /** The fixture photo at 320 px as an HEVC HEIC (an iPhone's format), made with libheif's heif-enc (x265). */
 export const HEVC_HEIC_FIXTURE = path.resolve(__dirname, '../fixtures/chelsea-hevc.heic');
 
+/**
+ * As an iPhone held upright records it: the photo at 240 px, stored turned 90° anticlockwise
+ * with an HEIF rotation (irot) and EXIF Orientation 6 both saying "turn back", a Display P3
+ * profile, and EXIF shooting data (f/1.78, 1/120 s, ISO 64). See test/fixtures/README.md.
+ */
+export const ROTATED_HEIC_FIXTURE = path.resolve(__dirname, '../fixtures/chelsea-rotated-hevc.heic');
+
 /** The real photo fixture as a JPEG (what a phone would send). */
 export async function realPhotoJpeg(): Promise<Buffer> {
   return sharp(fs.readFileSync(FIXTURE_PHOTO)).jpeg({ quality: 90 }).toBuffer();

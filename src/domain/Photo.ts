@@ -6,7 +6,13 @@ export type PhotoFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif' | 'h
  * (never the client's Content-Type), the header decoded, and the pixel count is within limits.
  */
 export interface Photo {
+  /** The bytes as uploaded: what is stored and hashed. */
   readonly buffer: Buffer;
+  /**
+   * Bytes sharp can decode, for every engine: the upload itself, except an HEVC HEIC, which is
+   * transcoded once to an upright JPEG keeping its colour profile and EXIF.
+   */
+  readonly decodable: Buffer;
   readonly format: PhotoFormat;
   readonly mimeType: string;
   /** Display dimensions (EXIF orientation applied). */

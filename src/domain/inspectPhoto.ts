@@ -3,10 +3,14 @@
  * 415 when the bytes are not a supported image format, 422 when they cannot be decoded
  * (truncated, corrupt) or declare too many pixels. The client's Content-Type is ignored; the
  * file's magic bytes decide between 415 and 422 when sharp cannot read even the header.
+ * An HEVC HEIC, which sharp's prebuilt libvips cannot decode, is transcoded when a HEIC decoder
+ * is given.
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { AppError } from '../errors/AppError';
+import { HeicDecodeError, type HeicDecoder } from './heic/createHeicDecoder';
+import { transcodeHeic } from './heic/transcodeHeic';
 import type { Photo, PhotoFormat } from './Photo';
 import { sniffImageFormat } from './sniffImageFormat';
 
@@ -20,8 +24,8 @@ const FORMAT_NAMES: Record<PhotoFormat, string> = {
   heif: 'HEIF',
 };
 
-/** What error messages offer: HEIF is accepted when it decodes, but most (iPhone HEIC) do not. */
-const ACCEPTED_FORMATS = 'JPEG, PNG, WebP, GIF, TIFF or AVIF';
+/** What error messages offer. */
+const ACCEPTED_FORMATS = 'JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC';
 
 const MIME_TYPES: Record<PhotoFormat, string> = {
   jpeg: 'image/jpeg',
@@ -33,14 +37,18 @@ const MIME_TYPES: Record<PhotoFormat, string> = {
   heif: 'image/heif',
 };
 
-/**
- * Checks the bytes and measures the photo.
- * @param maxPixels uploads declaring more pixels are refused before any full decode.
- */
-export async function inspectPhoto(
-  buffer: Buffer,
-  options: { maxPixels: number; originalName?: string },
-): Promise<Photo> {
+export interface InspectOptions {
+  /** Uploads declaring more pixels are refused before any full decode. */
+  maxPixels: number;
+  originalName?: string;
+  /** Decodes HEVC HEIC; without one such photos get 415 saying what to send instead. */
+  heicDecoder?: HeicDecoder;
+  /** Stops a HEIC transcode (the request's deadline); rejects with its reason. */
+  signal?: AbortSignal;
+}
+
+/** Checks the bytes and measures the photo. */
+export async function inspectPhoto(buffer: Buffer, options: InspectOptions): Promise<Photo> {
   if (buffer.length === 0) throw new AppError('INVALID_IMAGE', 'The uploaded file is empty');
 
   let metadata: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
@@ -82,6 +90,9 @@ export async function inspectPhoto(
     // A well-formed photo in a codec this libvips build lacks (HEVC, in sharp's prebuilt
     // binaries) is a format we cannot take, not a broken file: say so, and what to send instead.
     if (cause instanceof Error && MISSING_CODEC.test(cause.message)) {
+      if (format === 'heif' && metadata.compression === 'hevc' && options.heicDecoder) {
+        return fromHeic(buffer, { icc: metadata.icc, exif: metadata.exif }, options.heicDecoder, options);
+      }
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', unsupportedCodecMessage(format, metadata.compression), { cause });
     }
     throw new AppError('INVALID_IMAGE', `The image could not be decoded: ${describe(cause)}`, { cause });
@@ -90,10 +101,34 @@ export async function inspectPhoto(
   const rotated = (metadata.orientation ?? 1) >= 5;
   return {
     buffer,
+    decodable: buffer,
     format,
     mimeType: MIME_TYPES[format],
     width: rotated ? height : width,
     height: rotated ? width : height,
+    size: buffer.length,
+    sha256: createHash('sha256').update(buffer).digest('hex'),
+    originalName: options.originalName,
+  };
+}
+
+/** An HEVC HEIC, made decodable by transcoding; its display size is the decoded one. */
+async function fromHeic(buffer: Buffer, metadata: { icc?: Buffer; exif?: Buffer }, decoder: HeicDecoder, options: InspectOptions): Promise<Photo> {
+  let transcoded: Awaited<ReturnType<typeof transcodeHeic>>;
+  try {
+    transcoded = await transcodeHeic(buffer, metadata, decoder, options.signal);
+  } catch (cause) {
+    if (options.signal?.aborted) throw cause;
+    const reason = cause instanceof HeicDecodeError ? cause.message : describe(cause);
+    throw new AppError('INVALID_IMAGE', `The HEIC photo could not be decoded: ${reason}`, { cause });
+  }
+  return {
+    buffer,
+    decodable: transcoded.jpeg,
+    format: 'heif',
+    mimeType: 'image/heic',
+    width: transcoded.width,
+    height: transcoded.height,
     size: buffer.length,
     sha256: createHash('sha256').update(buffer).digest('hex'),
     originalName: options.originalName,

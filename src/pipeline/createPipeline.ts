@@ -4,6 +4,7 @@
  * event of SPEC §4 in order and storing the request as it goes.
  */
 import { createHash } from 'node:crypto';
+import { createHeicDecoder, type HeicDecoder } from '../domain/heic/createHeicDecoder';
 import { inspectPhoto } from '../domain/inspectPhoto';
 import type { Photo } from '../domain/Photo';
 import { AppError, isAppError } from '../errors/AppError';
@@ -54,6 +55,8 @@ export interface PipelineOptions {
   imageCount: number;
   maxImagePixels: number;
   requestTimeoutMs: number;
+  /** Decodes HEVC HEIC uploads (iPhone photos). Default: one with its default concurrency. */
+  heicDecoder?: HeicDecoder;
 }
 
 /**
@@ -63,6 +66,7 @@ export interface PipelineOptions {
  */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { engine, bus, store, imageCount } = options;
+  const heicDecoder = options.heicDecoder ?? createHeicDecoder();
   const running = new Map<string, InFlightRequest>();
 
   return {
@@ -135,7 +139,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     let photo: Photo;
     const tValidation = performance.now();
     try {
-      photo = await inspectPhoto(input.upload, { maxPixels: options.maxImagePixels, originalName: input.originalName });
+      photo = await inspectPhoto(input.upload, { maxPixels: options.maxImagePixels, originalName: input.originalName, heicDecoder, signal });
     } catch (err) {
       timings.validation = roundMs(performance.now() - tValidation);
       return fail('validation', 'INVALID_IMAGE', err);

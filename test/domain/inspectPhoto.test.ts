@@ -71,9 +71,8 @@ describe('inspectPhoto', () => {
 
   it('rejects text with 415 UNSUPPORTED_MEDIA_TYPE, listing only formats it decodes', async () => {
     await expectCode(inspectPhoto(Buffer.from('hello, not an image'), limits), 'UNSUPPORTED_MEDIA_TYPE', 415);
-    // HEIF is not offered: most HEIF photos are HEVC-compressed, which this build cannot decode.
     const err = await inspectPhoto(Buffer.from('hello, not an image'), limits).catch((e: unknown) => e);
-    expect((err as Error).message).toBe('The uploaded file is not a supported image; send JPEG, PNG, WebP, GIF, TIFF or AVIF');
+    expect((err as Error).message).toBe('The uploaded file is not a supported image; send JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC');
   });
 
   it('rejects an SVG with 415: vector input is not a photo', async () => {
@@ -101,7 +100,7 @@ describe('inspectPhoto', () => {
     expect((err as Error).message).toContain(`starts like a ${name} image`);
   });
 
-  it('rejects a real HEVC-compressed HEIC (an iPhone photo) with 415, saying what to send instead', async () => {
+  it('without a HEIC decoder, rejects a real HEVC-compressed HEIC (an iPhone photo) with 415, saying what to send instead', async () => {
     const heic = fs.readFileSync(HEVC_HEIC_FIXTURE);
     const err = await inspectPhoto(heic, limits).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);

@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import sharp from 'sharp';
 import request from 'supertest';
 import { PipelineEventSchema, REQUEST_ID_PATTERN, ServerMessageSchema } from '../../src/events/eventSchemas';
 import { createWsClient, type ReceivedMessage, type WsClient } from '../support/createWsClient';
 import { expectEventOrder } from '../support/expectEventOrder';
-import { HEVC_HEIC_FIXTURE, noise, realPhotoJpeg, syntheticPhoto } from '../support/images';
+import { noise, realPhotoJpeg, syntheticPhoto } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
 
 describe('POST /process-image on the local engine', () => {
@@ -192,7 +191,6 @@ describe('POST /process-image on the local engine', () => {
         { name: 'a PNG signature followed by garbage', filename: 'x.png', status: 422, code: 'INVALID_IMAGE', message: /starts like a PNG image but is corrupt or truncated/, bytes: () => Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from('garbage, not chunks '.repeat(500))]) },
         { name: 'a text file', filename: 'notes.txt', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /not a supported image/, bytes: () => Buffer.from('a shopping list, not a photo\n'.repeat(50)) },
         { name: 'the real photo cut to its first half', filename: 'cut.jpg', status: 422, code: 'INVALID_IMAGE', message: /could not be decoded/, bytes: () => photo.subarray(0, Math.floor(photo.length / 2)) },
-        { name: 'a well-formed HEVC HEIC (an iPhone photo)', filename: 'IMG_0001.HEIC', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /HEVC-compressed.*Most Compatible/, bytes: () => fs.readFileSync(HEVC_HEIC_FIXTURE) },
       ])('answers $name with $status $code and a validation processing_error', async ({ bytes, filename, status, code, message }) => {
         const client = await connect();
         const res = await request(service.httpUrl).post('/process-image').attach('image', bytes(), { filename, contentType: 'image/jpeg' });

@@ -91,10 +91,10 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
   // The same photo goes out in six calls; downscale it once. Keyed by the buffer, held weakly.
   const prepared = new WeakMap<Buffer, Promise<InlineImage>>();
   const inlineImage = (photo: Photo): Promise<InlineImage> => {
-    let image = prepared.get(photo.buffer);
+    let image = prepared.get(photo.decodable);
     if (!image) {
-      image = prepareInputImage(photo.buffer, inputMaxEdge);
-      prepared.set(photo.buffer, image);
+      image = prepareInputImage(photo.decodable, inputMaxEdge);
+      prepared.set(photo.decodable, image);
     }
     return image;
   };
@@ -134,7 +134,7 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
     name: 'gemini',
 
     async recommendSettings(photo: Photo, stage: StageOptions = {}): Promise<CameraSettings> {
-      const exif = await readShotWith(photo.buffer);
+      const exif = await readShotWith(photo.decodable);
       const answer = await askForJson(photo, stage, {
         stage: 'content_analysis',
         prompt: settingsPrompt(exif),

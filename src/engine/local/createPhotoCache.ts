@@ -44,7 +44,7 @@ export function createPhotoCache(options: DecodeOptions & { pixelWork: Semaphore
 function createWork(photo: Photo, options: DecodeOptions & { pixelWork: Semaphore }): PhotoWork {
   // Shared by every stage of the request, so no one stage's signal may cancel it.
   const base = once(() =>
-    options.pixelWork.run(() => decodeBase(photo.buffer, options)).catch((cause: unknown) => {
+    options.pixelWork.run(() => decodeBase(photo.decodable, options)).catch((cause: unknown) => {
       throw new EngineError(`The photo could not be decoded: ${messageOf(cause)}`, { cause, retryable: false });
     }),
   );
@@ -55,7 +55,7 @@ function createWork(photo: Photo, options: DecodeOptions & { pixelWork: Semaphor
       }),
     ),
   );
-  const exif = once(() => readExif(photo.buffer));
+  const exif = once(() => readExif(photo.decodable));
   return { base, metrics, exif };
 }
 

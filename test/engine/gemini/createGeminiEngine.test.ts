@@ -1,4 +1,6 @@
-import { FIXTURE_PHOTO } from '../../support/images';
+import { FIXTURE_PHOTO, ROTATED_HEIC_FIXTURE } from '../../support/images';
+import { createHeicDecoder } from '../../../src/domain/heic/createHeicDecoder';
+import { inspectPhoto } from '../../../src/domain/inspectPhoto';
 import sharp from 'sharp';
 import { readFile } from 'node:fs/promises';
 import { AnalysisSchema, CameraSettingsSchema } from '../../../src/domain/schemas';
@@ -66,6 +68,17 @@ describe('createGeminiEngine against a Gemini REST server', () => {
 
     expect(settings.current).toEqual({ aperture: 'f/2.8', shutter_speed: '1/125', iso: '400', focal_length: '50 mm', camera: 'Canon EOS R5' });
     expect(server.calls[0].prompt).toContain('f/2.8, 1/125 s, ISO 400, 50 mm, on a Canon EOS R5');
+  });
+
+  it('sends an HEVC HEIC upload as its decodable copy, and reads the shot from it', async () => {
+    const photo = await inspectPhoto(await readFile(ROTATED_HEIC_FIXTURE), { maxPixels: 1e8, heicDecoder: createHeicDecoder() });
+    const settings = await engine.recommendSettings(photo);
+    await engine.generateImage(photo, suggestion, { index: 1 });
+
+    expect(settings.current).toMatchObject({ aperture: 'f/1.8', iso: '64', camera: 'Apple iPhone 15 Pro' });
+    for (const call of server.calls) {
+      expect(call.images[0]).toMatchObject({ mimeType: 'image/jpeg', width: 240, height: 160 });
+    }
   });
 
   it('analyses the photo into exactly the requested number of valid suggestions', async () => {

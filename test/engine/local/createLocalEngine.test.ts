@@ -211,8 +211,10 @@ describe('createLocalEngine', () => {
 
   it('rejects corrupt and truncated bytes with EngineError and keeps working afterwards', async () => {
     const jpeg = await chelseaJpeg();
-    const truncated: Photo = { ...(await toPhoto(jpeg)), buffer: jpeg.subarray(0, Math.floor(jpeg.length / 2)) };
-    const garbage: Photo = { ...truncated, buffer: Buffer.from('definitely not an image, just text') };
+    const half = jpeg.subarray(0, Math.floor(jpeg.length / 2));
+    const truncated: Photo = { ...(await toPhoto(jpeg)), buffer: half, decodable: half };
+    const text = Buffer.from('definitely not an image, just text');
+    const garbage: Photo = { ...truncated, buffer: text, decodable: text };
     for (const photo of [truncated, garbage]) {
       await expect(engine.recommendSettings(photo)).rejects.toBeInstanceOf(EngineError);
       await expect(engine.analyzePhoto(photo, 4)).rejects.toThrow(/could not be decoded/);

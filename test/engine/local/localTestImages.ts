@@ -16,6 +16,7 @@ export async function toPhoto(buffer: Buffer): Promise<Photo> {
   const rotated = (meta.orientation ?? 1) >= 5;
   return {
     buffer,
+    decodable: buffer,
     format,
     mimeType: `image/${format}`,
     width: rotated ? meta.height : meta.width,

@@ -8,6 +8,7 @@ export async function photoFromBuffer(buffer: Buffer): Promise<Photo> {
   const format = meta.format as PhotoFormat;
   return {
     buffer,
+    decodable: buffer,
     format,
     mimeType: `image/${format}`,
     width: meta.autoOrient?.width ?? meta.width ?? 0,

@@ -13,6 +13,7 @@
  * closes the server (releasing the LevelDB lock) and exits 0. It does the same when the channel
  * disconnects, i.e. the parent died, so no orphan keeps holding the lock.
  */
+import { StartupError } from '../errors/StartupError';
 import { createLogger } from '../logging/createLogger';
 import type { Logger } from '../logging/Logger';
 import { parseChildArgs, type ChildMessage, type ChildSettings, type ParentMessage } from './embeddedCouchProtocol';
@@ -71,7 +72,8 @@ async function run(): Promise<void> {
     if (stopping) return; // stop() exits.
     // The parent rejects with this message (and the service logs or prints it); the stack is for debugging.
     logger.debug({ err }, 'embedded CouchDB child failed to start');
-    await send({ kind: 'start_failed', error: (err as Error).message ?? String(err) });
+    const variable = err instanceof StartupError ? err.variable : undefined;
+    await send({ kind: 'start_failed', error: (err as Error).message ?? String(err), ...(variable ? { variable } : {}) });
     process.exit(1);
   }
   if (!stopping) await send({ kind: 'ready', url: server.url });

@@ -7,7 +7,10 @@ import { parseArgs } from 'node:util';
 import type { LogLevel } from '../logging/createLogger';
 
 /** Messages the child sends to its parent. */
-export type ChildMessage = { kind: 'ready'; url: string } | { kind: 'start_failed'; error: string };
+export type ChildMessage =
+  | { kind: 'ready'; url: string }
+  /** `variable`: the setting to change, when the failure was a StartupError (e.g. DATA_DIR in use). */
+  | { kind: 'start_failed'; error: string; variable?: string };
 /** Messages the parent sends to the child. */
 export type ParentMessage = { kind: 'stop' };
 

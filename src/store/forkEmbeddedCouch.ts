@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { StartupError } from '../errors/StartupError';
 import type { LogLevel } from '../logging/createLogger';
 import type { Logger } from '../logging/Logger';
 import { toChildArgs, type ChildMessage, type ParentMessage } from './embeddedCouchProtocol';
@@ -72,7 +73,8 @@ async function launch(options: ForkedCouchOptions, port: number, logger: Logger)
           resolve(message.url);
         } else if (message?.kind === 'start_failed') {
           done();
-          reject(new Error(message.error));
+          // A setting to change (DATA_DIR in use) stays a StartupError: the service prints one line.
+          reject(message.variable ? new StartupError(message.error, message.variable) : new Error(message.error));
         }
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import PouchDB from 'pouchdb-node';
 import expressPouchdb from 'express-pouchdb';
+import { StartupError } from '../errors/StartupError';
 import type { Logger } from '../logging/Logger';
 
 export interface EmbeddedCouchOptions {
@@ -48,6 +49,7 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
   // close() can release the LevelDB locks; a class per server keeps two servers apart.
   const opened = new Set<PouchInstance>();
   const Base = PouchDB.defaults({ prefix: `${dataDir}${path.sep}` });
+  const lock = await lockDataDir(Base, dataDir);
   class TrackedPouchDB extends Base {
     constructor(name: string, pouchOptions?: object) {
       super(name, pouchOptions);
@@ -75,6 +77,9 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
       server.off('error', onError);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    await lock.close().catch(() => undefined);
+    throw err;
   });
 
   // express-pouchdb's _all_dbs tracker listens on PouchDB's class-level events, which all
@@ -97,6 +102,7 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
       await db.close().catch(() => undefined);
     }
     opened.clear();
+    await lock.close().catch(() => undefined);
   };
   const noteAddedListeners = () => {
     for (const event of CLASS_EVENTS) {
@@ -125,4 +131,28 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
       return closePromise;
     },
   };
+}
+
+/**
+ * Holds a LevelDB of its own in `dataDir` open for the server's lifetime. LevelDB locks its
+ * files, and the operating system drops the lock when a process dies, so a second server on the
+ * same folder (another instance started by mistake) fails here with a line naming DATA_DIR,
+ * instead of starting "degraded" with every write queued against a database it cannot open.
+ */
+async function lockDataDir(Base: ReturnType<typeof PouchDB.defaults>, dataDir: string): Promise<PouchInstance> {
+  const lock = new Base('snatchshot-lock');
+  try {
+    await lock.info();
+  } catch (err) {
+    await lock.close().catch(() => undefined);
+    if (/\block\b/i.test((err as Error).message ?? '')) {
+      throw new StartupError(
+        `Cannot use DATA_DIR=${dataDir}: another process has its database open (is the service already running?). Stop it, or point DATA_DIR at another directory.`,
+        'DATA_DIR',
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  return lock;
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import nano from 'nano';
+import { StartupError } from '../../src/errors/StartupError';
 import { createLogger } from '../../src/logging/createLogger';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import { forkEmbeddedCouch, type ForkedCouchOptions } from '../../src/store/forkEmbeddedCouch';
@@ -123,6 +124,25 @@ describe('forkEmbeddedCouch', () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+
+  it('refuses a directory another server has open with a StartupError naming DATA_DIR, leaving the first serving', async () => {
+    const first = await start();
+    const err = await forkEmbeddedCouch({ dataDir, logger: silent }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StartupError);
+    expect(err).toMatchObject({ variable: 'DATA_DIR', message: expect.stringMatching(/another process has its database open/) });
+    // Only the first child serves the directory, and it still answers.
+    expect(processesWith(dataDir)).toHaveLength(1);
+    await expect(nano(first.url).db.list()).resolves.toEqual(expect.any(Array));
+  });
+
+  it('lets the directory be opened again once the server holding it is killed', async () => {
+    const first = await start();
+    process.kill(first.pid!, 'SIGKILL');
+    await waitForExit(first.pid!, 5_000);
+    // The first server's restart and a new server race for the directory; exactly one must win.
+    await first.close();
+    await expect(start()).resolves.toMatchObject({ url: expect.stringMatching(/^http:/) });
   });
 
   it('rejects a non-loopback host with the reason', async () => {

@@ -55,6 +55,24 @@ describe('createEventServer shutdown and start-up failure', () => {
     expect(server.stats()).toMatchObject({ status: 'closed', connections: 0 });
   });
 
+  it('closes a client flooding binary frames once: one cut-off timer, not one per frame', async () => {
+    const server = await createEventServer({ port: 0, host: '127.0.0.1', bus, logger });
+    const timers = jest.spyOn(global, 'setTimeout');
+    try {
+      const client = await silentClient(server.port, '/');
+      // Fifty masked 4-byte binary frames in one write: all but the first arrive after the refusal.
+      const frame = Buffer.from([0x82, 0x84, 1, 2, 3, 4, 0xdf, 0xaf, 0xbd, 0xeb]);
+      client.socket.write(Buffer.concat(Array.from({ length: 50 }, () => frame)));
+      const started = Date.now();
+      await client.ended;
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(timers.mock.calls.filter(([, ms]) => ms === 1000)).toHaveLength(1);
+    } finally {
+      timers.mockRestore();
+      await server.close();
+    }
+  });
+
   it('leaves no bus subscription behind when its port is taken', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

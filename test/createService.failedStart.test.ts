@@ -23,7 +23,7 @@ function countedParts(): { engine: ImageEngine; bus: EventBus; closes: { engine:
   const bus = createEventBus({ logger });
   return {
     closes,
-    engine: { ...engine, close: () => ((closes.engine += 1), engine.close()) } as ImageEngine,
+    engine: { ...engine, close: () => ((closes.engine += 1), engine.close()) },
     bus: { ...bus, close: () => ((closes.bus += 1), bus.close()) },
   };
 }

@@ -79,6 +79,14 @@ export async function inspectPhoto(buffer: Buffer, options: InspectOptions): Pro
     );
   }
 
+  // HEVC is known from the header: sharp's prebuilt libvips has no decoder for it. Deciding from
+  // the header, not from sharp's error text, matters: libvips keeps one error buffer per process,
+  // so concurrent failures garble each other's messages.
+  if (format === 'heif' && metadata.compression === 'hevc') {
+    if (!options.heicDecoder) throw new AppError('UNSUPPORTED_MEDIA_TYPE', unsupportedCodecMessage(format, metadata.compression));
+    return fromHeic(buffer, { icc: metadata.icc, exif: metadata.exif }, options.heicDecoder, width * height, options);
+  }
+
   try {
     // Decoding the whole stream at a reduced size finds truncation and corruption cheaply
     // (JPEG shrink-on-load still reads every entropy-coded byte).
@@ -87,12 +95,9 @@ export async function inspectPhoto(buffer: Buffer, options: InspectOptions): Pro
       .raw()
       .toBuffer();
   } catch (cause) {
-    // A well-formed photo in a codec this libvips build lacks (HEVC, in sharp's prebuilt
-    // binaries) is a format we cannot take, not a broken file: say so, and what to send instead.
+    // A well-formed photo in another codec this libvips build lacks is a format we cannot take,
+    // not a broken file: say so, and what to send instead.
     if (cause instanceof Error && MISSING_CODEC.test(cause.message)) {
-      if (format === 'heif' && metadata.compression === 'hevc' && options.heicDecoder) {
-        return fromHeic(buffer, { icc: metadata.icc, exif: metadata.exif }, options.heicDecoder, options);
-      }
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', unsupportedCodecMessage(format, metadata.compression), { cause });
     }
     throw new AppError('INVALID_IMAGE', `The image could not be decoded: ${describe(cause)}`, { cause });
@@ -113,10 +118,10 @@ export async function inspectPhoto(buffer: Buffer, options: InspectOptions): Pro
 }
 
 /** An HEVC HEIC, made decodable by transcoding; its display size is the decoded one. */
-async function fromHeic(buffer: Buffer, metadata: { icc?: Buffer; exif?: Buffer }, decoder: HeicDecoder, options: InspectOptions): Promise<Photo> {
+async function fromHeic(buffer: Buffer, metadata: { icc?: Buffer; exif?: Buffer }, decoder: HeicDecoder, pixels: number, options: InspectOptions): Promise<Photo> {
   let transcoded: Awaited<ReturnType<typeof transcodeHeic>>;
   try {
-    transcoded = await transcodeHeic(buffer, metadata, decoder, options.signal);
+    transcoded = await transcodeHeic(buffer, metadata, decoder, { pixels, signal: options.signal });
   } catch (cause) {
     if (options.signal?.aborted) throw cause;
     const reason = cause instanceof HeicDecodeError ? cause.message : describe(cause);

@@ -33,6 +33,14 @@ describe('inspectPhoto with a HEIC decoder', () => {
     expect(await readExif(photo.decodable)).toMatchObject({ fNumber: 1.78, exposureTime: 1 / 120, iso: 64, camera: 'Apple iPhone 15 Pro' });
   });
 
+  it('accepts several HEICs inspected at once (sharp’s error text, shared process-wide, decides nothing)', async () => {
+    const heic = fs.readFileSync(ROTATED_HEIC_FIXTURE);
+    for (let round = 0; round < 3; round += 1) {
+      const photos = await Promise.all(Array.from({ length: 4 }, () => inspectPhoto(heic, options)));
+      expect(photos.map((p) => [p.width, p.height])).toEqual(Array.from({ length: 4 }, () => [240, 160]));
+    }
+  });
+
   it('rejects an HEVC HEIC with corrupt image data with 422 INVALID_IMAGE naming the cause', async () => {
     const heic = fs.readFileSync(HEVC_HEIC_FIXTURE);
     const err = await inspectPhoto(heic.subarray(0, heic.length - 200), options).catch((e: unknown) => e);

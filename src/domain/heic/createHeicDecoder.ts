@@ -18,13 +18,20 @@ export interface RgbaImage {
   data: Buffer;
 }
 
+export interface DecodeOptions {
+  /** Stops the decode (the worker is stopped) or the wait for a turn; rejects with its reason. */
+  signal?: AbortSignal;
+  /** The photo's pixel count from its header, which sets its share of the memory budget. */
+  pixels?: number;
+}
+
 export interface HeicDecoder {
   /**
    * Decodes the primary image of `heic`. Rejects with a HeicDecodeError when the file cannot
-   * be decoded, or with the signal's reason when `signal` aborts (the worker is stopped).
+   * be decoded, or with the signal's reason when `options.signal` aborts.
    */
-  decode(heic: Buffer, signal?: AbortSignal): Promise<RgbaImage>;
-  /** Decodes running right now, and waiting for a slot. */
+  decode(heic: Buffer, options?: DecodeOptions): Promise<RgbaImage>;
+  /** Decodes running right now, and waiting for their turn. */
   readonly active: number;
   readonly waiting: number;
 }
@@ -35,22 +42,30 @@ export class HeicDecodeError extends Error {
 }
 
 export interface HeicDecoderOptions {
-  /** Decodes at once; each holds ~200 MB at 12 MP. Default: one per two CPUs, at least one. */
+  /** Decodes at once, each a CPU's work. Default: one per two CPUs, at least one. */
   maxConcurrent?: number;
+  /**
+   * Megapixels decoding at once. A decode's memory grows with the photo (about 240 MB at 12 MP,
+   * 700 MB at 48 MP, 1.4 GB at 100 MP), so the cap is on pixels, not only on decodes; a photo
+   * larger than the budget decodes alone. Default 48 (one 48 MP photo, or four of 12 MP).
+   */
+  maxMegapixels?: number;
 }
 
 /** Creates a decoder; it holds no worker between decodes, so there is nothing to close. */
 export function createHeicDecoder(options: HeicDecoderOptions = {}): HeicDecoder {
   const slots = createSemaphore(options.maxConcurrent ?? Math.max(1, Math.floor(availableParallelism() / 2)));
+  const megapixels = createSemaphore(options.maxMegapixels ?? 48);
   const libheifPath = require.resolve('libheif-js/wasm-bundle');
 
   return {
-    decode: (heic, signal) => slots.run(() => decodeInWorker(heic, libheifPath, signal), signal),
+    decode: (heic, { signal, pixels } = {}) =>
+      megapixels.run(() => slots.run(() => decodeInWorker(heic, libheifPath, signal), signal), signal, (pixels ?? 0) / 1e6),
     get active() {
       return slots.active;
     },
     get waiting() {
-      return slots.waiting;
+      return megapixels.waiting + slots.waiting;
     },
   };
 }

@@ -5,17 +5,21 @@
  * It decodes the primary image of `workerData.heic` to 8-bit RGBA with libheif's HEIF
  * transformations (rotation, mirroring, crop) applied, and posts
  * `{ width, height, data: ArrayBuffer }` (transferred, not copied) or `{ error }`.
- * libheif-js reports its failures through console.log; the first is kept for the error instead.
+ * libheif-js and libde265 report through the console (the process's stdout and stderr, outside
+ * the service's logger); the first message is kept for the error instead.
  */
 export const HEIC_WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { format } = require('node:util');
 const notes = [];
-console.log = (...args) => {
+const note = (...args) => {
+  if (notes.length >= 10) return; // a damaged stream can warn once per block
   const detail = args.find((arg) => arg && typeof arg.message === 'string');
   notes.push(detail ? detail.message : format(...args));
 };
+// Before libheif loads: its WebAssembly runtime binds console.log and console.error then.
+console.log = console.info = console.warn = console.error = note;
 const fail = (what) => parentPort.postMessage({ error: notes.length ? what + ' (libheif: ' + notes[0] + ')' : what });
 try {
   const libheif = require(workerData.libheifPath);

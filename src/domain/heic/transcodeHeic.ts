@@ -3,7 +3,7 @@
  * in a worker, encoded at high quality, with the source's colour profile and EXIF kept.
  */
 import sharp from 'sharp';
-import type { HeicDecoder } from './createHeicDecoder';
+import type { DecodeOptions, HeicDecoder } from './createHeicDecoder';
 import { embedJpegMetadata, type JpegMetadata } from './embedJpegMetadata';
 
 /** Near-lossless: the result is the working copy every later stage decodes, never shown as-is. */
@@ -18,10 +18,11 @@ export interface TranscodedPhoto {
 
 /**
  * Decodes `heic` with `decoder` and encodes it as JPEG. Rejects with the decoder's error, or the
- * signal's reason when `signal` aborts first.
+ * signal's reason when `options.signal` aborts first.
  */
-export async function transcodeHeic(heic: Buffer, metadata: JpegMetadata, decoder: HeicDecoder, signal?: AbortSignal): Promise<TranscodedPhoto> {
-  const image = await decoder.decode(heic, signal);
+export async function transcodeHeic(heic: Buffer, metadata: JpegMetadata, decoder: HeicDecoder, options: DecodeOptions = {}): Promise<TranscodedPhoto> {
+  const { signal } = options;
+  const image = await decoder.decode(heic, options);
   signal?.throwIfAborted();
   const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } })
     // HEIF allows transparency; a photo's working copy is opaque, and white is what viewers show.

@@ -11,6 +11,9 @@ async function differenceFromFixture(image: { width: number; height: number; dat
   return total / expected.length;
 }
 
+/** Lets queued decodes take their turns (they acquire their slots asynchronously). */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('createHeicDecoder', () => {
   const heic = fs.readFileSync(HEVC_HEIC_FIXTURE);
 
@@ -52,7 +55,8 @@ describe('createHeicDecoder', () => {
   it('stops a decode when its signal aborts, rejecting with the reason, and frees its slot', async () => {
     const decoder = createHeicDecoder({ maxConcurrent: 1 });
     const controller = new AbortController();
-    const decoding = decoder.decode(heic, controller.signal);
+    const decoding = decoder.decode(heic, { signal: controller.signal });
+    await turn();
     expect(decoder.active).toBe(1);
     const reason = new Error('deadline');
     controller.abort(reason);
@@ -66,7 +70,8 @@ describe('createHeicDecoder', () => {
     const first = decoder.decode(heic);
     const second = decoder.decode(heic);
     const controller = new AbortController();
-    const third = decoder.decode(heic, controller.signal);
+    const third = decoder.decode(heic, { signal: controller.signal });
+    await turn();
     expect([decoder.active, decoder.waiting]).toEqual([1, 2]);
     controller.abort(new Error('client left'));
     await expect(third).rejects.toThrow('client left');
@@ -75,9 +80,22 @@ describe('createHeicDecoder', () => {
     expect([decoder.active, decoder.waiting]).toEqual([0, 0]);
   });
 
+  it('caps megapixels decoding at once: a photo that would pass the budget waits its turn', async () => {
+    const decoder = createHeicDecoder({ maxConcurrent: 4, maxMegapixels: 10 });
+    const first = decoder.decode(heic, { pixels: 8e6 });
+    const second = decoder.decode(heic, { pixels: 8e6 });
+    const small = decoder.decode(heic, { pixels: 1e6 });
+    // 8 MP running; the next 8 MP and (FIFO) the 1 MP behind it wait, though a slot is free.
+    await turn();
+    expect([decoder.active, decoder.waiting]).toEqual([1, 2]);
+    await first;
+    await expect(Promise.all([second, small])).resolves.toHaveLength(2);
+    expect([decoder.active, decoder.waiting]).toEqual([0, 0]);
+  });
+
   it('rejects at once when the signal has already aborted', async () => {
     const decoder = createHeicDecoder();
-    await expect(decoder.decode(heic, AbortSignal.abort(new Error('gone')))).rejects.toThrow('gone');
+    await expect(decoder.decode(heic, { signal: AbortSignal.abort(new Error('gone')) })).rejects.toThrow('gone');
     expect(decoder.active).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Config } from './config/loadConfig';
+import { createHeicDecoder } from './domain/heic/createHeicDecoder';
 import { AppError } from './errors/AppError';
 import { createEventBus, type EventBus } from './events/createEventBus';
 import { createEngine } from './engine/createEngine';
@@ -117,6 +118,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
   const rateLimiter = config.rateLimitPerMinute > 0 ? createRateLimiter({ perMinute: config.rateLimitPerMinute }) : undefined;
   // Aborted when the shutdown deadline passes, so in-flight pipelines stop and answer.
   const shutdownDeadline = new AbortController();
+  const heicDecoder = createHeicDecoder();
   const pipeline = createPipeline({
     engine,
     bus,
@@ -125,10 +127,12 @@ export async function createService(config: Config, logger: Logger, overrides: S
     imageCount: config.imageCount,
     maxImagePixels: config.maxImagePixels,
     requestTimeoutMs: config.requestTimeoutMs,
+    heicDecoder,
   });
   const app = createApp({
     pipeline,
     limiter,
+    heicDecoder,
     logger,
     engine: engine.name,
     version,

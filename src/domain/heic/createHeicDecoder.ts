@@ -4,7 +4,7 @@
  *
  * Why a worker per photo: decoding a 12 MP photo is about a second of CPU, which on the main
  * thread would stall every WebSocket broadcast and HTTP answer; and a WebAssembly heap only ever
- * grows (about 200 MB for 12 MP), so ending the worker is the only way to hand that memory back.
+ * grows (about 240 MB for 12 MP), so ending the worker is the only way to hand that memory back.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';

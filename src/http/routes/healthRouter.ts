@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { HeicDecoder } from '../../domain/heic/createHeicDecoder';
 import type { EngineName } from '../../engine/ImageEngine';
 import type { ConcurrencyLimiter } from '../../pipeline/createConcurrencyLimiter';
 import type { RequestStore, StoreHealth } from '../../store/RequestStore';
@@ -11,6 +12,8 @@ export interface HealthDeps {
   eventServer: Pick<EventServer, 'stats'>;
   limiter: ConcurrencyLimiter;
   store?: Pick<RequestStore, 'health'>;
+  /** HEIC photos decoding and waiting to (reported as `heicDecodes`). */
+  heicDecoder?: Pick<HeicDecoder, 'active' | 'waiting'>;
   /** True while shutting down: health answers 503 so load balancers stop sending work. */
   isDraining: () => boolean;
 }
@@ -43,6 +46,7 @@ export function createHealthRouter(deps: HealthDeps): Router {
       database,
       websocket: { status: ws.status, connections: ws.connections, port: ws.port },
       requests: deps.limiter.stats(),
+      ...(deps.heicDecoder ? { heicDecodes: { active: deps.heicDecoder.active, waiting: deps.heicDecoder.waiting } } : {}),
       uptime: Math.round(process.uptime() * 10) / 10,
       version: deps.version,
       timestamp: new Date().toISOString(),

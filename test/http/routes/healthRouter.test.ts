@@ -1,11 +1,14 @@
 /**
- * The health router on its own, with a store that breaks its contract by throwing: the answer
- * says what is known and invents no database mode or address.
+ * The health router on its own: with a store that breaks its contract by throwing, the answer
+ * says what is known and invents no database mode or address; HEIC decodes are counted.
  */
+import fs from 'node:fs';
 import express from 'express';
 import request from 'supertest';
+import { createHeicDecoder } from '../../../src/domain/heic/createHeicDecoder';
 import { createHealthRouter } from '../../../src/http/routes/healthRouter';
 import { createConcurrencyLimiter } from '../../../src/pipeline/createConcurrencyLimiter';
+import { HEVC_HEIC_FIXTURE } from '../../support/images';
 
 describe('createHealthRouter', () => {
   const app = express().use(
@@ -25,5 +28,27 @@ describe('createHealthRouter', () => {
     const health = await request(app).get('/health').expect(200);
     expect(health.body).toMatchObject({ status: 'degraded', database: { status: 'error', error: 'store exploded' } });
     expect(health.body.database).not.toHaveProperty('mode');
+  });
+
+  it('reports HEIC photos decoding and waiting, while they are', async () => {
+    const heicDecoder = createHeicDecoder({ maxConcurrent: 1 });
+    const withDecoder = express().use(
+      createHealthRouter({
+        engine: 'local',
+        version: '0.0.0-test',
+        eventServer: { stats: () => ({ status: 'running', port: 4001, connections: 0, activeRequests: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 }) },
+        limiter: createConcurrencyLimiter({ max: 1, maxQueue: 0 }),
+        heicDecoder,
+        isDraining: () => false,
+      }),
+    );
+    const heic = fs.readFileSync(HEVC_HEIC_FIXTURE);
+    const decodes = [heicDecoder.decode(heic), heicDecoder.decode(heic)];
+    await new Promise((resolve) => setImmediate(resolve));
+    const busy = await request(withDecoder).get('/health').expect(200);
+    expect(busy.body.heicDecodes).toEqual({ active: 1, waiting: 1 });
+    await Promise.all(decodes);
+    const idle = await request(withDecoder).get('/health').expect(200);
+    expect(idle.body.heicDecodes).toEqual({ active: 0, waiting: 0 });
   });
 });

@@ -6,21 +6,26 @@ import fs from 'node:fs';
 import express from 'express';
 import request from 'supertest';
 import { createHeicDecoder } from '../../../src/domain/heic/createHeicDecoder';
-import { createHealthRouter } from '../../../src/http/routes/healthRouter';
+import { createHealthRouter, type HealthDeps } from '../../../src/http/routes/healthRouter';
 import { createConcurrencyLimiter } from '../../../src/pipeline/createConcurrencyLimiter';
 import { HEVC_HEIC_FIXTURE } from '../../support/images';
 
-describe('createHealthRouter', () => {
-  const app = express().use(
+/** An app serving only the health router, with a running WebSocket server and `deps` on top. */
+function healthApp(deps: Partial<HealthDeps>): express.Express {
+  return express().use(
     createHealthRouter({
       engine: 'local',
       version: '0.0.0-test',
       eventServer: { stats: () => ({ status: 'running', port: 4001, connections: 0, activeRequests: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 }) },
       limiter: createConcurrencyLimiter({ max: 1, maxQueue: 0 }),
-      store: { health: () => Promise.reject(new Error('store exploded')) },
       isDraining: () => false,
+      ...deps,
     }),
   );
+}
+
+describe('createHealthRouter', () => {
+  const app = healthApp({ store: { health: () => Promise.reject(new Error('store exploded')) } });
 
   it('reports a store whose health check throws as an error, without a made-up mode or url', async () => {
     const db = await request(app).get('/db-health').expect(503);
@@ -32,16 +37,7 @@ describe('createHealthRouter', () => {
 
   it('reports HEIC photos decoding and waiting, while they are', async () => {
     const heicDecoder = createHeicDecoder({ maxConcurrent: 1 });
-    const withDecoder = express().use(
-      createHealthRouter({
-        engine: 'local',
-        version: '0.0.0-test',
-        eventServer: { stats: () => ({ status: 'running', port: 4001, connections: 0, activeRequests: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 }) },
-        limiter: createConcurrencyLimiter({ max: 1, maxQueue: 0 }),
-        heicDecoder,
-        isDraining: () => false,
-      }),
-    );
+    const withDecoder = healthApp({ heicDecoder });
     const heic = fs.readFileSync(HEVC_HEIC_FIXTURE);
     const decodes = [heicDecoder.decode(heic), heicDecoder.decode(heic)];
     await new Promise((resolve) => setImmediate(resolve));

@@ -70,6 +70,14 @@ describe('the real process refusing to start', () => {
     expect(lines).toEqual(['Cannot listen on HOST=192.0.2.1: it is not an address of this machine. Set HOST to one of its addresses, or 0.0.0.0 for all.']);
   });
 
+  it('names HOST in one line when it is a name that does not resolve', async () => {
+    // .invalid is reserved (RFC 2606): no resolver answers it, with or without a network.
+    const { code, lines } = await run({ HOST: 'snatchshot.invalid', HTTP_PORT: String(await freePort()), WS_PORT: String(await freePort()) });
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Cannot listen on HOST=snatchshot\.invalid: the name does not resolve \((ENOTFOUND|EAI_AGAIN|EAI_FAIL)\)\. Set HOST to an address of this machine, or 0\.0\.0\.0 for all\.$/);
+  });
+
   it('names HTTP_PORT and its bad value, and exits non-zero', async () => {
     const { code, lines } = await run({ HTTP_PORT: 'abc', WS_PORT: String(await freePort()) });
     expect(code).toBe(1);

@@ -16,6 +16,9 @@ export const HEVC_HEIC_FIXTURE = path.resolve(__dirname, '../fixtures/chelsea-he
  * with an HEIF rotation (irot) and EXIF Orientation 6 both saying "turn back", a Display P3
  * profile, and EXIF shooting data (f/1.78, 1/120 s, ISO 64). See test/fixtures/README.md.
  */
+/** 64 × 48, HEVC with an alpha channel: the left half opaque red, the right half fully transparent. */
+export const ALPHA_HEIC_FIXTURE = path.resolve(__dirname, '../fixtures/half-transparent-hevc.heic');
+
 export const ROTATED_HEIC_FIXTURE = path.resolve(__dirname, '../fixtures/chelsea-rotated-hevc.heic');
 
 /** The real photo fixture as a JPEG (what a phone would send). */

@@ -15,6 +15,8 @@ import { HEIC_WORKER_SOURCE } from './heicWorkerSource';
 export interface RgbaImage {
   width: number;
   height: number;
+  /** False when the file has no alpha channel: every alpha value is then 255. */
+  hasAlpha: boolean;
   data: Buffer;
 }
 
@@ -73,6 +75,7 @@ export function createHeicDecoder(options: HeicDecoderOptions = {}): HeicDecoder
 interface WorkerAnswer {
   width?: number;
   height?: number;
+  hasAlpha?: boolean;
   data?: ArrayBuffer;
   error?: string;
 }
@@ -98,7 +101,7 @@ function decodeInWorker(heic: Buffer, libheifPath: string, signal?: AbortSignal)
         settle(() => reject(new HeicDecodeError(answer.error ?? 'the decoder returned no image')));
         return;
       }
-      const image = { width: answer.width, height: answer.height, data: Buffer.from(answer.data) };
+      const image = { width: answer.width, height: answer.height, hasAlpha: answer.hasAlpha !== false, data: Buffer.from(answer.data) };
       settle(() => resolve(image));
     });
     // Out of WebAssembly memory and the like: the worker dies, the process does not.

@@ -4,7 +4,7 @@
  *
  * It decodes the primary image of `workerData.heic` to 8-bit RGBA with libheif's HEIF
  * transformations (rotation, mirroring, crop) applied, and posts
- * `{ width, height, data: ArrayBuffer }` (transferred, not copied) or `{ error }`.
+ * `{ width, height, hasAlpha, data: ArrayBuffer }` (transferred, not copied) or `{ error }`.
  * libheif-js and libde265 report through the console (the process's stdout and stderr, outside
  * the service's logger); the first message is kept for the error instead.
  */
@@ -33,7 +33,7 @@ try {
     const data = new Uint8ClampedArray(width * height * 4);
     image.display({ data, width, height }, (result) => {
       if (!result) fail('the image data is corrupt or truncated');
-      else parentPort.postMessage({ width, height, data: data.buffer }, [data.buffer]);
+      else parentPort.postMessage({ width, height, hasAlpha: image.has_alpha_channel(), data: data.buffer }, [data.buffer]);
     });
   }
 } catch (err) {

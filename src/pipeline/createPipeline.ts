@@ -16,10 +16,11 @@ import type { Logger } from '../logging/Logger';
 import type { FinishedImage, RequestReceived, RequestStore } from '../store/RequestStore';
 import { createRequestEmitter } from './createRequestEmitter';
 import { formatMs, roundMs } from './formatMs';
-import { createDeadline, DeadlineError } from '../util/createDeadline';
+import { createDeadline } from '../util/createDeadline';
 import { describeError } from './describeError';
 import { generateImages } from './generateImages';
 import { AnalysisStageError, runAnalyses } from './runAnalyses';
+import { stopReason } from './stopReason';
 import type { ProcessResult } from './ProcessResult';
 
 export interface ProcessInput {
@@ -123,7 +124,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           settings: partial.settings as ProcessResult['settings'] | undefined,
           analysis: partial.analysis as ProcessResult['analysis'] | undefined,
           images: (partial.finishedImages as FinishedImage[] | undefined) ?? [],
-          imagesGenerated: 0,
+          imagesGenerated: (partial.imagesGenerated as number | undefined) ?? 0,
           calls,
           error: { code: appError.code, message: appError.message, stage },
           // Validation comes before the start record, so the failure carries what it would have said.
@@ -190,10 +191,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         : { index: r.index, title: r.title, status: 'completed', mimeType: r.mimeType, width: r.width, height: r.height, durationMs: r.durationMs, data: bytes.get(r.index) },
     );
 
-    if (imagesGenerated === 0) {
-      const error = `All ${suggestions.length} images failed to generate`;
+    // Stopped (deadline, client gone, shutdown) before every image was done: the request failed
+    // for that reason, with what was finished included, not a success with images missing.
+    const stopped = signal.aborted && imagesGenerated < suggestions.length ? stopReason(signal.reason) : undefined;
+    if (imagesGenerated === 0 || stopped) {
+      const error = stopped ? `${imagesGenerated} of ${suggestions.length} images were generated: ${stopped.message}` : `All ${suggestions.length} images failed to generate`;
       emitter.emit({ type: 'image_generation_error', error, durationMs: roundMs(imageDuration), message: error });
-      return fail('image_generation', 'IMAGE_GENERATION_FAILED', new AppError('IMAGE_GENERATION_FAILED', error), { settings, analysis, images: results, imagesGenerated: 0, finishedImages });
+      const cause = stopped ?? new AppError('IMAGE_GENERATION_FAILED', error);
+      return fail('image_generation', 'IMAGE_GENERATION_FAILED', cause, { settings, analysis, images: results, imagesGenerated, finishedImages });
     }
     emitter.emit({
       type: 'image_generation_completed',
@@ -224,13 +229,4 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       upload: { size: input.upload.length, sha256: createHash('sha256').update(input.upload).digest('hex'), originalName: input.originalName },
     };
   }
-}
-
-/** The AppError a stopped request fails with: the reason its signal carries, or its deadline's. */
-function stopReason(reason: unknown): AppError | undefined {
-  if (isAppError(reason)) return reason;
-  if (reason instanceof DeadlineError) {
-    return new AppError('REQUEST_TIMEOUT', `The request took longer than REQUEST_TIMEOUT_MS (${reason.ms} ms) and was stopped`, { cause: reason });
-  }
-  return undefined;
 }

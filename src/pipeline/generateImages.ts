@@ -4,6 +4,7 @@ import type { EngineCallRecord, GeneratedImage, ImageEngine } from '../engine/Im
 import type { Logger } from '../logging/Logger';
 import type { RequestEmitter } from './createRequestEmitter';
 import { describeError } from './describeError';
+import { stopReason } from './stopReason';
 import { roundMs } from './formatMs';
 import type { ImageResult } from './ProcessResult';
 
@@ -64,8 +65,12 @@ export async function generateImages(args: {
         return { index, title, mimeType: image.mimeType, width: image.width, height: image.height, imageData, durationMs };
       } catch (err) {
         const durationMs = roundMs(performance.now() - started);
-        const error = describeError(err);
-        logger.warn({ err, imageIndex: index }, 'image generation failed');
+        // A stopped request's images end for its reason ("took longer than REQUEST_TIMEOUT_MS"),
+        // not the engine's "aborted"; that is expected, so no warning with a stack either.
+        const stopped = signal?.aborted ? stopReason(signal.reason) : undefined;
+        const error = stopped?.message ?? describeError(err);
+        if (stopped) logger.info({ imageIndex: index, code: stopped.code }, 'image generation stopped');
+        else logger.warn({ err, imageIndex: index }, 'image generation failed');
         emitter.emit({
           type: 'individual_image_error',
           imageIndex: index,

@@ -1,0 +1,98 @@
+/**
+ * A request stopped while its images are being generated (its deadline, the client leaving)
+ * fails for that reason, keeping the images that were finished: never a 200 with images missing.
+ */
+import { AppError } from '../../src/errors/AppError';
+import { createEventBus } from '../../src/events/createEventBus';
+import type { PipelineEvent } from '../../src/events/eventSchemas';
+import type { ImageEngine } from '../../src/engine/ImageEngine';
+import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
+import { createLogger } from '../../src/logging/createLogger';
+import { createPipeline } from '../../src/pipeline/createPipeline';
+import { createCouchStore } from '../../src/store/createCouchStore';
+import type { CouchStore } from '../../src/store/CouchStore';
+import { realPhotoJpeg } from '../support/images';
+import { startStoreTarget, type StoreTarget } from '../store/support/storeTarget';
+
+const logger = createLogger({ level: 'silent' });
+
+/** The real local engine, except that every image after the first waits until the request stops. */
+function engineFinishingOnlyImageOne(): ImageEngine {
+  const local = createLocalEngine();
+  return {
+    name: 'local',
+    recommendSettings: (photo, options) => local.recommendSettings(photo, options),
+    analyzePhoto: (photo, count, options) => local.analyzePhoto(photo, count, options),
+    generateImage: (photo, suggestion, options) =>
+      options?.index === 1
+        ? local.generateImage(photo, suggestion, options)
+        : new Promise((_resolve, reject) => {
+            options?.signal?.addEventListener('abort', () => reject(new Error('The operation was aborted')), { once: true });
+          }),
+    close: () => local.close(),
+  };
+}
+
+describe('createPipeline: a request stopped during image generation', () => {
+  let target: StoreTarget;
+  let store: CouchStore;
+  let engine: ImageEngine;
+  const bus = createEventBus({ logger, validate: true });
+  const events: PipelineEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+
+  beforeEach(async () => {
+    target = await startStoreTarget();
+    store = await createCouchStore({ url: target.url, mode: target.mode, logger, dbPrefix: target.dbPrefix });
+    engine = engineFinishingOnlyImageOne();
+    events.length = 0;
+  });
+  afterEach(async () => {
+    await engine.close();
+    await store.close();
+    await target.close();
+  });
+  afterAll(() => bus.close());
+
+  it('fails with 504 REQUEST_TIMEOUT at its deadline, answering and storing the image that was finished', async () => {
+    const pipeline = createPipeline({ engine, bus, store, logger, imageCount: 3, maxImagePixels: 1e8, requestTimeoutMs: 2500 });
+    const requestId = 'req_1758260128188_deadline1';
+    const err = (await pipeline.process({ requestId, upload: await realPhotoJpeg() }).catch((e: unknown) => e)) as AppError;
+
+    expect(err).toMatchObject({ code: 'REQUEST_TIMEOUT', status: 504, message: 'The request took longer than REQUEST_TIMEOUT_MS (2500 ms) and was stopped' });
+    expect(err.details).toMatchObject({ imagesGenerated: 1, settings: expect.any(Object), analysis: expect.any(Object) });
+    const images = err.details?.images as Array<{ index: number; imageData?: string; error?: string }>;
+    expect(images[0].imageData).toEqual(expect.any(String));
+    expect(images.slice(1).map((i) => i.error)).toEqual([err.message, err.message]);
+
+    const mine = events.filter((e) => e.requestId === requestId);
+    expect(mine.map((e) => e.type).slice(-2)).toEqual(['image_generation_error', 'processing_error']);
+    expect(mine.at(-2)).toMatchObject({ error: `1 of 3 images were generated: ${err.message}` });
+    expect(mine.at(-1)).toMatchObject({ code: 'REQUEST_TIMEOUT', stage: 'image_generation' });
+    expect(mine.some((e) => e.type === 'processing_completed' || e.type === 'image_generation_completed')).toBe(false);
+
+    const stored = await store.getRequest(requestId);
+    expect(stored).toMatchObject({ status: 'failed', imagesGenerated: 1, error: { code: 'REQUEST_TIMEOUT', stage: 'image_generation' } });
+    expect((await store.getImage(requestId, 1))?.data.toString('base64')).toBe(images[0].imageData);
+  });
+
+  it('is stored as CLIENT_CLOSED when the client leaves after the first image', async () => {
+    const pipeline = createPipeline({ engine, bus, store, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const requestId = 'req_1758260128188_clientgon';
+    const client = new AbortController();
+    const running = pipeline.process({ requestId, upload: await realPhotoJpeg(), signal: client.signal });
+    await waitUntil(() => events.some((e) => e.requestId === requestId && e.type === 'individual_image_completed'));
+    client.abort(new AppError('CLIENT_CLOSED', 'The client closed the connection before the answer'));
+
+    await expect(running).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+    expect(await store.getRequest(requestId)).toMatchObject({ status: 'failed', imagesGenerated: 1, error: { code: 'CLIENT_CLOSED' } });
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

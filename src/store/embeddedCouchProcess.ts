@@ -7,6 +7,7 @@
  *   --host=<host>      loopback address to listen on (default 127.0.0.1)
  *   --port=<port>      0 picks a free port (default 0)
  *   --log-level=<lvl>  pino level of this process's logs, on the inherited stdout (default warn)
+ *   --lock-wait-ms=<n> how long to wait for another process to let go of the directory (default 10000)
  *
  * Protocol over the IPC channel: the child sends `{ kind: 'ready', url }` once it listens, or
  * `{ kind: 'start_failed', error }` and exits 1. The parent sends `{ kind: 'stop' }`; the child
@@ -64,7 +65,7 @@ async function run(): Promise<void> {
     process.on(signal, () => logger.debug({ signal }, 'ignoring signal: the parent process stops this server'));
   }
 
-  starting = startEmbeddedCouch({ dataDir: settings.dataDir, host: settings.host, port: settings.port, logger });
+  starting = startEmbeddedCouch({ dataDir: settings.dataDir, host: settings.host, port: settings.port, lockWaitMs: settings.lockWaitMs, logger });
   let server: EmbeddedCouch;
   try {
     server = await starting;

@@ -23,13 +23,16 @@ export interface ChildSettings {
   port: number;
   /** pino level of the child's logs (on the inherited stdout). */
   logLevel: LogLevel;
+  /** How long to wait for another process to let go of the directory (default 10 s). */
+  lockWaitMs?: number;
 }
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** The child's argv: `--data-dir=… --host=… --port=… --log-level=…`. */
 export function toChildArgs(settings: ChildSettings): string[] {
-  return [`--data-dir=${settings.dataDir}`, `--host=${settings.host}`, `--port=${settings.port}`, `--log-level=${settings.logLevel}`];
+  const args = [`--data-dir=${settings.dataDir}`, `--host=${settings.host}`, `--port=${settings.port}`, `--log-level=${settings.logLevel}`];
+  return settings.lockWaitMs === undefined ? args : [...args, `--lock-wait-ms=${settings.lockWaitMs}`];
 }
 
 /**
@@ -45,6 +48,7 @@ export function parseChildArgs(args: string[]): ChildSettings {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '0' },
       'log-level': { type: 'string', default: 'warn' },
+      'lock-wait-ms': { type: 'string' },
     },
   });
   const dataDir = values['data-dir'];
@@ -53,5 +57,7 @@ export function parseChildArgs(args: string[]): ChildSettings {
   if (!/^\d+$/.test(values.port) || port > 65535) throw new Error(`--port must be 0-65535; got "${values.port}"`);
   const logLevel = values['log-level'] as LogLevel;
   if (!LEVELS.includes(logLevel)) throw new Error(`--log-level must be one of ${LEVELS.join(', ')}; got "${logLevel}"`);
-  return { dataDir, host: values.host, port, logLevel };
+  const lockWait = values['lock-wait-ms'];
+  if (lockWait !== undefined && !/^\d+$/.test(lockWait)) throw new Error(`--lock-wait-ms must be a whole number; got "${lockWait}"`);
+  return { dataDir, host: values.host, port, logLevel, ...(lockWait !== undefined ? { lockWaitMs: Number(lockWait) } : {}) };
 }

@@ -49,7 +49,7 @@ function exited(child: ChildProcess): Promise<void> {
 
 /** Forks one child and resolves with its URL once it listens; rejects with no process left behind. */
 async function launch(options: ForkedCouchOptions, port: number, logger: Logger): Promise<{ child: ChildProcess; url: string }> {
-  const args = toChildArgs({ dataDir: path.resolve(options.dataDir), host: options.host ?? '127.0.0.1', port, logLevel: options.logLevel ?? 'warn' });
+  const args = toChildArgs({ dataDir: path.resolve(options.dataDir), host: options.host ?? '127.0.0.1', port, logLevel: options.logLevel ?? 'warn', lockWaitMs: options.lockWaitMs });
   const child = fork(ENTRY, args, {
     execArgv: childExecArgv(),
     // Its log lines appear with the service's; nothing reads its stdin.

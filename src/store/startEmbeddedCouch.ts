@@ -14,6 +14,11 @@ export interface EmbeddedCouchOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /**
+   * How long to wait for another process to let go of `dataDir` before giving up (default 10 s):
+   * after a `kill -9` of the service, its database child needs a moment to notice and exit.
+   */
+  lockWaitMs?: number;
   logger: Logger;
 }
 
@@ -49,7 +54,7 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
   // close() can release the LevelDB locks; a class per server keeps two servers apart.
   const opened = new Set<PouchInstance>();
   const Base = PouchDB.defaults({ prefix: `${dataDir}${path.sep}` });
-  const lock = await lockDataDir(Base, dataDir);
+  const lock = await lockDataDir(Base, dataDir, options.lockWaitMs ?? 10_000, logger);
   class TrackedPouchDB extends Base {
     constructor(name: string, pouchOptions?: object) {
       super(name, pouchOptions);
@@ -138,21 +143,28 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
  * files, and the operating system drops the lock when a process dies, so a second server on the
  * same folder (another instance started by mistake) fails here with a line naming DATA_DIR,
  * instead of starting "degraded" with every write queued against a database it cannot open.
+ * A lock still held is retried for `waitMs`: a restart right after a crash finds the old
+ * database child still closing.
  */
-async function lockDataDir(Base: ReturnType<typeof PouchDB.defaults>, dataDir: string): Promise<PouchInstance> {
-  const lock = new Base('snatchshot-lock');
-  try {
-    await lock.info();
-  } catch (err) {
-    await lock.close().catch(() => undefined);
-    if (/\block\b/i.test((err as Error).message ?? '')) {
-      throw new StartupError(
-        `Cannot use DATA_DIR=${dataDir}: another process has its database open (is the service already running?). Stop it, or point DATA_DIR at another directory.`,
-        'DATA_DIR',
-        { cause: err },
-      );
+async function lockDataDir(Base: ReturnType<typeof PouchDB.defaults>, dataDir: string, waitMs: number, logger: Logger): Promise<PouchInstance> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt += 1) {
+    const lock = new Base('snatchshot-lock');
+    try {
+      await lock.info();
+      return lock;
+    } catch (err) {
+      await lock.close().catch(() => undefined);
+      if (!/\block\b/i.test((err as Error).message ?? '')) throw err;
+      if (Date.now() >= deadline) {
+        throw new StartupError(
+          `Cannot use DATA_DIR=${dataDir}: another process has its database open (is the service already running?). Stop it, or point DATA_DIR at another directory.`,
+          'DATA_DIR',
+          { cause: err },
+        );
+      }
+      if (attempt === 1) logger.warn({ dataDir, waitMs }, 'DATA_DIR is locked by another process; waiting for it to let go');
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    throw err;
   }
-  return lock;
 }

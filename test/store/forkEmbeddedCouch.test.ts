@@ -128,12 +128,22 @@ describe('forkEmbeddedCouch', () => {
 
   it('refuses a directory another server has open with a StartupError naming DATA_DIR, leaving the first serving', async () => {
     const first = await start();
-    const err = await forkEmbeddedCouch({ dataDir, logger: silent }).catch((e: unknown) => e);
+    const err = await forkEmbeddedCouch({ dataDir, logger: silent, lockWaitMs: 300 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StartupError);
     expect(err).toMatchObject({ variable: 'DATA_DIR', message: expect.stringMatching(/another process has its database open/) });
     // Only the first child serves the directory, and it still answers.
     expect(processesWith(dataDir)).toHaveLength(1);
     await expect(nano(first.url).db.list()).resolves.toEqual(expect.any(Array));
+  });
+
+  it('waits for a server still letting go of the directory (a restart right after a crash) and then starts', async () => {
+    const first = await start();
+    const second = forkEmbeddedCouch({ dataDir, logger: silent, lockWaitMs: 15_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await first.close();
+    const server = await second;
+    started.push(server);
+    await expect(nano(server.url).db.list()).resolves.toEqual(expect.any(Array));
   });
 
   it('rejects a non-loopback host with the reason', async () => {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { GeminiEngineOptions } from '../engine/gemini/createGeminiEngine';
 import type { EngineName } from '../engine/ImageEngine';
 import type { LogLevel } from '../logging/createLogger';
+import { redactUrl } from '../util/redactUrl';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -111,6 +112,32 @@ const optionalString = z
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
 
+/** Why `value` cannot be a CouchDB server's URL, or undefined when it can. */
+function couchUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a URL such as http://user:password@localhost:5984';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
+  if (!url.hostname) return 'names no host';
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return "the user name or password holds a '%' that is not URL-encoded (write it as %25)";
+  }
+  return undefined;
+}
+const couchUrl = optionalString.superRefine((value, ctx) => {
+  const problem = value === undefined ? undefined : couchUrlProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Variables whose values may hold secrets: an error shows them redacted. */
+const URL_VARIABLES = new Set(['COUCHDB_URL', 'GEMINI_BASE_URL']);
+
 const EnvSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: port.default(4000),
@@ -130,7 +157,7 @@ const EnvSchema = z.object({
   MAX_QUEUED_REQUESTS: integer(0, 10_000).default(16),
   REQUEST_TIMEOUT_MS: positiveInt(3_600_000).default(180_000),
   UPLOAD_IDLE_TIMEOUT_MS: positiveInt(600_000).default(30_000),
-  COUCHDB_URL: optionalString.pipe(z.url().optional()),
+  COUCHDB_URL: couchUrl,
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_DB: z.enum(['child-process', 'in-process']).default('child-process'),
   WS_AUTH_TOKEN: optionalString,
@@ -157,7 +184,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
-      return `Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+      // A URL may carry a password: show it redacted (or not at all when it does not parse).
+      const value = URL_VARIABLES.has(name) ? redactUrl(env[name] ?? '') : (env[name] ?? '');
+      return `Invalid ${name}=${JSON.stringify(value)}: ${issue.message}`;
     });
     throw new ConfigError(lines.join('\n'));
   }

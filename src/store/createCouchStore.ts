@@ -9,7 +9,7 @@ import { databaseNames, ensureDatabases } from './ensureDatabases';
 import { finishedBytes, startedBytes, writeFinishedRequest, writeImage, writeInterrupted, writeStartedRequest } from './requestWrites';
 import { listRequests, readImage, readOriginal, readRequest } from './requestReads';
 import { checkStoreHealth } from './checkStoreHealth';
-import { redactUrl } from './redactUrl';
+import { redactUrl } from '../util/redactUrl';
 import { StoreError } from './StoreError';
 
 export interface CouchStoreOptions {

@@ -69,6 +69,29 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ httpPort: 4000, wsPort: 4001, maxQueuedRequests: 16, imageCount: 4, corsOrigin: '*', engine: 'local' });
   });
 
+  it.each([
+    ['http://admin:Sup3rSecret@', 'must be a URL such as http://user:password@localhost:5984'],
+    ['ftp://admin:Sup3rSecret@db.example:5984', 'must start with http:// or https://'],
+    ['admin:Sup3rSecret@localhost:5984', 'must start with http:// or https://'],
+    ['http://admin:Sup3r%Secret@db.example:5984', "the user name or password holds a '%' that is not URL-encoded (write it as %25)"],
+  ])('refuses COUCHDB_URL=%s saying why, without printing the password', (value, why) => {
+    const err = (() => {
+      try {
+        loadConfig({ COUCHDB_URL: value });
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(new RegExp(`^Invalid COUCHDB_URL="[^"]*": ${why.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
+    expect(err.message).not.toContain('Sup3r');
+  });
+
+  it('accepts a CouchDB URL with URL-encoded credentials', () => {
+    expect(loadConfig({ COUCHDB_URL: 'https://admin:p%40ss@db.example:6984' }).couchdbUrl).toBe('https://admin:p%40ss@db.example:6984');
+  });
+
   it('says why a number is refused, naming the variable', () => {
     expect(() => loadConfig({ HTTP_PORT: '0x10' })).toThrow('Invalid HTTP_PORT="0x10": must be a whole number (decimal digits only)');
     expect(() => loadConfig({ IMAGE_COUNT: '0' })).toThrow('Invalid IMAGE_COUNT="0": must be at least 1');

@@ -1,4 +1,4 @@
-import { redactUrl } from '../../src/store/redactUrl';
+import { redactUrl } from '../../src/util/redactUrl';
 
 describe('redactUrl', () => {
   it('masks user and password and drops query and fragment', () => {

@@ -1,6 +1,7 @@
 import type { StoreHealth } from './RequestStore';
 import { CouchError, type CouchClient, type ServerInfo } from './CouchClient';
 import type { DatabaseNames } from './ensureDatabases';
+import { isCouchWelcome, NOT_COUCHDB } from './isCouchWelcome';
 import type { WriteQueueStats } from './WriteQueue';
 
 export interface StoreHealthInput {
@@ -27,8 +28,8 @@ function describeVersion(info: ServerInfo): string | undefined {
  * writes in flight right after a request are normal); `degraded` when they answer but writes
  * queued since a failure are still being retried or caught up, or writes go unanswered (or a
  * database is missing until the next write);
- * `error` when the server cannot be used (unreachable, refuses our credentials) or the store is
- * closed, with `reachable: false`. The service keeps working in every case: writes queue.
+ * `error` when the server cannot be used (unreachable, refuses our credentials, is not CouchDB)
+ * or the store is closed, with `reachable: false` unless it answered. The service keeps working in every case: writes queue.
  */
 export async function checkStoreHealth(input: StoreHealthInput): Promise<StoreHealth> {
   const { client, names, queue } = input;
@@ -41,6 +42,7 @@ export async function checkStoreHealth(input: StoreHealthInput): Promise<StoreHe
   if (input.closed) return { ...base, status: 'error', reachable: false, error: 'store is closed' };
   try {
     const info = await client.serverInfo({ timeoutMs: input.timeoutMs });
+    if (!isCouchWelcome(info)) return { ...base, status: 'error', reachable: true, error: NOT_COUCHDB };
     const databases: Record<string, { name: string; docCount?: number; missing?: true }> = {};
     for (const [role, name] of Object.entries(names) as [keyof DatabaseNames, string][]) {
       try {

@@ -1,4 +1,5 @@
-import { isCouchStatus, type CouchClient } from './CouchClient';
+import { CouchError, isCouchStatus, type CouchClient } from './CouchClient';
+import { isCouchWelcome, NOT_COUCHDB } from './isCouchWelcome';
 
 /** The two databases of the store. */
 export interface DatabaseNames {
@@ -51,6 +52,9 @@ const isRefused = (err: unknown) => isCouchStatus(err, 401) || isCouchStatus(err
  * work, listings do not until an admin runs the service once.
  */
 export async function ensureDatabases(client: CouchClient, names: DatabaseNames): Promise<{ warnings: string[] }> {
+  // Any HTTP server "creates" a database by answering 200; only a CouchDB stores the writes.
+  // No status: to the write queue this is a server not there yet, so writes wait, not drop.
+  if (!isCouchWelcome(await client.serverInfo())) throw new CouchError(NOT_COUCHDB, { error: 'not_couchdb' });
   const warnings: string[] = [];
   for (const db of [names.requests, names.events]) {
     try {

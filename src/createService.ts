@@ -72,7 +72,8 @@ export async function createService(config: Config, logger: Logger, overrides: S
       : await createRequestStore({
           couchdbUrl: config.couchdbUrl,
           dataDir: config.dataDir,
-          logger: logger.child({ component: 'store' }),
+          // The store and the embedded server each bind their own `component`.
+          logger,
           embedded: overrides.embeddedStore ?? config.embeddedDb,
           embeddedLogLevel: config.logLevel,
         });

@@ -52,6 +52,15 @@ function classify(err: unknown): FailureKind {
   return err.retryable ? 'retryable' : 'permanent';
 }
 
+/** What a failed start means for the operator: the server may well be reachable. */
+function startFailure(err: unknown): string {
+  if (err instanceof CouchError && (err.status === 401 || err.status === 403)) {
+    return 'database refused the credentials in COUCHDB_URL at start; writes will queue until it accepts them';
+  }
+  if (err instanceof CouchError && err.error === 'not_couchdb') return 'COUCHDB_URL is not a CouchDB server; writes will queue until it is';
+  return 'database not reachable at start; writes will queue until it is';
+}
+
 /** Reads fail as StoreError `unavailable` when the database does; other errors are bugs and pass through. */
 async function read<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -118,7 +127,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
   let startTimer: NodeJS.Timeout | undefined;
   await Promise.race([
     ready().catch((err: unknown) => {
-      logger.warn({ url, err: err instanceof Error ? err.message : String(err) }, 'database not reachable at start; writes will queue until it is');
+      logger.warn({ url, err: err instanceof Error ? err.message : String(err) }, startFailure(err));
     }),
     new Promise<void>((resolve) => {
       startTimer = setTimeout(() => {

@@ -1,7 +1,8 @@
 /**
- * COUCHDB_URL pointing at a web server that is not CouchDB (a wrong port, the app itself): it
- * answers 200 to everything, so nothing looks down, yet it would store nothing. The store must
- * say so and keep the writes queued, not report `ok` while dropping them.
+ * COUCHDB_URL pointing at a server that answers but cannot be used. A web server that is not
+ * CouchDB (a wrong port, the app itself) answers 200 to everything, so nothing looks down, yet it
+ * would store nothing: the store must say so and keep the writes queued, not report `ok` while
+ * dropping them. A CouchDB refusing the credentials is reported as that, not as unreachable.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,10 +38,36 @@ describe('createCouchStore against an HTTP server that is not CouchDB', () => {
     store = await createCouchStore({ url, mode: 'external', logger, dbPrefix: uniquePrefix(), retry: { initialDelayMs: 20, maxDelayMs: 100 }, closeTimeoutMs: 200 });
     expect(logger.entries.some((e) => e.fields.err === NOT_COUCHDB)).toBe(true);
     expect(logger.entries.some((e) => e.msg === 'database ready')).toBe(false);
+    expect(logger.entries.some((e) => e.msg === 'COUCHDB_URL is not a CouchDB server; writes will queue until it is')).toBe(true);
 
     await store.startRequest(makeLifecycle(makeRequestId()).started);
     const health = await store.health();
     expect(health).toMatchObject({ status: 'error', reachable: true, error: NOT_COUCHDB, lostWrites: 0 });
     expect(health.pendingWrites).toBeGreaterThan(0);
+  });
+});
+
+describe('createCouchStore against a CouchDB that refuses our credentials', () => {
+  it('says at start that the credentials were refused, not that the server is unreachable', async () => {
+    const couch = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized', reason: 'Name or password is incorrect.' }));
+    });
+    await new Promise<void>((resolve) => couch.listen(0, '127.0.0.1', resolve));
+    const logger = captureLogger();
+    const store = await createCouchStore({
+      url: `http://admin:wrong@127.0.0.1:${(couch.address() as AddressInfo).port}`,
+      mode: 'external',
+      logger,
+      dbPrefix: uniquePrefix(),
+      closeTimeoutMs: 200,
+    });
+    try {
+      expect(logger.entries.map((e) => e.msg)).toContain('database refused the credentials in COUCHDB_URL at start; writes will queue until it accepts them');
+    } finally {
+      await store.close();
+      couch.closeAllConnections();
+      await new Promise((resolve) => couch.close(resolve));
+    }
   });
 });

@@ -11,6 +11,8 @@ import { captureLogger, type LogEntry } from '../../store/support/captureLogger'
 
 export interface LoggedService extends Service {
   logs: LogEntry[];
+  /** Keys a child logger bound again (see captureLogger). */
+  rebound: string[];
 }
 
 export async function startLoggedService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<LoggedService> {
@@ -27,6 +29,7 @@ export async function startLoggedService(env: Record<string, string> = {}, overr
   return {
     ...service,
     logs: logger.entries,
+    rebound: logger.rebound,
     async close() {
       await service.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

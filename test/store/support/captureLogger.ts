@@ -6,9 +6,13 @@ export interface LogEntry {
   fields: Record<string, unknown>;
 }
 
-/** A Logger that records every entry, so tests can assert what was logged. */
-export function captureLogger(): Logger & { entries: LogEntry[] } {
+/**
+ * A Logger that records every entry, so tests can assert what was logged; `rebound` lists each
+ * key a child logger bound again over its parent's (pino would print such a key twice).
+ */
+export function captureLogger(): Logger & { entries: LogEntry[]; rebound: string[] } {
   const entries: LogEntry[] = [];
+  const rebound: string[] = [];
   const build = (bindings: Record<string, unknown>): Logger => {
     const at =
       (level: LogEntry['level']): LogFn =>
@@ -23,8 +27,11 @@ export function captureLogger(): Logger & { entries: LogEntry[] } {
       warn: at('warn'),
       error: at('error'),
       fatal: at('fatal'),
-      child: (more) => build({ ...bindings, ...more }),
+      child: (more) => {
+        for (const key of Object.keys(more)) if (key in bindings) rebound.push(`${key}: ${String(bindings[key])} → ${String(more[key])}`);
+        return build({ ...bindings, ...more });
+      },
     };
   };
-  return Object.assign(build({}), { entries });
+  return Object.assign(build({}), { entries, rebound });
 }

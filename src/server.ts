@@ -3,6 +3,7 @@
  * Everything else is built by factories, so tests start their own instances.
  */
 import dotenv from 'dotenv';
+import { findUnknownVariables } from './config/findUnknownVariables';
 import { ConfigError, loadConfig, type Config } from './config/loadConfig';
 import { createService, type Service } from './createService';
 import { createLogger } from './logging/createLogger';
@@ -10,7 +11,7 @@ import type { Logger } from './logging/Logger';
 import { StartupError } from './errors/StartupError';
 
 async function main(): Promise<void> {
-  dotenv.config({ quiet: true });
+  const dotenvResult = dotenv.config({ quiet: true });
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -25,6 +26,9 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const wsLogger = config.debugWebsocket ? createLogger({ level: 'debug', name: 'websocket' }) : undefined;
   installProcessGuards(logger);
+  for (const { name, didYouMean } of findUnknownVariables(Object.keys(dotenvResult.parsed ?? {}))) {
+    logger.warn({ variable: name, ...(didYouMean ? { didYouMean } : {}) }, 'variable in .env is not a setting of this service; ignored');
+  }
 
   let service: Service;
   try {

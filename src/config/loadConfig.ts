@@ -173,6 +173,9 @@ const EnvSchema = z.object({
   DEBUG: z.string().default(''),
 });
 
+/** Every variable the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 /**
  * Parses `env` into a Config. Throws ConfigError with one line per bad variable. A variable
  * set to an empty (or blank) value is treated as unset.

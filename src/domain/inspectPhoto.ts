@@ -104,13 +104,20 @@ export async function inspectPhoto(buffer: Buffer, options: InspectOptions): Pro
   }
 
   const rotated = (metadata.orientation ?? 1) >= 5;
-  return {
-    buffer,
+  return toPhoto(buffer, options, {
     decodable: buffer,
     format,
     mimeType: MIME_TYPES[format],
     width: rotated ? height : width,
     height: rotated ? width : height,
+  });
+}
+
+/** A Photo of the uploaded `buffer`: its size, hash and name, plus what the checks found. */
+function toPhoto(buffer: Buffer, options: InspectOptions, found: Pick<Photo, 'decodable' | 'format' | 'mimeType' | 'width' | 'height'>): Photo {
+  return {
+    buffer,
+    ...found,
     size: buffer.length,
     sha256: createHash('sha256').update(buffer).digest('hex'),
     originalName: options.originalName,
@@ -127,17 +134,7 @@ async function fromHeic(buffer: Buffer, metadata: { icc?: Buffer; exif?: Buffer 
     const reason = cause instanceof HeicDecodeError ? cause.message : describe(cause);
     throw new AppError('INVALID_IMAGE', `The HEIC photo could not be decoded: ${reason}`, { cause });
   }
-  return {
-    buffer,
-    decodable: transcoded.jpeg,
-    format: 'heif',
-    mimeType: 'image/heic',
-    width: transcoded.width,
-    height: transcoded.height,
-    size: buffer.length,
-    sha256: createHash('sha256').update(buffer).digest('hex'),
-    originalName: options.originalName,
-  };
+  return toPhoto(buffer, options, { decodable: transcoded.jpeg, format: 'heif', mimeType: 'image/heic', width: transcoded.width, height: transcoded.height });
 }
 
 /** libheif's answer when the file's codec has no decoder in this build. */

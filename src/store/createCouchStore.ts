@@ -1,6 +1,6 @@
 import type { Logger } from '../logging/Logger';
 import type { CouchStore } from './CouchStore';
-import { CouchError } from './CouchClient';
+import { CouchError, isCouchStatus } from './CouchClient';
 import { createNanoCouchClient } from './createNanoCouchClient';
 import { createWriteQueue } from './createWriteQueue';
 import type { FailureKind, RetryOptions } from './WriteQueue';
@@ -9,6 +9,7 @@ import { databaseNames, ensureDatabases } from './ensureDatabases';
 import { finishedBytes, startedBytes, writeFinishedRequest, writeImage, writeInterrupted, writeStartedRequest } from './requestWrites';
 import { listRequests, readImage, readOriginal, readRequest } from './requestReads';
 import { checkStoreHealth } from './checkStoreHealth';
+import { NOT_COUCHDB_ERROR } from './isCouchWelcome';
 import { redactUrl } from '../util/redactUrl';
 import { StoreError } from './StoreError';
 
@@ -54,10 +55,10 @@ function classify(err: unknown): FailureKind {
 
 /** What a failed start means for the operator: the server may well be reachable. */
 function startFailure(err: unknown): string {
-  if (err instanceof CouchError && (err.status === 401 || err.status === 403)) {
+  if (isCouchStatus(err, 401) || isCouchStatus(err, 403)) {
     return 'database refused the credentials in COUCHDB_URL at start; writes will queue until it accepts them';
   }
-  if (err instanceof CouchError && err.error === 'not_couchdb') return 'COUCHDB_URL is not a CouchDB server; writes will queue until it is';
+  if (err instanceof CouchError && err.error === NOT_COUCHDB_ERROR) return 'COUCHDB_URL is not a CouchDB server; writes will queue until it is';
   return 'database not reachable at start; writes will queue until it is';
 }
 

@@ -1,5 +1,5 @@
 import { CouchError, isCouchStatus, type CouchClient } from './CouchClient';
-import { isCouchWelcome, NOT_COUCHDB } from './isCouchWelcome';
+import { isCouchWelcome, NOT_COUCHDB, NOT_COUCHDB_ERROR } from './isCouchWelcome';
 
 /** The two databases of the store. */
 export interface DatabaseNames {
@@ -54,7 +54,7 @@ const isRefused = (err: unknown) => isCouchStatus(err, 401) || isCouchStatus(err
 export async function ensureDatabases(client: CouchClient, names: DatabaseNames): Promise<{ warnings: string[] }> {
   // Any HTTP server "creates" a database by answering 200; only a CouchDB stores the writes.
   // No status: to the write queue this is a server not there yet, so writes wait, not drop.
-  if (!isCouchWelcome(await client.serverInfo())) throw new CouchError(NOT_COUCHDB, { error: 'not_couchdb' });
+  if (!isCouchWelcome(await client.serverInfo())) throw new CouchError(NOT_COUCHDB, { error: NOT_COUCHDB_ERROR });
   const warnings: string[] = [];
   for (const db of [names.requests, names.events]) {
     try {

@@ -9,5 +9,8 @@ export function isCouchWelcome(info: unknown): boolean {
   return 'couchdb' in info || 'express-pouchdb' in info || typeof (info as { version?: unknown }).version === 'string';
 }
 
+/** The CouchError `error` name for such a server. */
+export const NOT_COUCHDB_ERROR = 'not_couchdb';
+
 /** The error a store reports for a server that answers, but not as CouchDB. */
 export const NOT_COUCHDB = 'the server at this URL answers, but not as CouchDB (its GET / is no CouchDB welcome); check COUCHDB_URL';

@@ -10,7 +10,8 @@
  *   --lock-wait-ms=<n> how long to wait for another process to let go of the directory (default 10000)
  *
  * Protocol over the IPC channel: the child sends `{ kind: 'ready', url }` once it listens, or
- * `{ kind: 'start_failed', error }` and exits 1. The parent sends `{ kind: 'stop' }`; the child
+ * `{ kind: 'start_failed', error }` and exits 1; later `{ kind: 'storage_failed', error }` once
+ * LevelDB refuses writes until reopened (a failed write to disk). The parent sends `{ kind: 'stop' }`; the child
  * closes the server (releasing the LevelDB lock) and exits 0. It does the same when the channel
  * disconnects, i.e. the parent died, so no orphan keeps holding the lock.
  */
@@ -65,7 +66,15 @@ async function run(): Promise<void> {
     process.on(signal, () => logger.debug({ signal }, 'ignoring signal: the parent process stops this server'));
   }
 
-  starting = startEmbeddedCouch({ dataDir: settings.dataDir, host: settings.host, port: settings.port, lockWaitMs: settings.lockWaitMs, logger });
+  starting = startEmbeddedCouch({
+    dataDir: settings.dataDir,
+    host: settings.host,
+    port: settings.port,
+    lockWaitMs: settings.lockWaitMs,
+    logger,
+    // Reads keep being served until the parent replaces this process.
+    onStorageFailure: (err) => void send({ kind: 'storage_failed', error: err.message }),
+  });
   let server: EmbeddedCouch;
   try {
     server = await starting;

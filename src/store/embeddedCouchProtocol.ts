@@ -10,7 +10,9 @@ import type { LogLevel } from '../logging/createLogger';
 export type ChildMessage =
   | { kind: 'ready'; url: string }
   /** `variable`: the setting to change, when the failure was a StartupError (e.g. DATA_DIR in use). */
-  | { kind: 'start_failed'; error: string; variable?: string };
+  | { kind: 'start_failed'; error: string; variable?: string }
+  /** LevelDB failed a write to disk and refuses writes until it is reopened: restart this child. */
+  | { kind: 'storage_failed'; error: string };
 /** Messages the parent sends to the child. */
 export type ParentMessage = { kind: 'stop' };
 

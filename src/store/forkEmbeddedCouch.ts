@@ -25,6 +25,15 @@ const RESTART_ATTEMPTS = 4;
 const MAX_CRASHES = 5;
 const CRASH_WINDOW_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
+/**
+ * A child replaced for a storage failure is replaced again at most after 1 s, 2 s, 4 s… up to a
+ * minute (a disk that stays full fails each new child too); the wait resets after quiet hours.
+ */
+const REPLACE_BACKOFF_MS = 1_000;
+const MAX_REPLACE_DELAY_MS = 60_000;
+const REPLACE_RESET_MS = 10 * 60_000;
+/** Launching a replacement is retried for as long as it takes (the disk may need freeing), at most this far apart. */
+const MAX_LAUNCH_DELAY_MS = 30_000;
 
 // Same extension as this file: under ts-node/ts-jest the entry is the .ts source, which needs
 // the loader; the compiled dist/ build forks the .js with no loader.
@@ -122,7 +131,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
  * Starts the embedded server in a forked child process and resolves once it listens. When the
  * child exits unexpectedly it is logged at error level and restarted on the same port (so the
  * store's URL stays valid; the store's write queue retries the writes that failed meanwhile),
- * with a back-off, a few attempts per crash, and no more restarts in a crash loop.
+ * with a back-off, a few attempts per crash, and no more restarts in a crash loop. A child that
+ * reports a failed write to disk (`storage_failed`) is replaced the same way, retried until a new
+ * child starts, since LevelDB refuses writes after one until it is reopened.
  * `pid` is the current child's. `close()` stops the child (SIGKILL after 10 s); idempotent.
  */
 export async function forkEmbeddedCouch(options: ForkedCouchOptions): Promise<EmbeddedCouch & { readonly pid: number }> {
@@ -135,13 +146,20 @@ export async function forkEmbeddedCouch(options: ForkedCouchOptions): Promise<Em
   let wakeRestart: (() => void) | undefined;
   let restarting: Promise<void> | undefined;
   const crashes: number[] = [];
+  /** Children stopped on purpose (replace), whose exit is no crash. */
+  const replaced = new WeakSet<ChildProcess>();
 
-  const restart = async () => {
-    for (let attempt = 1; attempt <= RESTART_ATTEMPTS && !closing; attempt += 1) {
-      await new Promise<void>((resolve) => {
-        wakeRestart = resolve;
-        restartTimer = setTimeout(resolve, RESTART_BACKOFF_MS * 2 ** (attempt - 1));
-      });
+  /** Waits `ms`, or less when close() wakes it. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wakeRestart = resolve;
+      restartTimer = setTimeout(resolve, ms);
+    });
+
+  /** Launches a new child on the same port, `attempts` times at most, with a growing wait before each. */
+  const relaunch = async (attempts: number, reason: string) => {
+    for (let attempt = 1; attempt <= attempts && !closing; attempt += 1) {
+      await pause(Math.min(MAX_LAUNCH_DELAY_MS, RESTART_BACKOFF_MS * 2 ** (attempt - 1)));
       if (closing) return;
       try {
         const launched = await launch(options, port, logger);
@@ -151,7 +169,7 @@ export async function forkEmbeddedCouch(options: ForkedCouchOptions): Promise<Em
         }
         child = launched.child;
         watch(child);
-        logger.warn({ childPid: child.pid, url, attempt }, 'embedded CouchDB child restarted');
+        logger.warn({ childPid: child.pid, url, attempt, reason }, 'embedded CouchDB child restarted');
         return;
       } catch (err) {
         logger.error({ err, attempt, port }, 'embedded CouchDB child failed to restart');
@@ -160,13 +178,41 @@ export async function forkEmbeddedCouch(options: ForkedCouchOptions): Promise<Em
     if (!closing) logger.error({ port }, 'embedded CouchDB child could not be restarted; the store reports an error until the service restarts');
   };
 
+  let replaceDelayMs = 0;
+  let lastReplacedAt = 0;
+  /**
+   * LevelDB refuses writes after a failed write to disk until it is reopened, so the child that
+   * reported one is replaced; it serves reads until then. The store's write queue retries the
+   * refused writes, so they are stored once there is room again.
+   */
+  const replace = (failed: ChildProcess, error: string) => {
+    if (closing || restarting || failed !== child) return;
+    const now = Date.now();
+    if (now - lastReplacedAt > REPLACE_RESET_MS) replaceDelayMs = 0;
+    const delayMs = replaceDelayMs;
+    replaceDelayMs = Math.min(MAX_REPLACE_DELAY_MS, Math.max(REPLACE_BACKOFF_MS, replaceDelayMs * 2));
+    logger.error({ childPid: failed.pid, error, delayMs }, 'restarting the embedded CouchDB child to reopen its database after a failed write to disk (check the free space in DATA_DIR)');
+    restarting = (async () => {
+      if (delayMs > 0) await pause(delayMs);
+      if (closing) return;
+      lastReplacedAt = Date.now();
+      replaced.add(failed);
+      await stopChild(failed);
+      await relaunch(Number.POSITIVE_INFINITY, 'storage failure');
+    })().finally(() => (restarting = undefined));
+  };
+
   function watch(watched: ChildProcess) {
     // Neither the child nor its channel keeps this process alive by itself: the service's own
     // servers do, and a child whose parent exits stops on the closed channel.
     watched.unref();
     (watched.channel as { unref?(): void } | null | undefined)?.unref?.();
+    watched.on('message', (message: ChildMessage) => {
+      if (message?.kind === 'storage_failed') replace(watched, message.error);
+    });
     watched.once('exit', (code, signal) => {
-      if (closing || watched !== child) return;
+      // A replacement under way (see replace) launches the next child itself.
+      if (closing || watched !== child || replaced.has(watched) || restarting) return;
       const now = Date.now();
       crashes.push(now);
       while (crashes.length > 0 && (crashes[0]) < now - CRASH_WINDOW_MS) crashes.shift();
@@ -175,7 +221,7 @@ export async function forkEmbeddedCouch(options: ForkedCouchOptions): Promise<Em
         return;
       }
       logger.error({ childPid: watched.pid, code, signal }, `embedded CouchDB child ${describeExit(code, signal)} unexpectedly; restarting it`);
-      restarting = restart().finally(() => (restarting = undefined));
+      restarting = relaunch(RESTART_ATTEMPTS, 'crash').finally(() => (restarting = undefined));
     });
   }
   watch(child);

@@ -6,6 +6,7 @@ import PouchDB from 'pouchdb-node';
 import expressPouchdb from 'express-pouchdb';
 import { StartupError } from '../errors/StartupError';
 import type { Logger } from '../logging/Logger';
+import { watchedLeveldown } from './watchedLeveldown';
 
 export interface EmbeddedCouchOptions {
   /** Directory of the LevelDB files (created when missing). */
@@ -19,6 +20,12 @@ export interface EmbeddedCouchOptions {
    * after a `kill -9` of the service, its database child needs a moment to notice and exit.
    */
   lockWaitMs?: number;
+  /**
+   * Called once, on the first write LevelDB fails with an IO error or corruption. LevelDB keeps
+   * refusing writes after a failed background write until it is reopened: the caller restarts
+   * this server (forkEmbeddedCouch replaces its child process). Logged at error level either way.
+   */
+  onStorageFailure?: (err: Error) => void;
   logger: Logger;
 }
 
@@ -53,7 +60,14 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
   // Every database express-pouchdb opens (several per name, plus view indexes) is tracked so
   // close() can release the LevelDB locks; a class per server keeps two servers apart.
   const opened = new Set<PouchInstance>();
-  const Base = PouchDB.defaults({ prefix: `${dataDir}${path.sep}` });
+  let storageFailed = false;
+  const db = watchedLeveldown((err) => {
+    if (storageFailed) return;
+    storageFailed = true;
+    logger.error({ err, dataDir }, 'the embedded database failed to write to disk; it refuses writes until it is reopened (is the disk full?)');
+    options.onStorageFailure?.(err);
+  });
+  const Base = PouchDB.defaults({ prefix: `${dataDir}${path.sep}`, db });
   const lock = await lockDataDir(Base, dataDir, options.lockWaitMs ?? 10_000, logger);
   class TrackedPouchDB extends Base {
     constructor(name: string, pouchOptions?: object) {

@@ -1,10 +1,10 @@
 /**
- * Minimal typings of the two untyped packages behind the embedded server; only what
+ * Minimal typings of the untyped packages behind the embedded server; only what
  * startEmbeddedCouch uses.
  */
 declare module 'pouchdb-node' {
   interface PouchDBStatic {
-    defaults(options: { prefix?: string }): new (name: string, options?: object) => { name: string; close(): Promise<void>; info(): Promise<unknown> };
+    defaults(options: { prefix?: string; db?: unknown }): new (name: string, options?: object) => { name: string; close(): Promise<void>; info(): Promise<unknown> };
     /** PouchDB classes are EventEmitters ('created', 'destroyed'); subclasses share the root's listeners. */
     listeners(event: string): Array<(...args: unknown[]) => void>;
     removeListener(event: string, listener: (...args: unknown[]) => void): void;
@@ -29,4 +29,21 @@ declare module 'express-pouchdb' {
   };
   function expressPouchdb(options?: ExpressPouchdbOptions): ExpressPouchdbApp;
   export default expressPouchdb;
+}
+
+declare module 'leveldown' {
+  /** One LevelDB (abstract-leveldown 7); the underscored methods are what the public ones call. */
+  export interface LevelDown {
+    _put(...args: unknown[]): void;
+    _del(...args: unknown[]): void;
+    _batch(...args: unknown[]): void;
+    _chainedBatch: (this: LevelDown) => object;
+  }
+  export interface LevelDownConstructor {
+    (location: string): LevelDown;
+    destroy(this: void, location: string, callback: (err?: Error | null) => void): void;
+    repair(this: void, location: string, callback: (err?: Error | null) => void): void;
+  }
+  const leveldown: LevelDownConstructor;
+  export default leveldown;
 }

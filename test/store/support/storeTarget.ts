@@ -58,9 +58,16 @@ export async function startStoreTarget(): Promise<StoreTarget> {
   };
 }
 
-/** Polls `check` until it returns true; the test's own timeout bounds the wait. */
-export async function waitFor(check: () => boolean | Promise<boolean>, intervalMs = 25): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+/**
+ * Polls `check` until it returns true. Gives up with an error after `timeoutMs` (under the test
+ * timeout), so a failing test fails instead of polling on and keeping Jest from exiting.
+ */
+export async function waitFor(check: () => boolean | Promise<boolean>, intervalMs = 25, timeoutMs = 25_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() >= deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms: ${check.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }
 
 /** A port nothing listens on (bound and released at once). */

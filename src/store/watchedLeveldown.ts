@@ -9,12 +9,19 @@
  */
 import leveldown, { type LevelDown, type LevelDownConstructor } from 'leveldown';
 
-/** LevelDB's words for a failed disk operation or damaged files, which later writes may keep returning. */
+/** LevelDB's words for a failed disk operation or damaged files. */
 const STORAGE_FAILURE = /^(IO error|Corruption)\b/;
+/** A failed append to the write-ahead log: that write is refused, the next one tries again. */
+const LOG_WRITE = /\.log: /;
 
-/** True when `err` is LevelDB reporting a failed disk operation or damaged files. */
+/**
+ * True when `err` is LevelDB reporting a failed disk operation or damaged files that it will
+ * repeat for every later write until reopened: a failed background write of a table or of the
+ * manifest. A failed append to the write-ahead log is not one (replacing the server for it
+ * would only stop reads on a disk that is still full).
+ */
 export function isStorageFailure(err: unknown): err is Error {
-  return err instanceof Error && STORAGE_FAILURE.test(err.message);
+  return err instanceof Error && STORAGE_FAILURE.test(err.message) && !LOG_WRITE.test(err.message);
 }
 
 type Callback = (err?: Error | null, ...rest: unknown[]) => void;

@@ -10,6 +10,7 @@ import {
   type ViewRow,
 } from './CouchClient';
 import { createDeadline } from '../util/createDeadline';
+import { NOT_COUCHDB_ERROR } from './isCouchWelcome';
 
 /** nano's request options, including the ones its typings leave out. */
 interface RelaxOptions {
@@ -83,15 +84,19 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
 
     databaseInfo: (db, callOptions) => call<DatabaseInfo>({ db }, callOptions),
 
-    getDoc: (db, id) => orNullOn404(call<CouchDoc>({ db, doc: id })),
+    async getDoc(db, id) {
+      const doc = await orNullOn404(call<unknown>({ db, doc: id }));
+      if (doc === null) return null;
+      if (!isRecord(doc) || doc._id !== id) throw notCouchAnswer(`GET ${db}/${id}`);
+      return doc as CouchDoc;
+    },
 
     async putDoc(db, doc) {
-      const result = await call<{ rev: string }>({ db, doc: doc._id, method: 'PUT', body: doc });
-      return result.rev;
+      return revOf(await call<unknown>({ db, doc: doc._id, method: 'PUT', body: doc }), `PUT ${db}/${doc._id}`);
     },
 
     async putAttachment(db, id, name, data, contentType, rev) {
-      const result = await call<{ rev: string }>({
+      const result = await call<unknown>({
         db,
         doc: id,
         att: encodeURIComponent(name),
@@ -102,7 +107,7 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
         qs: rev ? { rev } : undefined,
       });
       // Some servers answer attachment writes as text; the rev is in the JSON either way.
-      return typeof result === 'string' ? (JSON.parse(result) as { rev: string }).rev : result.rev;
+      return revOf(typeof result === 'string' ? parseJson(result) : result, `PUT ${db}/${id}/${name}`);
     },
 
     async getAttachment(db, id, name) {
@@ -114,20 +119,48 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
     },
 
     async allDocs(db, query) {
-      const result = await call<{ rows: ViewRow[] }>({ db, path: '_all_docs', qs: toQs(query) });
-      return result.rows;
+      return rowsOf(await call<unknown>({ db, path: '_all_docs', qs: toQs(query) }), `GET ${db}/_all_docs`);
     },
 
     async view(db, designDoc, view, query) {
       const path = `_design/${encodeURIComponent(designDoc)}/_view/${encodeURIComponent(view)}`;
-      const result = await call<{ rows: ViewRow[] }>({ db, path, qs: toQs(query) });
-      return result.rows;
+      return rowsOf(await call<unknown>({ db, path, qs: toQs(query) }), `GET ${db}/${path}`);
     },
 
     close() {
       closing.abort(new Error('CouchDB client closed'));
     },
   };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A success answer CouchDB would never send (a web server at COUCHDB_URL answering 200 to
+ * everything). It is treated as no answer: reads fail as unavailable instead of inventing a
+ * document, and writes wait in the queue instead of counting as stored or being dropped.
+ */
+function notCouchAnswer(call: string): CouchError {
+  return new CouchError(`the answer to ${call} is not CouchDB's (is COUCHDB_URL a CouchDB server?)`, { error: NOT_COUCHDB_ERROR });
+}
+
+function revOf(result: unknown, call: string): string {
+  if (!isRecord(result) || typeof result.rev !== 'string') throw notCouchAnswer(call);
+  return result.rev;
+}
+
+function rowsOf(result: unknown, call: string): ViewRow[] {
+  if (!isRecord(result) || !Array.isArray(result.rows)) throw notCouchAnswer(call);
+  return result.rows as ViewRow[];
 }
 
 /** nano JSON-encodes startkey/endkey itself; drop undefined so they are not sent. */

@@ -45,6 +45,47 @@ describe('createCouchStore against an HTTP server that is not CouchDB', () => {
     expect(health).toMatchObject({ status: 'error', reachable: true, error: NOT_COUCHDB, lostWrites: 0 });
     expect(health.pendingWrites).toBeGreaterThan(0);
   });
+
+  it('answers every read as unavailable instead of inventing a request from the web page', async () => {
+    store = await createCouchStore({ url, mode: 'external', logger: captureLogger(), dbPrefix: uniquePrefix(), closeTimeoutMs: 200 });
+    const requestId = makeRequestId();
+    const unavailable = { name: 'StoreError', kind: 'unavailable', message: expect.stringMatching(/is not CouchDB's \(is COUCHDB_URL a CouchDB server\?\)/) };
+    await expect(store.getRequest(requestId)).rejects.toMatchObject(unavailable);
+    await expect(store.getImage(requestId, 1)).rejects.toMatchObject(unavailable);
+    await expect(store.getOriginal(requestId)).rejects.toMatchObject(unavailable);
+    await expect(store.getEvents(requestId)).rejects.toMatchObject(unavailable);
+    await expect(store.listRequests({ limit: 5 })).rejects.toMatchObject(unavailable);
+  });
+});
+
+describe('createCouchStore against a server that greets as CouchDB but answers the rest with a web page', () => {
+  it('keeps the writes queued instead of counting them stored', async () => {
+    const web = http.createServer((req, res) => {
+      req.resume();
+      if (req.url === '/') res.writeHead(200, { 'content-type': 'application/json' }).end('{"couchdb":"Welcome","version":"3.4.2"}');
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to my site</body></html>');
+    });
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    const store = await createCouchStore({
+      url: `http://127.0.0.1:${(web.address() as AddressInfo).port}`,
+      mode: 'external',
+      logger: captureLogger(),
+      dbPrefix: uniquePrefix(),
+      retry: { initialDelayMs: 20, maxDelayMs: 100 },
+      closeTimeoutMs: 200,
+    });
+    try {
+      await store.startRequest(makeLifecycle(makeRequestId()).started);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const health = await store.health();
+      expect(health.pendingWrites).toBeGreaterThan(0);
+      expect(health.lostWrites).toBe(0);
+    } finally {
+      await store.close();
+      web.closeAllConnections();
+      await new Promise((resolve) => web.close(resolve));
+    }
+  });
 });
 
 describe('createCouchStore against a CouchDB that refuses our credentials', () => {

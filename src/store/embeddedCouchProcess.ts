@@ -40,6 +40,8 @@ async function run(): Promise<void> {
   const logger: Logger = createLogger({ level: settings.logLevel }).child({ process: 'embedded-couchdb' });
 
   let starting: Promise<EmbeddedCouch> | undefined;
+  let ready = false;
+  let storageFailure: ChildMessage | undefined;
   let stopping = false;
   const stop = async (reason: string) => {
     if (stopping) return;
@@ -72,8 +74,13 @@ async function run(): Promise<void> {
     port: settings.port,
     lockWaitMs: settings.lockWaitMs,
     logger,
-    // Reads keep being served until the parent replaces this process.
-    onStorageFailure: (err) => void send({ kind: 'storage_failed', error: err.message }),
+    // Reads keep being served until the parent replaces this process. The parent listens for
+    // this only once it has 'ready', so a failure during start-up is told after it.
+    onStorageFailure: (err) => {
+      const failed: ChildMessage = { kind: 'storage_failed', error: err.message };
+      if (ready) void send(failed);
+      else storageFailure = failed;
+    },
   });
   let server: EmbeddedCouch;
   try {
@@ -86,7 +93,10 @@ async function run(): Promise<void> {
     await send({ kind: 'start_failed', error: (err as Error).message ?? String(err), ...(variable ? { variable } : {}) });
     process.exit(1);
   }
-  if (!stopping) await send({ kind: 'ready', url: server.url });
+  if (stopping) return;
+  await send({ kind: 'ready', url: server.url });
+  ready = true;
+  if (storageFailure) await send(storageFailure);
 }
 
 if (require.main === module) {

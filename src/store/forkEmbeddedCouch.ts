@@ -14,11 +14,13 @@ import type { EmbeddedCouch, EmbeddedCouchOptions } from './startEmbeddedCouch';
 export interface ForkedCouchOptions extends EmbeddedCouchOptions {
   /** How long the child may take to listen before it is killed. Default 20 s (ts-node is slow). */
   startTimeoutMs?: number;
+  /** The wait before the first restart attempt, doubling per attempt. Default 200 ms. */
+  restartBackoffMs?: number;
   /** The child's own log level (its JSON lines go to this process's stdout). Default 'warn'. */
   logLevel?: LogLevel;
 }
 
-/** After a crash, restart attempts wait 200 ms, 400 ms, 800 ms… */
+/** After a crash, restart attempts wait 200 ms, 400 ms, 800 ms… (restartBackoffMs). */
 const RESTART_BACKOFF_MS = 200;
 const RESTART_ATTEMPTS = 4;
 /** More crashes than this within the window is a crash loop: stop restarting. */
@@ -159,7 +161,7 @@ export async function forkEmbeddedCouch(options: ForkedCouchOptions): Promise<Em
   /** Launches a new child on the same port, `attempts` times at most, with a growing wait before each. */
   const relaunch = async (attempts: number, reason: string) => {
     for (let attempt = 1; attempt <= attempts && !closing; attempt += 1) {
-      await pause(Math.min(MAX_LAUNCH_DELAY_MS, RESTART_BACKOFF_MS * 2 ** (attempt - 1)));
+      await pause(Math.min(MAX_LAUNCH_DELAY_MS, (options.restartBackoffMs ?? RESTART_BACKOFF_MS) * 2 ** (attempt - 1)));
       if (closing) return;
       try {
         const launched = await launch(options, port, logger);

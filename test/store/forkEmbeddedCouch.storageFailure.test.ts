@@ -4,6 +4,7 @@
  * writes succeed again once there is room, without restarting the service.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import nano from 'nano';
 import { createLogger } from '../../src/logging/createLogger';
 import { createCouchStore } from '../../src/store/createCouchStore';
@@ -60,6 +61,36 @@ describe('forkEmbeddedCouch after a failed write to disk', () => {
         expect.objectContaining({ level: 'error', fields: expect.objectContaining({ childPid: failed, error: expect.stringMatching(/File too large/) }) }),
       );
     } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps trying to start the replacement until it can (here: its port is taken for a while)', async () => {
+    const logger = captureLogger();
+    const server = await forkEmbeddedCouch({ dataDir, logger, logLevel: 'silent', restartBackoffMs: 10 });
+    const port = Number(new URL(server.url).port);
+    const blocker = net.createServer();
+    try {
+      await nano(server.url).db.create('photos');
+      const failed = server.pid;
+      await failNextFlush(server.url, dataDir, 'photos', failed);
+      await writeUntilRefused(server.url, 'photos');
+
+      // Take the port the moment the failed child lets go of it, and hold it past the four
+      // attempts a crash restart makes.
+      await waitFor(() => new Promise<boolean>((resolve) => {
+        blocker.once('error', () => resolve(false));
+        blocker.listen(port, '127.0.0.1', () => resolve(true));
+      }), 10);
+      await waitFor(() => logger.entries.filter((e) => e.msg === 'embedded CouchDB child failed to restart').length >= 5, 50);
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+
+      await waitFor(() => server.pid !== failed && isRunning(server.pid), 50);
+      await waitFor(() => fetch(server.url).then((r) => r.ok, () => false), 50);
+      expect(server.url).toBe(`http://127.0.0.1:${port}`);
+      await expect(nano(server.url).use('photos').insert({ _id: 'after' })).resolves.toMatchObject({ ok: true });
+    } finally {
+      if (blocker.listening) blocker.close();
       await server.close();
     }
   });

@@ -145,6 +145,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
     maxUploadBytes: config.maxUploadBytes,
     uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
     corsOrigin: config.corsOrigin,
+    trustProxy: config.trustProxy,
     testPagePath: findProjectFile('websocket-test.html'),
     // In subscribed delivery a request id is a capability: do not hand everyone the list.
     routers: [createResultsRouter({ store, listRequests: config.wsDelivery !== 'subscribed', inFlight: (id) => pipeline.inFlight(id) })],

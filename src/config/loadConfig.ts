@@ -8,6 +8,7 @@ import type { GeminiEngineOptions } from '../engine/gemini/createGeminiEngine';
 import type { EngineName } from '../engine/ImageEngine';
 import type { LogLevel } from '../logging/createLogger';
 import { redactUrl } from '../util/redactUrl';
+import { trustProxySetting, type TrustProxy } from './trustProxySetting';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -46,6 +47,8 @@ export interface Config {
   wsMaxBufferedBytes: number;
   wsMaxPayloadBytes: number;
   rateLimitPerMinute: number;
+  /** Proxies whose X-Forwarded-For gives the client's address (Express `trust proxy`). */
+  trustProxy: TrustProxy;
   shutdownTimeoutMs: number;
   corsOrigin: string;
   logLevel: LogLevel;
@@ -167,6 +170,7 @@ const EnvSchema = z.object({
   WS_MAX_BUFFERED_MB: size('MB', 1024, 1024).default(8),
   WS_MAX_PAYLOAD_KB: size('KB', 64, 1024).default(16),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(0),
+  TRUST_PROXY: trustProxySetting.default(['loopback']),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(30_000),
   CORS_ORIGIN: origins(true).default('*'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -232,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxBufferedBytes: Math.round(e.WS_MAX_BUFFERED_MB * 1024 * 1024),
     wsMaxPayloadBytes: Math.round(e.WS_MAX_PAYLOAD_KB * 1024),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     corsOrigin: e.CORS_ORIGIN,
     logLevel: e.LOG_LEVEL,

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import express, { type RequestHandler, type Router } from 'express';
 import { AppError } from '../errors/AppError';
+import type { TrustProxy } from '../config/trustProxySetting';
 import type { Logger } from '../logging/Logger';
 import type { ConcurrencyLimiter } from '../pipeline/createConcurrencyLimiter';
 import type { Pipeline } from '../pipeline/createPipeline';
@@ -25,6 +26,8 @@ export interface AppDeps extends HealthDeps {
   corsOrigin: string;
   /** Absolute path of websocket-test.html, served at `/`. */
   testPagePath?: string;
+  /** Proxies whose X-Forwarded-For gives `req.ip` (Express `trust proxy`). Default loopback. */
+  trustProxy?: TrustProxy;
   /** Runs before anything else on POST /process-image (the per-IP rate limit). */
   rateLimit?: RequestHandler;
   /** Aborted when the shutdown deadline passes: in-flight pipelines stop. */
@@ -41,7 +44,7 @@ export interface AppDeps extends HealthDeps {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.trustProxy ?? 'loopback');
   app.use(createCorsMiddleware(deps.corsOrigin));
 
   // Health first: while draining it still answers (503, `draining: true`) for load balancers.

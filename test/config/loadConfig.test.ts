@@ -116,6 +116,19 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('trusts X-Forwarded-For from loopback proxies by default, and from the hops or addresses TRUST_PROXY gives', () => {
+    expect(loadConfig({}).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8 ,fd00::/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8']);
+  });
+
+  it('refuses a TRUST_PROXY that trusts everyone or is no address, naming it', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/^Invalid TRUST_PROXY="true": trusting every address would let any client pick its own IP/);
+    expect(() => loadConfig({ TRUST_PROXY: 'loopback,*' })).toThrow(/^Invalid TRUST_PROXY="loopback,\*": trusting every address/);
+    expect(() => loadConfig({ TRUST_PROXY: 'my-balancer' })).toThrow(/^Invalid TRUST_PROXY="my-balancer": invalid IP address: my-balancer; give a hop count/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' })).toThrow(/^Invalid TRUST_PROXY="10.0.0.0\/33": invalid range on address/);
+  });
+
   it('needs a key for ENGINE=gemini', () => {
     expect(() => loadConfig({ ENGINE: 'gemini' })).toThrow(/GEMINI_API_KEY/);
   });

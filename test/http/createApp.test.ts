@@ -1,11 +1,12 @@
 /**
  * The app's routing at its edges, built with createApp directly: the test page's paths when
- * the page file is not there.
+ * the page file is not there, and whose X-Forwarded-For the per-IP rate limit believes.
  */
 import path from 'node:path';
 import os from 'node:os';
 import request from 'supertest';
-import { createApp } from '../../src/http/createApp';
+import { createApp, type AppDeps } from '../../src/http/createApp';
+import { createRateLimiter } from '../../src/http/createRateLimiter';
 import { createEventBus } from '../../src/events/createEventBus';
 import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 import { createLogger } from '../../src/logging/createLogger';
@@ -21,7 +22,7 @@ describe('createApp', () => {
     await bus.close();
   });
 
-  function appWithPage(testPagePath: string) {
+  function appWithPage(testPagePath: string, extra: Partial<AppDeps> = {}) {
     return createApp({
       pipeline: createPipeline({ engine, bus, logger, imageCount: 1, maxImagePixels: 1e8, requestTimeoutMs: 60_000 }),
       limiter: createConcurrencyLimiter({ max: 1, maxQueue: 0 }),
@@ -33,6 +34,7 @@ describe('createApp', () => {
       maxUploadBytes: 1024 * 1024,
       corsOrigin: '*',
       testPagePath,
+      ...extra,
     });
   }
 
@@ -44,6 +46,34 @@ describe('createApp', () => {
       expect(res.body.error.code).toBe('NOT_FOUND');
       expect(res.headers.allow).toBeUndefined();
     }
+  });
+
+  describe('the per-IP rate limit behind proxies', () => {
+    const limiters: Array<{ close(): void }> = [];
+    afterAll(() => limiters.forEach((limiter) => limiter.close()));
+
+    /** The status of one upload attempt from 127.0.0.1 claiming to forward `forwardedFor`. */
+    function postingAs(trustProxy: AppDeps['trustProxy']) {
+      const limiter = createRateLimiter({ perMinute: 1 });
+      limiters.push(limiter);
+      const app = appWithPage(path.join(os.tmpdir(), 'no-page.html'), { rateLimit: limiter.middleware, trustProxy });
+      return async (forwardedFor: string) => (await request(app).post('/process-image').set('X-Forwarded-For', forwardedFor)).status;
+    }
+
+    it('counts each forwarded client separately when the proxy is trusted (loopback by default, or by hop count)', async () => {
+      for (const trustProxy of [undefined, 1]) {
+        const post = postingAs(trustProxy);
+        expect(await post('203.0.113.7')).not.toBe(429);
+        expect(await post('198.51.100.9')).not.toBe(429);
+        expect(await post('203.0.113.7')).toBe(429);
+      }
+    });
+
+    it('counts by the connecting address when the sender is not a trusted proxy, so a forged header escapes nothing', async () => {
+      const post = postingAs(['10.0.0.0/8']);
+      expect(await post('203.0.113.7')).not.toBe(429);
+      expect(await post('198.51.100.9')).toBe(429);
+    });
   });
 
   it('serves the page and answers other methods with 405 when the file is there', async () => {

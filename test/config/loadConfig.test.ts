@@ -4,23 +4,43 @@ import * as dotenv from 'dotenv';
 import { ConfigError, loadConfig } from '../../src/config/loadConfig';
 
 describe('loadConfig', () => {
-  it('applies the SPEC defaults on an empty environment', () => {
-    const config = loadConfig({});
-    expect(config).toMatchObject({
+  it('applies the SPEC defaults on an empty environment, every field of the config', () => {
+    // toEqual, not toMatchObject: a default changed (or a field added) must show up here.
+    expect(loadConfig({})).toEqual({
+      host: '0.0.0.0',
       httpPort: 4000,
       wsPort: 4001,
       engine: 'local',
+      gemini: {},
       imageCount: 4,
       maxUploadBytes: 20 * 1024 * 1024,
-      corsOrigin: '*',
+      maxImagePixels: 100_000_000,
+      maxConcurrentRequests: 4,
+      maxQueuedRequests: 16,
+      requestTimeoutMs: 180_000,
+      uploadIdleTimeoutMs: 30_000,
+      couchdbUrl: undefined,
+      dataDir: path.resolve('./data'),
+      embeddedDb: 'child-process',
+      wsAuthToken: undefined,
+      wsAllowedOrigins: [],
       wsDelivery: 'broadcast',
       wsHeartbeatMs: 30_000,
+      wsMaxBufferedBytes: 8 * 1024 * 1024,
+      wsMaxPayloadBytes: 16 * 1024,
+      rateLimitPerMinute: 0,
+      trustProxy: ['loopback'],
+      shutdownTimeoutMs: 30_000,
+      corsOrigin: '*',
       logLevel: 'info',
       debugWebsocket: false,
     });
-    expect(config.dataDir).toBe(path.resolve('./data'));
-    expect(config.couchdbUrl).toBeUndefined();
-    expect(config.embeddedDb).toBe('child-process');
+  });
+
+  it('counts WS_MAX_PAYLOAD_KB and WS_MAX_BUFFERED_MB in binary units (1 KB = 1024 bytes)', () => {
+    const config = loadConfig({ WS_MAX_PAYLOAD_KB: '64', WS_MAX_BUFFERED_MB: '2' });
+    expect(config.wsMaxPayloadBytes).toBe(64 * 1024);
+    expect(config.wsMaxBufferedBytes).toBe(2 * 1024 * 1024);
   });
 
   it('runs the embedded database in the service process with EMBEDDED_DB=in-process', () => {

@@ -145,6 +145,23 @@ describe('createWriteQueue', () => {
     expect(queue.stats()).toMatchObject({ pending: 0, lost: 1 });
   });
 
+  it('never waits longer than maxDelayMs between probes, however many rounds have failed', async () => {
+    // factor 10: uncapped, the third wait would be 500 ms and the fourth 5 s.
+    make({ retry: { initialDelayMs: 5, maxDelayMs: 20, factor: 10 } });
+    const attemptTimes: number[] = [];
+    await queue.enqueue(
+      job('a', 'flaky', async () => {
+        attemptTimes.push(performance.now());
+        if (attemptTimes.length < 6) throw new Unreachable('down');
+      }),
+    );
+    expect(await queue.drain(3000)).toBe(true);
+    expect(attemptTimes).toHaveLength(6);
+    const gaps = attemptTimes.slice(1).map((at, i) => at - attemptTimes[i]);
+    // 20 ms + 20% jitter, with room for a busy machine's timers; far under the uncapped 400+ ms.
+    for (const gap of gaps) expect(gap).toBeLessThan(250);
+  });
+
   it('lets a caller go after settleTimeoutMs while a slow write continues', async () => {
     make({ settleTimeoutMs: 10 });
     const gate = deferred();

@@ -1,0 +1,106 @@
+/**
+ * The store behind answers that say "try again": a gateway answering 502/503/504 while CouchDB
+ * restarts, a conflict outliving a write's own retries, a database deleted while running. A
+ * proxy in front of the embedded server gives those answers; the writes must land once the
+ * server behind it answers again, none lost.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createCouchStore } from '../../src/store/createCouchStore';
+import type { CouchStore } from '../../src/store/CouchStore';
+import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmbeddedCouch';
+import { createLogger } from '../../src/logging/createLogger';
+import { captureLogger } from './support/captureLogger';
+import { makeLifecycle, makeRequestId } from './support/lifecycle';
+import { tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
+
+// A limited write gives up after 3 attempts, tens of milliseconds apart.
+const retry = { initialDelayMs: 10, maxDelayMs: 40, maxAttempts: 3 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Forwards to `target`, or answers with the status `refuse` returns for the request. */
+async function startProxy(target: string, refuse: (req: http.IncomingMessage) => number | undefined) {
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const status = refuse(req);
+    if (status === 409) {
+      req.resume();
+      res.writeHead(409, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'conflict', reason: 'Document update conflict.' }));
+      return;
+    }
+    if (status !== undefined) {
+      // What nginx answers while the server behind it is away.
+      req.resume();
+      res.writeHead(status, { 'Content-Type': 'text/html' }).end(`<html><body><h1>${status}</h1>nginx</body></html>`);
+      return;
+    }
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+describe('createCouchStore behind answers that say "try again"', () => {
+  let dataDir: string;
+  let couch: EmbeddedCouch;
+  let dbPrefix: string;
+  let store: CouchStore | undefined;
+  let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
+
+  beforeEach(async () => {
+    dataDir = tempDataDir();
+    dbPrefix = uniquePrefix();
+    couch = await startEmbeddedCouch({ dataDir, logger: createLogger({ level: 'silent' }) });
+  });
+
+  afterEach(async () => {
+    await store?.close();
+    await proxy?.close();
+    store = undefined;
+    proxy = undefined;
+    await couch.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it.each([502, 503, 504])(
+    'waits out a gateway answering %i for longer than maxAttempts retries, then stores the write, none lost',
+    async (status) => {
+      let away = true;
+      let refused = 0;
+      proxy = await startProxy(couch.url, () => {
+        if (!away) return undefined;
+        refused += 1;
+        return status;
+      });
+      store = await createCouchStore({ url: proxy.url, mode: 'external', logger: captureLogger(), dbPrefix, retry, closeTimeoutMs: 200 });
+      const lifecycle = makeLifecycle(makeRequestId());
+      await store.startRequest(lifecycle.started);
+
+      await sleep(500);
+      // Many more refusals than a limited write would sit through.
+      expect(refused).toBeGreaterThan(2 * retry.maxAttempts);
+      expect(await store.health()).toMatchObject({ lostWrites: 0, pendingWrites: 1 });
+
+      away = false;
+      await waitFor(() => store?.pendingWrites() === 0);
+      expect((await store.health()).lostWrites).toBe(0);
+      expect(await store.getRequest(lifecycle.started.requestId)).toMatchObject({ status: 'processing', hasOriginal: true });
+    },
+  );
+});

@@ -103,4 +103,24 @@ describe('createCouchStore behind answers that say "try again"', () => {
       expect(await store.getRequest(lifecycle.started.requestId)).toMatchObject({ status: 'processing', hasOriginal: true });
     },
   );
+
+  it('retries a write whose conflict outlived its own re-reads instead of losing it', async () => {
+    let conflicts = 0;
+    proxy = await startProxy(couch.url, (req) => {
+      // More 409s in a row than one write re-reads for (10), on the request documents only.
+      if (req.method === 'PUT' && req.url?.startsWith(`/${dbPrefix}requests/req_`) && conflicts < 12) {
+        conflicts += 1;
+        return 409;
+      }
+      return undefined;
+    });
+    store = await createCouchStore({ url: proxy.url, mode: 'external', logger: captureLogger(), dbPrefix, retry, closeTimeoutMs: 200 });
+    const lifecycle = makeLifecycle(makeRequestId());
+    await store.startRequest(lifecycle.started);
+
+    await waitFor(() => store?.pendingWrites() === 0);
+    expect(conflicts).toBe(12);
+    expect((await store.health()).lostWrites).toBe(0);
+    expect(await store.getRequest(lifecycle.started.requestId)).toMatchObject({ status: 'processing', hasOriginal: true });
+  });
 });

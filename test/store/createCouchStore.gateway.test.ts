@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import nano from 'nano';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmbeddedCouch';
@@ -122,5 +123,23 @@ describe('createCouchStore behind answers that say "try again"', () => {
     expect(conflicts).toBe(12);
     expect((await store.health()).lostWrites).toBe(0);
     expect(await store.getRequest(lifecycle.started.requestId)).toMatchObject({ status: 'processing', hasOriginal: true });
+  });
+
+  it('recreates the requests database deleted while running, and stores the next write in it', async () => {
+    store = await createCouchStore({ url: couch.url, mode: 'embedded', logger: captureLogger(), dbPrefix, retry, closeTimeoutMs: 200 });
+    const first = makeLifecycle(makeRequestId());
+    await store.startRequest(first.started);
+    await waitFor(() => store?.pendingWrites() === 0);
+
+    await nano(couch.url).db.destroy(`${dbPrefix}requests`);
+    const second = makeLifecycle(makeRequestId());
+    await store.startRequest(second.started);
+    await store.finishRequest(second.finished);
+
+    await waitFor(() => store?.pendingWrites() === 0);
+    expect((await store.health()).lostWrites).toBe(0);
+    expect(await store.getRequest(second.started.requestId)).toMatchObject({ status: 'completed', hasOriginal: true, imagesGenerated: 3 });
+    // The listing's design document came back with the database.
+    expect((await store.listRequests({ limit: 5 })).requests.map((r) => r.requestId)).toEqual([second.started.requestId]);
   });
 });

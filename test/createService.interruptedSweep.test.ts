@@ -1,0 +1,48 @@
+/**
+ * The sweep for requests a stopped server left `processing`, as the service wires it: at start it
+ * fails only those older than any live request can be (REQUEST_TIMEOUT_MS + 60 s), so a request
+ * another instance on the same database is still running is left alone.
+ */
+import { randomBytes } from 'node:crypto';
+import { createCouchStore } from '../src/store/createCouchStore';
+import type { CouchStore } from '../src/store/CouchStore';
+import { makeRequestId, makeStarted } from './store/support/lifecycle';
+import { captureLogger } from './store/support/captureLogger';
+import { startStoreTarget, waitFor, type StoreTarget } from './store/support/storeTarget';
+import { startTestService, type TestService } from './support/startTestService';
+
+const MINUTE = 60_000;
+
+describe('createService: the sweep for interrupted requests', () => {
+  let target: StoreTarget;
+  let store: CouchStore;
+  let service: TestService | undefined;
+
+  beforeEach(async () => {
+    target = await startStoreTarget();
+    store = await createCouchStore({ url: target.url, mode: target.mode, logger: captureLogger(), dbPrefix: target.dbPrefix });
+  });
+  afterEach(async () => {
+    await service?.close();
+    service = undefined;
+    await store.close();
+    await target.close();
+  });
+
+  it('fails at start a request older than REQUEST_TIMEOUT_MS + 60 s, and leaves one younger still processing', async () => {
+    // REQUEST_TIMEOUT_MS is 10 minutes: a request started 3 minutes ago may well still be running.
+    const running = makeRequestId(Date.now() - 3 * MINUTE);
+    const abandoned = makeRequestId(Date.now() - 12 * MINUTE);
+    await store.startRequest(makeStarted(running, randomBytes(64)));
+    await store.startRequest(makeStarted(abandoned, randomBytes(64)));
+    await waitFor(() => store.pendingWrites() === 0);
+
+    service = await startTestService({ REQUEST_TIMEOUT_MS: String(10 * MINUTE) }, { store });
+
+    await waitFor(async () => (await store.getRequest(abandoned))?.status === 'failed');
+    // Any other write the sweep queued has landed too.
+    await waitFor(() => store.pendingWrites() === 0);
+    expect(await store.getRequest(abandoned)).toMatchObject({ error: { code: 'INTERRUPTED' } });
+    expect(await store.getRequest(running)).toMatchObject({ status: 'processing' });
+  });
+});

@@ -1,7 +1,10 @@
 /**
  * The app's routing at its edges, built with createApp directly: the test page's paths when
- * the page file is not there, and whose X-Forwarded-For the per-IP rate limit believes.
+ * the page file is not there, whose X-Forwarded-For the per-IP rate limit believes, and the
+ * drain gate's refusals.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
 import request from 'supertest';
@@ -12,6 +15,7 @@ import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 import { createLogger } from '../../src/logging/createLogger';
 import { createConcurrencyLimiter } from '../../src/pipeline/createConcurrencyLimiter';
 import { createPipeline } from '../../src/pipeline/createPipeline';
+import { connectRaw, parseResponse, readOneResponse } from '../hardening/support/rawHttp';
 
 describe('createApp', () => {
   const logger = createLogger({ level: 'silent' });
@@ -74,6 +78,27 @@ describe('createApp', () => {
       expect(await post('203.0.113.7')).not.toBe(429);
       expect(await post('198.51.100.9')).toBe(429);
     });
+  });
+
+  it('while draining, refuses a keep-alive request with 503 SHUTTING_DOWN and Connection: close, and closes the connection', async () => {
+    const server = http.createServer(appWithPage(path.join(os.tmpdir(), 'no-page.html'), { isDraining: () => true }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = await connectRaw((server.address() as AddressInfo).port);
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      const answer = readOneResponse(socket);
+      // Keep-alive by default in HTTP/1.1: a pooled client (a load balancer) would reuse it.
+      socket.write('GET /requests HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      const response = parseResponse(await answer);
+      expect(response.status).toBe(503);
+      expect(JSON.parse(response.body)).toMatchObject({ error: { code: 'SHUTTING_DOWN' } });
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.headers.connection).toBe('close');
+      await closed;
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('serves the page and answers other methods with 405 when the file is there', async () => {

@@ -1,0 +1,52 @@
+/**
+ * CORS for the browser test page: with CORS_ORIGIN a list, only a listed origin is echoed back
+ * (and caches are told the answer depends on Origin); with `*`, every origin is allowed.
+ */
+import express from 'express';
+import request from 'supertest';
+import { createCorsMiddleware } from '../../src/http/corsMiddleware';
+
+/** An app with only the CORS middleware in front of one GET route. */
+function corsApp(corsOrigin: string): express.Express {
+  return express()
+    .use(createCorsMiddleware(corsOrigin))
+    .get('/thing', (_req, res) => {
+      res.json({ ok: true });
+    });
+}
+
+describe('createCorsMiddleware', () => {
+  describe('with a list of origins', () => {
+    const app = corsApp('https://a.example, https://b.example');
+
+    it('echoes a listed origin and varies on Origin', async () => {
+      for (const origin of ['https://a.example', 'https://b.example']) {
+        const res = await request(app).get('/thing').set('Origin', origin).expect(200);
+        expect(res.headers['access-control-allow-origin']).toBe(origin);
+        expect(res.headers.vary).toBe('Origin');
+      }
+    });
+
+    it('allows no origin that is not listed, on a request or a preflight', async () => {
+      const res = await request(app).get('/thing').set('Origin', 'https://evil.example').expect(200);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+      const preflight = await request(app).options('/thing').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST').expect(204);
+      expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('answers a preflight from a listed origin with 204, the origin echoed and Vary: Origin', async () => {
+      const preflight = await request(app).options('/thing').set('Origin', 'https://b.example').set('Access-Control-Request-Method', 'POST').expect(204);
+      expect(preflight.headers).toMatchObject({
+        'access-control-allow-origin': 'https://b.example',
+        vary: 'Origin',
+        'access-control-allow-methods': 'GET, POST, OPTIONS',
+        'access-control-max-age': '600',
+      });
+    });
+  });
+
+  it('allows every origin with `*`, without echoing it', async () => {
+    const res = await request(corsApp('*')).get('/thing').set('Origin', 'https://anywhere.example').expect(200);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+  });
+});

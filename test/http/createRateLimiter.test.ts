@@ -19,6 +19,20 @@ describe('createRateLimiter', () => {
     limiter.close();
   });
 
+  it('rounds the wait up to whole seconds when the rate does not divide a minute', () => {
+    const time = clock();
+    // 7 per minute: one token every 8.57 s.
+    const limiter = createRateLimiter({ perMinute: 7, now: time.now });
+    for (let i = 0; i < 7; i += 1) expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 9 });
+    // Retrying after 8 s (rounded down) would be refused again.
+    time.advance(8_000);
+    expect(limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    time.advance(1_000);
+    expect(limiter.take('a')).toEqual({ allowed: true, remaining: 0 });
+    limiter.close();
+  });
+
   it('keeps a separate budget per key', () => {
     const limiter = createRateLimiter({ perMinute: 1, now: clock().now });
     expect(limiter.take('198.51.100.1').allowed).toBe(true);

@@ -74,6 +74,19 @@ describe('createRateLimiter', () => {
     limiter.close();
   });
 
+  it('leaves no timer behind once closed', () => {
+    // close() also forgets every client, so only the timer count shows the sweep has stopped.
+    jest.useFakeTimers();
+    try {
+      const limiter = createRateLimiter({ perMinute: 60, sweepIntervalMs: 10 });
+      expect(jest.getTimerCount()).toBe(1);
+      limiter.close();
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('refuses a rate below one per minute', () => {
     expect(() => createRateLimiter({ perMinute: 0 })).toThrow(RangeError);
   });

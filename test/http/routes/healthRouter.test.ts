@@ -1,6 +1,7 @@
 /**
  * The health router on its own: with a store that breaks its contract by throwing, the answer
- * says what is known and invents no database mode or address; HEIC decodes are counted.
+ * says what is known and invents no database mode or address; with no store the database
+ * check fails while the service stays healthy; HEIC decodes are counted.
  */
 import fs from 'node:fs';
 import express from 'express';
@@ -33,6 +34,14 @@ describe('createHealthRouter', () => {
     const health = await request(app).get('/health').expect(200);
     expect(health.body).toMatchObject({ status: 'degraded', database: { status: 'error', error: 'store exploded' } });
     expect(health.body.database).not.toHaveProperty('mode');
+  });
+
+  it('answers /db-health with 503 "disabled" when there is no store, while /health stays ok', async () => {
+    const noStore = healthApp({});
+    const db = await request(noStore).get('/db-health').expect(503);
+    expect(db.body).toEqual({ status: 'disabled', timestamp: expect.any(String) });
+    const health = await request(noStore).get('/health').expect(200);
+    expect(health.body).toMatchObject({ status: 'ok', database: { status: 'disabled' } });
   });
 
   it('reports HEIC photos decoding and waiting, while they are', async () => {

@@ -149,6 +149,18 @@ describe('POST /process-image on the local engine', () => {
       await expectHealthyAfter();
     });
 
+    it('rejects a malformed connectionId, as header or form field, with 400 MALFORMED_REQUEST before any event', async () => {
+      const client = await connect();
+      const asHeader = await request(service.httpUrl).post('/process-image').set('X-Connection-Id', 'not an id').attach('image', photo, 'p.jpg');
+      const asField = await request(service.httpUrl).post('/process-image').field('connectionId', 'x'.repeat(65)).attach('image', photo, 'p.jpg');
+      for (const res of [asHeader, asField]) {
+        expect(res.status).toBe(400);
+        expect(res.body.error).toEqual({ code: 'MALFORMED_REQUEST', message: expect.stringMatching(/connectionId/) });
+      }
+      await pingRoundTrip(client);
+      expect(client.messages.filter((m) => m.type === 'processing_started')).toHaveLength(0);
+    });
+
     it('rejects a non-multipart body with 400 MISSING_IMAGE', async () => {
       const res = await request(service.httpUrl).post('/process-image').send({ image: 'aGVsbG8=' });
       expect(res.status).toBe(400);

@@ -147,6 +147,21 @@ describe('clients that abandon their request', () => {
     expect(parseResponse(await answer).status).toBe(200);
   });
 
+  it('stops watching for silence once the body is in: a pipeline outlasting the idle timeout still answers 200', async () => {
+    await start({ env: { UPLOAD_IDLE_TIMEOUT_MS: '1000' } });
+    const socket = await connectRaw(service.httpPort);
+    const answer = readUntilClosed(socket);
+    socket.write(Buffer.concat(halves(photo)));
+    await engine.waitForEntered(2);
+    // The client has sent everything and waits, silent, longer than the upload idle timeout. A
+    // socket timer still armed now would make Node destroy the connection (the request is complete).
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    engine.open();
+    const response = parseResponse(await answer);
+    expect(response.status).toBe(200);
+    expect(engine.abortsSeen).toBe(0);
+  });
+
   it('aborts the pipeline of a client that disconnects while it runs, with a processing_error', async () => {
     await start();
     const watcher = await createWsClient(service.wsUrl);

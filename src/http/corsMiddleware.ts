@@ -9,9 +9,11 @@ export function createCorsMiddleware(corsOrigin: string): RequestHandler {
   return (req, res, next) => {
     const origin = req.headers.origin;
     if (any) res.setHeader('Access-Control-Allow-Origin', '*');
-    else if (origin && allowed.includes(origin)) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Vary', 'Origin');
+    else {
+      // Every answer depends on Origin, the refusals too: a shared cache must not hand an
+      // answer without the header to a listed origin.
+      res.vary('Origin');
+      if (origin && allowed.includes(origin)) res.setHeader('Access-Control-Allow-Origin', origin);
     }
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Connection-Id, Authorization');

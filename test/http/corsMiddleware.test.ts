@@ -30,6 +30,9 @@ describe('createCorsMiddleware', () => {
     it('allows no origin that is not listed, on a request or a preflight', async () => {
       const res = await request(app).get('/thing').set('Origin', 'https://evil.example').expect(200);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
+      // The refusal depends on Origin too: a cache must not serve it to a listed origin.
+      expect(res.headers.vary).toBe('Origin');
+      expect((await request(app).get('/thing').expect(200)).headers.vary).toBe('Origin');
       const preflight = await request(app).options('/thing').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST').expect(204);
       expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     });

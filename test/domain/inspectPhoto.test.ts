@@ -64,6 +64,13 @@ describe('inspectPhoto', () => {
     expect([photo.width, photo.height]).toEqual([100, 300]);
   });
 
+  it('reports display dimensions for a transposed (EXIF orientation 5) JPEG: 5 is the first of the turned orientations', async () => {
+    const bytes = await sharp(await syntheticPhoto({ width: 300, height: 100 })).withMetadata({ orientation: 5 }).jpeg().toBuffer();
+    expect((await sharp(bytes).metadata()).orientation).toBe(5);
+    const photo = await inspectPhoto(bytes, limits);
+    expect([photo.width, photo.height]).toEqual([100, 300]);
+  });
+
   it.each(['png', 'webp', 'gif', 'tiff', 'avif'] as const)('accepts %s', async (format) => {
     const bytes = await sharp(await syntheticPhoto({ width: 64, height: 48 })).toFormat(format).toBuffer();
     expect((await inspectPhoto(bytes, limits)).format).toBe(format);

@@ -71,6 +71,19 @@ describe('inspectPhoto', () => {
     expect([photo.width, photo.height]).toEqual([100, 300]);
   });
 
+  it('accepts a photo of exactly maxPixels and refuses one a single row bigger with 422, naming its size', async () => {
+    const maxPixels = 120 * 80;
+    const exact = await syntheticPhoto({ width: 120, height: 80 });
+    await expect(inspectPhoto(exact, { maxPixels })).resolves.toMatchObject({ width: 120, height: 80 });
+
+    const oneRowMore = await syntheticPhoto({ width: 120, height: 81 });
+    const err = await inspectPhoto(oneRowMore, { maxPixels }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: 'INVALID_IMAGE', status: 422 });
+    // Refused from the header's declared size, not by the decoder's own pixel limit afterwards.
+    expect((err as Error).message).toMatch(/^The image is 120×81 /);
+  });
+
   it.each(['png', 'webp', 'gif', 'tiff', 'avif'] as const)('accepts %s', async (format) => {
     const bytes = await sharp(await syntheticPhoto({ width: 64, height: 48 })).toFormat(format).toBuffer();
     expect((await inspectPhoto(bytes, limits)).format).toBe(format);

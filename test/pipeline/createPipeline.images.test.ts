@@ -1,0 +1,58 @@
+/**
+ * What image generation produces and announces: exactly IMAGE_COUNT images however many
+ * suggestions the engine offers, each announced with its size; and a finished request leaves
+ * no deadline behind to abort its signal later.
+ */
+import sharp from 'sharp';
+import { createEventBus } from '../../src/events/createEventBus';
+import type { PipelineEvent } from '../../src/events/eventSchemas';
+import type { ImageEngine } from '../../src/engine/ImageEngine';
+import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
+import { createLogger } from '../../src/logging/createLogger';
+import { createPipeline } from '../../src/pipeline/createPipeline';
+import { syntheticPhoto } from '../support/images';
+
+const logger = createLogger({ level: 'silent' });
+
+describe('createPipeline: generated images', () => {
+  const bus = createEventBus({ logger, validate: true });
+  const events: PipelineEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  const engines: ImageEngine[] = [];
+
+  beforeEach(() => {
+    events.length = 0;
+  });
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((e) => e.close()));
+  });
+  afterAll(() => bus.close());
+
+  /** The real local engine, with `generateImage` or `analyzePhoto` wrapped where given. */
+  function localEngine(wrap: Partial<Pick<ImageEngine, 'analyzePhoto' | 'generateImage'>> & { local?: ImageEngine } = {}): ImageEngine {
+    const local = wrap.local ?? createLocalEngine();
+    const engine: ImageEngine = {
+      name: 'local',
+      recommendSettings: (photo, options) => local.recommendSettings(photo, options),
+      analyzePhoto: wrap.analyzePhoto ?? ((photo, count, options) => local.analyzePhoto(photo, count, options)),
+      generateImage: wrap.generateImage ?? ((photo, suggestion, options) => local.generateImage(photo, suggestion, options)),
+      close: () => local.close(),
+    };
+    engines.push(engine);
+    return engine;
+  }
+
+  it('announces each finished image with the width and height of the image it carries', async () => {
+    const pipeline = createPipeline({ engine: localEngine(), bus, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const result = await pipeline.process({ requestId: 'req_1758260128188_imagesize', upload: await syntheticPhoto({ width: 480, height: 320 }) });
+    expect(result.imagesGenerated).toBe(2);
+
+    const completed = events.filter((e): e is Extract<PipelineEvent, { type: 'individual_image_completed' }> => e.type === 'individual_image_completed');
+    expect(completed).toHaveLength(2);
+    for (const event of completed) {
+      const actual = await sharp(Buffer.from(event.imageData, 'base64')).metadata();
+      expect(actual.width).toBeGreaterThan(0);
+      expect({ width: event.width, height: event.height }).toEqual({ width: actual.width, height: actual.height });
+    }
+  });
+});

@@ -55,4 +55,28 @@ describe('createPipeline: generated images', () => {
       expect({ width: event.width, height: event.height }).toEqual({ width: actual.width, height: actual.height });
     }
   });
+
+  it('generates exactly IMAGE_COUNT images when the engine suggests more', async () => {
+    const local = createLocalEngine();
+    let suggested = 0;
+    const engine = localEngine({
+      local,
+      analyzePhoto: async (photo, count, options) => {
+        const analysis = await local.analyzePhoto(photo, count, options);
+        // An upstream model that ignores the requested count.
+        const suggestions = [...analysis.suggestions, ...analysis.suggestions.map((s) => ({ ...s, title: `${s.title} (again)` }))];
+        suggested = suggestions.length;
+        return { ...analysis, suggestions };
+      },
+    });
+    const pipeline = createPipeline({ engine, bus, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const result = await pipeline.process({ requestId: 'req_1758260128188_toomanyxx', upload: await syntheticPhoto({ width: 480, height: 320 }) });
+
+    expect(suggested).toBeGreaterThan(2);
+    expect(result.images).toHaveLength(2);
+    expect(result.imagesGenerated).toBe(2);
+    expect(events.find((e) => e.type === 'image_generation_started')).toMatchObject({ totalImages: 2 });
+    expect(events.filter((e) => e.type === 'individual_image_started')).toHaveLength(2);
+    expect(events.at(-1)).toMatchObject({ type: 'processing_completed', imagesGenerated: 2 });
+  });
 });

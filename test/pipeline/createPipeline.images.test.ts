@@ -79,4 +79,26 @@ describe('createPipeline: generated images', () => {
     expect(events.filter((e) => e.type === 'individual_image_started')).toHaveLength(2);
     expect(events.at(-1)).toMatchObject({ type: 'processing_completed', imagesGenerated: 2 });
   });
+
+  it('releases a finished request\'s deadline: its signal is not aborted when REQUEST_TIMEOUT_MS later passes', async () => {
+    const requestTimeoutMs = 3000;
+    const local = createLocalEngine();
+    const signals: AbortSignal[] = [];
+    const engine = localEngine({
+      local,
+      generateImage: (photo, suggestion, options) => {
+        if (options?.signal) signals.push(options.signal);
+        return local.generateImage(photo, suggestion, options);
+      },
+    });
+    const pipeline = createPipeline({ engine, bus, logger, imageCount: 1, maxImagePixels: 1e8, requestTimeoutMs });
+    const started = Date.now();
+    await pipeline.process({ requestId: 'req_1758260128188_deadlinex', upload: await syntheticPhoto({ width: 320, height: 240 }) });
+    // The request must have finished well inside its deadline for the check below to mean anything.
+    expect(Date.now() - started).toBeLessThan(requestTimeoutMs - 500);
+    expect(signals).toHaveLength(1);
+
+    await new Promise((resolve) => setTimeout(resolve, requestTimeoutMs - (Date.now() - started) + 300));
+    expect(signals[0].aborted).toBe(false);
+  });
 });

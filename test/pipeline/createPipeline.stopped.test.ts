@@ -1,6 +1,7 @@
 /**
  * A request stopped while its images are being generated (its deadline, the client leaving)
  * fails for that reason, keeping the images that were finished: never a 200 with images missing.
+ * A stop that arrives once every image is finished loses nothing: the request succeeds.
  */
 import { AppError } from '../../src/errors/AppError';
 import { createEventBus } from '../../src/events/createEventBus';
@@ -86,6 +87,35 @@ describe('createPipeline: a request stopped during image generation', () => {
 
     await expect(running).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
     expect(await store.getRequest(requestId)).toMatchObject({ status: 'failed', imagesGenerated: 1, error: { code: 'CLIENT_CLOSED' } });
+  });
+
+  it('still succeeds when the stop arrives after every image is finished', async () => {
+    const local = createLocalEngine();
+    const client = new AbortController();
+    let finished = 0;
+    const late: ImageEngine = {
+      name: 'local',
+      recommendSettings: (photo, options) => local.recommendSettings(photo, options),
+      analyzePhoto: (photo, count, options) => local.analyzePhoto(photo, count, options),
+      // The client leaves just as the last image is handed over: nothing was lost to the stop.
+      generateImage: async (photo, suggestion, options) => {
+        const image = await local.generateImage(photo, suggestion, options);
+        finished += 1;
+        if (finished === 2) client.abort(new AppError('CLIENT_CLOSED', 'The client closed the connection before the answer'));
+        return image;
+      },
+      close: () => local.close(),
+    };
+    const pipeline = createPipeline({ engine: late, bus, store, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const requestId = 'req_1758260128188_lateabort';
+    const result = await pipeline.process({ requestId, upload: await realPhotoJpeg(), signal: client.signal });
+
+    expect(client.signal.aborted).toBe(true);
+    expect(result).toMatchObject({ success: true, imagesGenerated: 2 });
+    const mine = events.filter((e) => e.requestId === requestId);
+    expect(mine.map((e) => e.type).slice(-2)).toEqual(['image_generation_completed', 'processing_completed']);
+    expect(await store.getRequest(requestId)).toMatchObject({ status: 'completed', imagesGenerated: 2 });
+    await late.close();
   });
 });
 

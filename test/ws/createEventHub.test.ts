@@ -53,4 +53,23 @@ describe('createEventHub', () => {
     expect(received.slice(1).map((m) => m.message)).toEqual(['first', 'second']);
     expect(healthy.closes).toEqual([]);
   });
+
+  it('remembers the last 1000 finished requests for late subscribers, and forgets older ones', () => {
+    const hub = createEventHub({ logger, delivery: 'subscribed' });
+    const client = memorySocket();
+    const id = hub.connect(client.socket);
+    const requestId = (n: number) => `req_1758260128188_${n.toString(36).padStart(9, '0')}`;
+    for (let n = 0; n <= 1000; n += 1) {
+      hub.deliver({ type: 'processing_completed', requestId: requestId(n), totalTime: '10.00', imagesGenerated: 1, durationMs: 10, message: 'done', timestamp: new Date().toISOString() });
+    }
+
+    const answer = (n: number) => {
+      hub.receive(id, JSON.stringify({ type: 'subscribe', requestId: requestId(n) }));
+      return JSON.parse(client.sent.at(-1) ?? '{}') as { type: string; code?: string };
+    };
+    // 1001 finished: the first has been evicted, the next 1000 are still known.
+    expect(answer(0)).toMatchObject({ type: 'error', code: 'UNKNOWN_REQUEST' });
+    expect(answer(1)).toMatchObject({ type: 'subscribed' });
+    expect(answer(1000)).toMatchObject({ type: 'subscribed' });
+  });
 });

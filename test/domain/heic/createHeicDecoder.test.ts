@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import workerThreads, { type Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { createHeicDecoder, HeicDecodeError } from '../../../src/domain/heic/createHeicDecoder';
 import { FIXTURE_PHOTO, HEVC_HEIC_FIXTURE, ROTATED_HEIC_FIXTURE } from '../../support/images';
@@ -63,6 +64,33 @@ describe('createHeicDecoder', () => {
     await expect(decoding).rejects.toBe(reason);
     expect(decoder.active).toBe(0);
     await expect(decoder.decode(heic)).resolves.toMatchObject({ width: 320 });
+  });
+
+  it('ends the worker thread of an aborted decode instead of letting it finish the photo', async () => {
+    // Watch the worker threads the decoder starts (the real ones, only observed).
+    const RealWorker = workerThreads.Worker;
+    const workers: Worker[] = [];
+    const spy = jest.spyOn(workerThreads, 'Worker').mockImplementation((...args: ConstructorParameters<typeof Worker>) => {
+      const worker = new RealWorker(...args);
+      workers.push(worker);
+      return worker;
+    });
+    try {
+      const controller = new AbortController();
+      const decoding = createHeicDecoder().decode(heic, { signal: controller.signal });
+      await turn();
+      expect(workers).toHaveLength(1);
+      const exited = new Promise<void>((resolve) => workers[0].once('exit', () => resolve()));
+      let answered = false;
+      workers[0].once('message', () => (answered = true));
+      controller.abort(new Error('deadline'));
+      await expect(decoding).rejects.toThrow('deadline');
+      // The thread ends without ever answering: it was stopped, not left to decode the photo.
+      await exited;
+      expect(answered).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('runs at most maxConcurrent decodes; the others wait, and a waiter can give up', async () => {

@@ -73,6 +73,27 @@ describe('createEventServer shutdown and start-up failure', () => {
     }
   });
 
+  it('stops its heartbeat when closed: no tick runs after close', async () => {
+    // Count the heartbeat's ticks: the interval the server starts with heartbeatMs.
+    const realSetInterval = global.setInterval;
+    let ticks = 0;
+    const intervals = jest.spyOn(global, 'setInterval').mockImplementation((callback: () => void, ms?: number) =>
+      realSetInterval(() => {
+        if (ms === 20) ticks += 1;
+        callback();
+      }, ms));
+    try {
+      const server = await createEventServer({ port: 0, host: '127.0.0.1', bus, logger, heartbeatMs: 20 });
+      await waitFor(() => ticks >= 2);
+      await server.close();
+      const ticksAtClose = ticks;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(ticks).toBe(ticksAtClose);
+    } finally {
+      intervals.mockRestore();
+    }
+  });
+
   it('leaves no bus subscription behind when its port is taken', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -94,3 +115,11 @@ describe('createEventServer shutdown and start-up failure', () => {
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
   });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

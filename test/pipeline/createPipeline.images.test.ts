@@ -81,7 +81,7 @@ describe('createPipeline: generated images', () => {
   });
 
   it('releases a finished request\'s deadline: its signal is not aborted when REQUEST_TIMEOUT_MS later passes', async () => {
-    const requestTimeoutMs = 3000;
+    const requestTimeoutMs = 5000;
     const local = createLocalEngine();
     const signals: AbortSignal[] = [];
     const engine = localEngine({

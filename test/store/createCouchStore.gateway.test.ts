@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import nano from 'nano';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
@@ -14,6 +13,7 @@ import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmb
 import { createLogger } from '../../src/logging/createLogger';
 import { captureLogger } from './support/captureLogger';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
+import { startForwardingProxy } from './support/startForwardingProxy';
 import { tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
 
 // A limited write gives up after 3 attempts, tens of milliseconds apart.
@@ -21,40 +21,17 @@ const retry = { initialDelayMs: 10, maxDelayMs: 40, maxAttempts: 3 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Forwards to `target`, or answers with the status `refuse` returns for the request. */
-async function startProxy(target: string, refuse: (req: http.IncomingMessage) => number | undefined) {
-  const upstream = new URL(target);
-  const server = http.createServer((req, res) => {
+function startProxy(target: string, refuse: (req: http.IncomingMessage) => number | undefined) {
+  return startForwardingProxy(target, (req, res) => {
     const status = refuse(req);
     if (status === 409) {
-      req.resume();
       res.writeHead(409, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'conflict', reason: 'Document update conflict.' }));
-      return;
-    }
-    if (status !== undefined) {
+    } else if (status !== undefined) {
       // What nginx answers while the server behind it is away.
-      req.resume();
       res.writeHead(status, { 'Content-Type': 'text/html' }).end(`<html><body><h1>${status}</h1>nginx</body></html>`);
-      return;
     }
-    const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
+    return status !== undefined;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 describe('createCouchStore behind answers that say "try again"', () => {

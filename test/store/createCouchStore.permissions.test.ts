@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import nano from 'nano';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
@@ -12,6 +11,7 @@ import { captureLogger } from './support/captureLogger';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { startEmbeddedCouch } from '../../src/store/startEmbeddedCouch';
 import { createLogger } from '../../src/logging/createLogger';
+import { startForwardingProxy } from './support/startForwardingProxy';
 import { tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
 
 interface EmbeddedTarget {
@@ -35,34 +35,16 @@ async function startEmbeddedTarget(): Promise<EmbeddedTarget> {
 }
 
 /** Forwards to `target`, refusing requests `refuse` picks with 401 as CouchDB would. */
-async function startRefusingProxy(target: string, refuse: (req: http.IncomingMessage) => boolean) {
-  const upstream = new URL(target);
-  const server = http.createServer((req, res) => {
-    if (refuse(req)) {
-      req.resume();
-      res.writeHead(401, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ error: 'unauthorized', reason: 'You are not a server admin.' }));
-      return;
-    }
-    const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://user:pass@127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+function startRefusingProxy(target: string, refuse: (req: http.IncomingMessage) => boolean) {
+  return startForwardingProxy(
+    target,
+    (req, res) => {
+      if (!refuse(req)) return false;
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized', reason: 'You are not a server admin.' }));
+      return true;
+    },
+    'user:pass',
+  );
 }
 
 const isDbCreate = (req: http.IncomingMessage) => req.method === 'PUT' && /^\/[^/]+\/?$/.test(req.url ?? '');

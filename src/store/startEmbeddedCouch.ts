@@ -21,9 +21,10 @@ export interface EmbeddedCouchOptions {
    */
   lockWaitMs?: number;
   /**
-   * Called once, on the first write LevelDB fails with an IO error or corruption. LevelDB keeps
-   * refusing writes after a failed background write until it is reopened: the caller restarts
-   * this server (forkEmbeddedCouch replaces its child process). Logged at error level either way.
+   * Called once, on the first write LevelDB refuses for a failed table or manifest write or for
+   * corruption (see isStorageFailure): it keeps refusing writes until it is reopened, so the
+   * caller restarts this server (forkEmbeddedCouch replaces its child process). Logged at error
+   * level either way.
    */
   onStorageFailure?: (err: Error) => void;
   logger: Logger;

@@ -148,8 +148,6 @@ export async function forkEmbeddedCouch(options: ForkedCouchOptions): Promise<Em
   let wakeRestart: (() => void) | undefined;
   let restarting: Promise<void> | undefined;
   const crashes: number[] = [];
-  /** Children stopped on purpose (replace), whose exit is no crash. */
-  const replaced = new WeakSet<ChildProcess>();
 
   /** Waits `ms`, or less when close() wakes it. */
   const pause = (ms: number) =>
@@ -198,7 +196,7 @@ export async function forkEmbeddedCouch(options: ForkedCouchOptions): Promise<Em
       if (delayMs > 0) await pause(delayMs);
       if (closing) return;
       lastReplacedAt = Date.now();
-      replaced.add(failed);
+      // Its exit comes while `restarting` is set, so the exit handler takes it for no crash.
       await stopChild(failed);
       await relaunch(Number.POSITIVE_INFINITY, 'storage failure');
     })().finally(() => (restarting = undefined));
@@ -213,8 +211,8 @@ export async function forkEmbeddedCouch(options: ForkedCouchOptions): Promise<Em
       if (message?.kind === 'storage_failed') replace(watched, message.error);
     });
     watched.once('exit', (code, signal) => {
-      // A replacement under way (see replace) launches the next child itself.
-      if (closing || watched !== child || replaced.has(watched) || restarting) return;
+      // A replacement under way (see replace) stopped this child and launches the next itself.
+      if (closing || watched !== child || restarting) return;
       const now = Date.now();
       crashes.push(now);
       while (crashes.length > 0 && (crashes[0]) < now - CRASH_WINDOW_MS) crashes.shift();

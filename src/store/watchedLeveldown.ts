@@ -44,7 +44,7 @@ function watchCallback(target: object, method: string, report: (err: Error) => v
 
 /**
  * A leveldown constructor (PouchDB's `db` option) whose databases call `onStorageFailure` when
- * a write fails with a LevelDB IO error or corruption. Reads are not watched: they fail without
+ * a write fails with a storage failure (isStorageFailure). Reads are not watched: they fail without
  * poisoning later writes. `destroy` and `repair` are leveldown's own.
  */
 export function watchedLeveldown(onStorageFailure: (err: Error) => void): LevelDownConstructor {

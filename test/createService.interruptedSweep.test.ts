@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createCouchStore } from '../src/store/createCouchStore';
 import type { CouchStore } from '../src/store/CouchStore';
 import { makeRequestId, makeStarted } from './store/support/lifecycle';
-import { captureLogger } from './store/support/captureLogger';
+import { captureLogger } from './support/captureLogger';
 import { startStoreTarget, waitFor, type StoreTarget } from './store/support/storeTarget';
 import { startTestService, type TestService } from './support/startTestService';
 

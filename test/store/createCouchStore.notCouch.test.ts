@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
 import { NOT_COUCHDB } from '../../src/store/isCouchWelcome';
-import { captureLogger } from './support/captureLogger';
+import { captureLogger } from '../support/captureLogger';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { uniquePrefix } from './support/storeTarget';
 

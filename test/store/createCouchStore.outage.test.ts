@@ -8,7 +8,7 @@ import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmbeddedCouch';
 import { createLogger } from '../../src/logging/createLogger';
-import { captureLogger } from './support/captureLogger';
+import { captureLogger } from '../support/captureLogger';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { freePort, tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
 

@@ -7,7 +7,7 @@ import http from 'node:http';
 import nano from 'nano';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
-import { captureLogger } from './support/captureLogger';
+import { captureLogger } from '../support/captureLogger';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { startEmbeddedCouch } from '../../src/store/startEmbeddedCouch';
 import { createLogger } from '../../src/logging/createLogger';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequestStore } from '../../src/store/createRequestStore';
 import { isRunning } from '../support/processes';
-import { captureLogger } from './support/captureLogger';
+import { captureLogger } from '../support/captureLogger';
 import { forkStoreParent } from './support/forkStoreParent';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { startStoreTarget, tempDataDir, waitFor } from './support/storeTarget';

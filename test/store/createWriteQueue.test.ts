@@ -1,6 +1,6 @@
 import { createWriteQueue } from '../../src/store/createWriteQueue';
 import type { FailureKind, WriteJob, WriteQueue } from '../../src/store/WriteQueue';
-import { captureLogger } from './support/captureLogger';
+import { captureLogger } from '../support/captureLogger';
 
 class Unreachable extends Error {}
 class Refused extends Error {}

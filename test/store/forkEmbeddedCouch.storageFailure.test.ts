@@ -10,7 +10,7 @@ import { createLogger } from '../../src/logging/createLogger';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import { forkEmbeddedCouch } from '../../src/store/forkEmbeddedCouch';
 import { isRunning, processesWith } from '../support/processes';
-import { captureLogger } from './support/captureLogger';
+import { captureLogger } from '../support/captureLogger';
 import { failNextFlush } from './support/failLevelDbFlush';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';

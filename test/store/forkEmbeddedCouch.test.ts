@@ -10,7 +10,7 @@ import { createLogger } from '../../src/logging/createLogger';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import { forkEmbeddedCouch, type ForkedCouchOptions } from '../../src/store/forkEmbeddedCouch';
 import { commandLine, isRunning, processesWith, waitForExit } from '../support/processes';
-import { captureLogger } from './support/captureLogger';
+import { captureLogger } from '../support/captureLogger';
 import { forkStoreParent } from './support/forkStoreParent';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { freePort, tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';

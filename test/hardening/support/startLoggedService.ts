@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../../src/config/loadConfig';
 import { createService, type Service, type ServiceOverrides } from '../../../src/createService';
-import { captureLogger, type LogEntry } from '../../store/support/captureLogger';
+import { captureLogger, type LogEntry } from '../../support/captureLogger';
 
 export interface LoggedService extends Service {
   logs: LogEntry[];

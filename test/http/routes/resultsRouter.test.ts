@@ -13,7 +13,7 @@ import { isAppError } from '../../../src/errors/AppError';
 import { createCouchStore } from '../../../src/store/createCouchStore';
 import { StoreError } from '../../../src/store/StoreError';
 import type { CouchStore } from '../../../src/store/CouchStore';
-import { captureLogger } from '../../store/support/captureLogger';
+import { captureLogger } from '../../support/captureLogger';
 import { makeLifecycle, makeRequestId, type Lifecycle } from '../../store/support/lifecycle';
 import { freePort, startStoreTarget, uniquePrefix, waitFor, type StoreTarget } from '../../store/support/storeTarget';
 import { binaryBody } from '../../support/binaryBody';

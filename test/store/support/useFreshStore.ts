@@ -5,7 +5,7 @@
  */
 import { createCouchStore } from '../../../src/store/createCouchStore';
 import type { CouchStore } from '../../../src/store/CouchStore';
-import { captureLogger } from './captureLogger';
+import { captureLogger } from '../../support/captureLogger';
 import { startStoreTarget, type StoreTarget } from './storeTarget';
 
 export interface FreshStore {

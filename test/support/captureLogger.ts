@@ -1,4 +1,4 @@
-import type { Logger, LogFn } from '../../../src/logging/Logger';
+import type { Logger, LogFn } from '../../src/logging/Logger';
 
 export interface LogEntry {
   level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';

@@ -109,6 +109,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
       heartbeatMs: config.wsHeartbeatMs,
       maxBufferedBytes: config.wsMaxBufferedBytes,
       maxPayloadBytes: config.wsMaxPayloadBytes,
+      trustProxy: config.trustProxy,
     });
   } catch (err) {
     await releaseCore();

@@ -7,6 +7,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ERROR_CODES } from '../errors/errorCodes';
 import type { EventBus } from '../events/createEventBus';
 import type { Logger } from '../logging/Logger';
+import type { TrustProxy } from '../config/trustProxySetting';
+import { createClientAddress } from '../net/createClientAddress';
 import { listen } from '../net/listen';
 import { checkAccess } from './checkAccess';
 import { CLOSE_CODES } from './closeCodes';
@@ -26,6 +28,8 @@ export interface EventServerOptions {
   maxBufferedBytes?: number;
   /** Largest inbound message; bigger closes the connection with 1009. */
   maxPayloadBytes?: number;
+  /** Proxies whose X-Forwarded-For names the client in logs (TRUST_PROXY). Default loopback. */
+  trustProxy?: TrustProxy;
 }
 
 export interface EventServer {
@@ -55,6 +59,7 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
     perMessageDeflate: false,
   });
 
+  const clientAddress = createClientAddress(options.trustProxy);
   const alive = new WeakSet<WebSocket>();
   // Builds each broadcast's WebSocket frame once for all recipients.
   const writer = createBroadcastWriter();
@@ -63,7 +68,7 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
     socket.on('error', (err) => logger.debug({ err }, 'client socket error'));
     const denial = checkAccess(req, { authToken: options.authToken, allowedOrigins: options.allowedOrigins });
     if (denial) {
-      logger.info({ ip: req.socket.remoteAddress, reason: denial.reason }, 'websocket connection refused');
+      logger.info({ ip: clientAddress(req), reason: denial.reason }, 'websocket connection refused');
       // Cut if it does not answer: a silent refused client would otherwise hold it open for
       // ws's 30 s close timeout, and shutdown with it.
       closeHard(socket, CLOSE_CODES.UNAUTHORIZED, denial.reason);

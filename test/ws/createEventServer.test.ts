@@ -4,6 +4,7 @@ import { ServerMessageSchema, type PipelineEvent } from '../../src/events/eventS
 import { createLogger } from '../../src/logging/createLogger';
 import { CLOSE_CODES } from '../../src/ws/closeCodes';
 import { createEventServer, type EventServer, type EventServerOptions } from '../../src/ws/createEventServer';
+import { captureLogger } from '../support/captureLogger';
 import { createWsClient, type WsClient } from '../support/createWsClient';
 
 const logger = createLogger({ level: 'silent' });
@@ -132,6 +133,36 @@ describe('createEventServer', () => {
     await start({ allowedOrigins: ['http://app.example'] });
     await expect(connect('', { origin: 'http://evil.example' })).rejects.toMatchObject({ code: CLOSE_CODES.UNAUTHORIZED });
     await expect(connect('', { origin: 'http://app.example' })).resolves.toBeTruthy();
+  });
+
+  describe('logging a refused connection', () => {
+    const forwardedFor = { 'X-Forwarded-For': '203.0.113.7' };
+
+    async function refusedIp(options: Partial<EventServerOptions>) {
+      const log = captureLogger();
+      await start({ authToken: 's3cret', logger: log, ...options });
+      await expect(connect('', { headers: forwardedFor })).rejects.toMatchObject({ code: CLOSE_CODES.UNAUTHORIZED });
+      return log.entries.find((entry) => entry.msg === 'websocket connection refused')?.fields.ip;
+    }
+
+    it('names the client a trusted (by default loopback) proxy forwarded for, as the HTTP side does', async () => {
+      expect(await refusedIp({})).toBe('203.0.113.7');
+    });
+
+    it('names the peer itself when it is not a trusted proxy', async () => {
+      expect(await refusedIp({ trustProxy: ['10.0.0.0/8'] })).toBe('127.0.0.1');
+    });
+
+    it('names the peer itself when no hop is trusted', async () => {
+      expect(await refusedIp({ trustProxy: 0 })).toBe('127.0.0.1');
+    });
+
+    it('believes as many forwarding hops as a hop count says', async () => {
+      const log = captureLogger();
+      await start({ authToken: 's3cret', logger: log, trustProxy: 2 });
+      await expect(connect('', { headers: { 'X-Forwarded-For': '198.51.100.1, 203.0.113.7' } })).rejects.toMatchObject({ code: CLOSE_CODES.UNAUTHORIZED });
+      expect(log.entries.find((entry) => entry.msg === 'websocket connection refused')?.fields.ip).toBe('198.51.100.1');
+    });
   });
 
   it('closes a slow client alone when its send buffer passes the cap', async () => {

@@ -10,6 +10,7 @@ import {
   type ViewRow,
 } from './CouchClient';
 import { createDeadline } from '../util/createDeadline';
+import { isJsonObject } from '../util/isJsonObject';
 import { NOT_COUCHDB_ERROR } from './isCouchWelcome';
 
 /** nano's request options, including the ones its typings leave out. */
@@ -87,7 +88,7 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
     async getDoc(db, id) {
       const doc = await orNullOn404(call<unknown>({ db, doc: id }));
       if (doc === null) return null;
-      if (!isRecord(doc) || doc._id !== id) throw notCouchAnswer(`GET ${db}/${id}`);
+      if (!isJsonObject(doc) || doc._id !== id) throw notCouchAnswer(`GET ${db}/${id}`);
       return doc as CouchDoc;
     },
 
@@ -133,9 +134,6 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
   };
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -154,12 +152,12 @@ function notCouchAnswer(call: string): CouchError {
 }
 
 function revOf(result: unknown, call: string): string {
-  if (!isRecord(result) || typeof result.rev !== 'string') throw notCouchAnswer(call);
+  if (!isJsonObject(result) || typeof result.rev !== 'string') throw notCouchAnswer(call);
   return result.rev;
 }
 
 function rowsOf(result: unknown, call: string): ViewRow[] {
-  if (!isRecord(result) || !Array.isArray(result.rows)) throw notCouchAnswer(call);
+  if (!isJsonObject(result) || !Array.isArray(result.rows)) throw notCouchAnswer(call);
   return result.rows as ViewRow[];
 }
 

@@ -1,3 +1,5 @@
+import { isJsonObject } from '../util/isJsonObject';
+
 /**
  * Whether a server's `GET /` answer is a CouchDB-compatible welcome: `{"couchdb":"Welcome",…}`
  * (CouchDB, Cloudant, Sync Gateway), `{"express-pouchdb":"Welcome",…}`, or at least a JSON
@@ -5,8 +7,8 @@
  * as a database would lose every write.
  */
 export function isCouchWelcome(info: unknown): boolean {
-  if (typeof info !== 'object' || info === null || Array.isArray(info)) return false;
-  return 'couchdb' in info || 'express-pouchdb' in info || typeof (info as { version?: unknown }).version === 'string';
+  if (!isJsonObject(info)) return false;
+  return 'couchdb' in info || 'express-pouchdb' in info || typeof info.version === 'string';
 }
 
 /** The CouchError `error` name for such a server. */

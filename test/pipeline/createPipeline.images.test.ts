@@ -7,10 +7,10 @@ import sharp from 'sharp';
 import { createEventBus } from '../../src/events/createEventBus';
 import type { PipelineEvent } from '../../src/events/eventSchemas';
 import type { ImageEngine } from '../../src/engine/ImageEngine';
-import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 import { createLogger } from '../../src/logging/createLogger';
 import { createPipeline } from '../../src/pipeline/createPipeline';
 import { syntheticPhoto } from '../support/images';
+import { localEngineWith, type EngineStages } from '../support/localEngineWith';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -28,16 +28,9 @@ describe('createPipeline: generated images', () => {
   });
   afterAll(() => bus.close());
 
-  /** The real local engine, with `generateImage` or `analyzePhoto` wrapped where given. */
-  function localEngine(wrap: Partial<Pick<ImageEngine, 'analyzePhoto' | 'generateImage'>> & { local?: ImageEngine } = {}): ImageEngine {
-    const local = wrap.local ?? createLocalEngine();
-    const engine: ImageEngine = {
-      name: 'local',
-      recommendSettings: (photo, options) => local.recommendSettings(photo, options),
-      analyzePhoto: wrap.analyzePhoto ?? ((photo, count, options) => local.analyzePhoto(photo, count, options)),
-      generateImage: wrap.generateImage ?? ((photo, suggestion, options) => local.generateImage(photo, suggestion, options)),
-      close: () => local.close(),
-    };
+  /** The real local engine with the stages `replace` gives replaced; closed after the test. */
+  function localEngine(replace: (local: ImageEngine) => Partial<EngineStages> = () => ({})): ImageEngine {
+    const engine = localEngineWith(replace);
     engines.push(engine);
     return engine;
   }
@@ -57,10 +50,8 @@ describe('createPipeline: generated images', () => {
   });
 
   it('generates exactly IMAGE_COUNT images when the engine suggests more', async () => {
-    const local = createLocalEngine();
     let suggested = 0;
-    const engine = localEngine({
-      local,
+    const engine = localEngine((local) => ({
       analyzePhoto: async (photo, count, options) => {
         const analysis = await local.analyzePhoto(photo, count, options);
         // An upstream model that ignores the requested count.
@@ -68,7 +59,7 @@ describe('createPipeline: generated images', () => {
         suggested = suggestions.length;
         return { ...analysis, suggestions };
       },
-    });
+    }));
     const pipeline = createPipeline({ engine, bus, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
     const result = await pipeline.process({ requestId: 'req_1758260128188_toomanyxx', upload: await syntheticPhoto({ width: 480, height: 320 }) });
 
@@ -82,15 +73,13 @@ describe('createPipeline: generated images', () => {
 
   it('releases a finished request\'s deadline: its signal is not aborted when REQUEST_TIMEOUT_MS later passes', async () => {
     const requestTimeoutMs = 5000;
-    const local = createLocalEngine();
     const signals: AbortSignal[] = [];
-    const engine = localEngine({
-      local,
+    const engine = localEngine((local) => ({
       generateImage: (photo, suggestion, options) => {
         if (options?.signal) signals.push(options.signal);
         return local.generateImage(photo, suggestion, options);
       },
-    });
+    }));
     const pipeline = createPipeline({ engine, bus, logger, imageCount: 1, maxImagePixels: 1e8, requestTimeoutMs });
     const started = Date.now();
     await pipeline.process({ requestId: 'req_1758260128188_deadlinex', upload: await syntheticPhoto({ width: 320, height: 240 }) });

@@ -7,31 +7,26 @@ import { AppError } from '../../src/errors/AppError';
 import { createEventBus } from '../../src/events/createEventBus';
 import type { PipelineEvent } from '../../src/events/eventSchemas';
 import type { ImageEngine } from '../../src/engine/ImageEngine';
-import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 import { createLogger } from '../../src/logging/createLogger';
 import { createPipeline } from '../../src/pipeline/createPipeline';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
 import { realPhotoJpeg } from '../support/images';
+import { localEngineWith } from '../support/localEngineWith';
 import { startStoreTarget, type StoreTarget } from '../store/support/storeTarget';
 
 const logger = createLogger({ level: 'silent' });
 
 /** The real local engine, except that every image after the first waits until the request stops. */
 function engineFinishingOnlyImageOne(): ImageEngine {
-  const local = createLocalEngine();
-  return {
-    name: 'local',
-    recommendSettings: (photo, options) => local.recommendSettings(photo, options),
-    analyzePhoto: (photo, count, options) => local.analyzePhoto(photo, count, options),
+  return localEngineWith((local) => ({
     generateImage: (photo, suggestion, options) =>
       options?.index === 1
         ? local.generateImage(photo, suggestion, options)
         : new Promise((_resolve, reject) => {
             options?.signal?.addEventListener('abort', () => reject(new Error('The operation was aborted')), { once: true });
           }),
-    close: () => local.close(),
-  };
+  }));
 }
 
 describe('createPipeline: a request stopped during image generation', () => {
@@ -90,13 +85,9 @@ describe('createPipeline: a request stopped during image generation', () => {
   });
 
   it('still succeeds when the stop arrives after every image is finished', async () => {
-    const local = createLocalEngine();
     const client = new AbortController();
     let finished = 0;
-    const late: ImageEngine = {
-      name: 'local',
-      recommendSettings: (photo, options) => local.recommendSettings(photo, options),
-      analyzePhoto: (photo, count, options) => local.analyzePhoto(photo, count, options),
+    const late = localEngineWith((local) => ({
       // The client leaves just as the last image is handed over: nothing was lost to the stop.
       generateImage: async (photo, suggestion, options) => {
         const image = await local.generateImage(photo, suggestion, options);
@@ -104,8 +95,7 @@ describe('createPipeline: a request stopped during image generation', () => {
         if (finished === 2) client.abort(new AppError('CLIENT_CLOSED', 'The client closed the connection before the answer'));
         return image;
       },
-      close: () => local.close(),
-    };
+    }));
     const pipeline = createPipeline({ engine: late, bus, store, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
     const requestId = 'req_1758260128188_lateabort';
     const result = await pipeline.process({ requestId, upload: await realPhotoJpeg(), signal: client.signal });

@@ -9,23 +9,19 @@ import { inspectPhoto } from '../../src/domain/inspectPhoto';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
 import { realPhotoJpeg } from '../support/images';
+import { localEngineWith } from '../support/localEngineWith';
 import { startStoreTarget, type StoreTarget } from '../store/support/storeTarget';
 
 const logger = createLogger({ level: 'silent' });
 
 /** The real local engine, except that image generation waits until the request is aborted. */
 function engineWhoseImagesWaitForAbort(): ImageEngine {
-  const local = createLocalEngine();
-  return {
-    name: 'local',
-    recommendSettings: (photo, options) => local.recommendSettings(photo, options),
-    analyzePhoto: (photo, count, options) => local.analyzePhoto(photo, count, options),
+  return localEngineWith(() => ({
     generateImage: (_photo, _suggestion, options) =>
       new Promise((_resolve, reject) => {
         options?.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
       }),
-    close: () => local.close(),
-  };
+  }));
 }
 
 describe('createPipeline', () => {
@@ -71,10 +67,8 @@ describe('createPipeline', () => {
     const bus = createEventBus({ logger, validate: true });
     const events: PipelineEvent[] = [];
     bus.subscribe((e) => events.push(e));
-    const local = createLocalEngine();
     let photoAnalysisStopped = false;
-    const engine: ImageEngine = {
-      name: 'local',
+    const engine = localEngineWith(() => ({
       // Not valid settings: the bus refuses the event that would carry them.
       recommendSettings: async () => ({}) as Awaited<ReturnType<ImageEngine['recommendSettings']>>,
       analyzePhoto: (_photo, _count, options) =>
@@ -84,9 +78,7 @@ describe('createPipeline', () => {
             reject(new Error('aborted'));
           });
         }),
-      generateImage: (photo, suggestion, options) => local.generateImage(photo, suggestion, options),
-      close: () => local.close(),
-    };
+    }));
     const pipeline = createPipeline({ engine, bus, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
     const err = (await pipeline.process({ requestId: 'req_1758260128188_badevent1', upload: await realPhotoJpeg() }).catch((e: unknown) => e)) as AppError;
     expect(err).toMatchObject({ code: 'ANALYSIS_FAILED', status: 502 });
@@ -130,20 +122,15 @@ describe('createPipeline with a store', () => {
   });
 
   it('stores each image as it finishes, while the others are still being generated', async () => {
-    const local = createLocalEngine();
     let releaseSecond!: () => void;
     const secondMayFinish = new Promise<void>((resolve) => (releaseSecond = resolve));
-    const engine: ImageEngine = {
-      name: 'local',
-      recommendSettings: (photo, options) => local.recommendSettings(photo, options),
-      analyzePhoto: (photo, count, options) => local.analyzePhoto(photo, count, options),
+    const engine = localEngineWith((local) => ({
       generateImage: async (photo, suggestion, options) => {
         const image = await local.generateImage(photo, suggestion, options);
         if (options?.index === 2) await secondMayFinish;
         return image;
       },
-      close: () => local.close(),
-    };
+    }));
     const bus = createEventBus({ logger, validate: true });
     const pipeline = createPipeline({ engine, bus, store, logger, imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
     const requestId = 'req_1758260128188_storeeach';
@@ -164,23 +151,10 @@ describe('createPipeline with a store', () => {
     await bus.close();
   });
 
-  /** The local engine with `analyzePhoto` and `recommendSettings` replaced where given. */
-  function engineWith(overrides: Partial<Pick<ImageEngine, 'analyzePhoto' | 'recommendSettings'>>): ImageEngine {
-    const local = createLocalEngine();
-    return {
-      name: 'local',
-      recommendSettings: overrides.recommendSettings ?? ((photo, options) => local.recommendSettings(photo, options)),
-      analyzePhoto: overrides.analyzePhoto ?? ((photo, count, options) => local.analyzePhoto(photo, count, options)),
-      generateImage: (photo, suggestion, options) => local.generateImage(photo, suggestion, options),
-      close: () => local.close(),
-    };
-  }
-
   it('still answers and stores the camera settings ContentAgent delivered before AnalysisAgent failed', async () => {
-    const local = createLocalEngine();
     let settingsDelivered!: () => void;
     const delivered = new Promise<void>((resolve) => (settingsDelivered = resolve));
-    const engine = engineWith({
+    const engine = localEngineWith((local) => ({
       recommendSettings: async (photo, options) => {
         const settings = await local.recommendSettings(photo, options);
         settingsDelivered();
@@ -190,7 +164,7 @@ describe('createPipeline with a store', () => {
         await delivered;
         throw new Error('upstream said no');
       },
-    });
+    }));
     const bus = createEventBus({ logger, validate: true });
     const events: PipelineEvent[] = [];
     bus.subscribe((e) => events.push(e));
@@ -205,7 +179,6 @@ describe('createPipeline with a store', () => {
     expect(err.details).toMatchObject({ settings });
     expect(err.details).not.toHaveProperty('analysis');
     expect(await store.getRequest(requestId)).toMatchObject({ status: 'failed', settings, error: { code: 'ANALYSIS_FAILED', stage: 'photo_analysis' } });
-    await local.close();
     await engine.close();
     await bus.close();
   });
@@ -218,7 +191,7 @@ describe('createPipeline with a store', () => {
     const lateAnalysis = await local.analyzePhoto(await inspectPhoto(upload, { maxPixels: 1e8 }), 2);
     let failed!: () => void;
     const contentFailed = new Promise<void>((resolve) => (failed = resolve));
-    const engine = engineWith({
+    const engine = localEngineWith(() => ({
       recommendSettings: async () => {
         failed();
         throw new Error('quota exhausted');
@@ -228,7 +201,7 @@ describe('createPipeline with a store', () => {
         await contentFailed;
         return lateAnalysis;
       },
-    });
+    }), local);
     const bus = createEventBus({ logger, validate: true });
     const events: PipelineEvent[] = [];
     bus.subscribe((e) => events.push(e));
@@ -244,7 +217,6 @@ describe('createPipeline with a store', () => {
     const stored = await store.getRequest(requestId);
     expect(stored).toMatchObject({ status: 'failed', error: { code: 'ANALYSIS_FAILED', stage: 'content_analysis' } });
     expect(stored?.analysis).toBeUndefined();
-    await local.close();
     await engine.close();
     await bus.close();
   });

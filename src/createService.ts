@@ -10,6 +10,7 @@ import type { Config } from './config/loadConfig';
 import { createHeicDecoder } from './domain/heic/createHeicDecoder';
 import { AppError } from './errors/AppError';
 import { createEventBus, type EventBus } from './events/createEventBus';
+import { createRecordingBus } from './events/createRecordingBus';
 import { createEngine } from './engine/createEngine';
 import type { ImageEngine } from './engine/ImageEngine';
 import { createApp } from './http/createApp';
@@ -83,14 +84,14 @@ export async function createService(config: Config, logger: Logger, overrides: S
   }
   const store = overrides.store ?? (storeHandle as NonNullable<typeof storeHandle>).store;
   const closeStore = () => (storeHandle ? storeHandle.close() : Promise.resolve());
-  const unsubscribeStore = bus.subscribe((event) => store.appendEvent(event));
+  // Only the events this instance publishes are stored here: another instance stores its own.
+  const localBus = createRecordingBus(bus, (event) => store.appendEvent(event));
   // Requests a killed or crashed server left `processing`: failed once no live request can be that old.
   const sweeper = createInterruptedSweeper({ store, graceMs: config.requestTimeoutMs + 60_000, everyMs: 60_000, logger });
   void sweeper.sweep();
   let draining = false;
   // What is started before the servers listen, released in reverse if one cannot.
   const releaseCore = async () => {
-    unsubscribeStore();
     await sweeper.close();
     await closeStore();
     await releaseEngineAndBus();
@@ -123,7 +124,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
   const heicDecoder = createHeicDecoder();
   const pipeline = createPipeline({
     engine,
-    bus,
+    bus: localBus,
     store,
     logger,
     imageCount: config.imageCount,

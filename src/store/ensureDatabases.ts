@@ -45,8 +45,9 @@ const designDoc = {
 const isRefused = (err: unknown) => isCouchStatus(err, 401) || isCouchStatus(err, 403);
 
 /**
- * Creates the databases and the design document when missing. Safe to run from several
- * instances at once: 412 (database exists) and 409 (design document raced) are expected.
+ * Creates the databases, and the design document when missing or of an older version. Safe to
+ * run from several instances at once: 412 (database exists) and 409 (design document raced) are
+ * expected.
  * A user who may not create databases (not a server admin) works with databases an admin created;
  * one who may not write design documents (not a database admin) gets a warning back: writes
  * work, listings do not until an admin runs the service once.
@@ -68,7 +69,10 @@ export async function ensureDatabases(client: CouchClient, names: DatabaseNames)
   const id = `_design/${REQUESTS_DESIGN_DOC}`;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const current = await client.getDoc(names.requests, id);
-    if (current && current.version === designDoc.version) return { warnings };
+    // A newer one was written by a later release sharing the database (a rolling deploy): keep
+    // it, or instances of the two releases would rewrite it in turn, each rewrite rebuilding
+    // the views. A release that bumps the version keeps the views older ones query.
+    if (current && typeof current.version === 'number' && current.version >= designDoc.version) return { warnings };
     try {
       await client.putDoc(names.requests, { _id: id, ...(current?._rev ? { _rev: current._rev } : {}), ...designDoc });
       return { warnings };

@@ -151,6 +151,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         requestId,
         engine: engine.name,
         createdAt,
+        deadlineAt: new Date(Date.parse(createdAt) + options.requestTimeoutMs).toISOString(),
         connectionId: input.connectionId,
         upload: { size: photo.size, format: photo.format, mimeType: photo.mimeType, width: photo.width, height: photo.height, sha256: photo.sha256, originalName: photo.originalName },
         original: photo.buffer,

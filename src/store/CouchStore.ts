@@ -91,10 +91,11 @@ export interface CouchStore extends RequestStore {
   pendingWrites(): number;
   /**
    * Marks as failed (`INTERRUPTED`) every request still `processing` that was created before
-   * `createdBefore`: one whose server stopped (killed, crashed) before it finished. Resolves
-   * with how many were found once their updates are stored or safely queued.
+   * `createdBefore` and whose recorded `deadlineAt`, if any, is before `deadlineBefore`: one whose
+   * server stopped (killed, crashed) before it finished. Resolves once the updates are stored or
+   * safely queued, with how many were stored by then.
    */
-  failInterrupted(createdBefore: Date): Promise<number>;
+  failInterrupted(createdBefore: Date, deadlineBefore?: Date): Promise<number>;
 }
 
 /** The reads the results API needs (a CouchStore satisfies it). */

@@ -41,6 +41,11 @@ export interface RequestStarted {
   requestId: string;
   engine: EngineName;
   createdAt: string;
+  /**
+   * When this request's REQUEST_TIMEOUT_MS, on the instance running it, runs out. Another
+   * instance's sweep leaves the request alone until then, whatever its own timeout.
+   */
+  deadlineAt?: string;
   connectionId?: string;
   upload: UploadMeta;
   /** The uploaded bytes, stored as an attachment. */

@@ -181,7 +181,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
 
     pendingWrites: () => queue.stats().pending,
 
-    async failInterrupted(createdBefore) {
+    async failInterrupted(createdBefore, deadlineBefore) {
       const stale: string[] = [];
       let cursor: string | undefined;
       do {
@@ -192,12 +192,16 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
       // In the request's own lane, behind any write of it still queued.
+      let failed = 0;
+      const failOne = async (requestId: string) => {
+        if (await writeInterrupted(client, names.requests, requestId, deadlineBefore)) failed += 1;
+      };
       await Promise.all(
         stale.map((requestId) =>
-          queue.enqueue({ lane: `request:${requestId}`, label: `interrupted ${requestId}`, bytes: 1024, run: () => write(() => writeInterrupted(client, names.requests, requestId)) }),
+          queue.enqueue({ lane: `request:${requestId}`, label: `interrupted ${requestId}`, bytes: 1024, run: () => write(() => failOne(requestId)) }),
         ),
       );
-      return stale.length;
+      return failed;
     },
 
     health: () =>

@@ -11,22 +11,26 @@ export interface InterruptedSweeper {
 /**
  * Fails the requests a stopped server left `processing` (it was killed, or crashed, before
  * their terminal event): at start and then every `everyMs`. Only requests created more than
- * `graceMs` ago are touched — longer than any live request can run — so several instances may
- * share one database without failing each other's work.
+ * `graceMs` ago are touched — longer than any live request can run here — and, of those, only the
+ * ones whose recorded deadline passed more than `pastDeadlineMs` ago (default 60 s: the instance
+ * running a request may allow it longer, and its clock may differ a little), so several
+ * instances may share one database without failing each other's work.
  */
 export function createInterruptedSweeper(options: {
   store: Pick<CouchStore, 'failInterrupted'>;
   graceMs: number;
+  pastDeadlineMs?: number;
   everyMs: number;
   logger: Logger;
 }): InterruptedSweeper {
+  const pastDeadlineMs = options.pastDeadlineMs ?? 60_000;
   let running: Promise<number> | undefined;
   let closed = false;
 
   const sweep = (): Promise<number> => {
     if (closed) return Promise.resolve(0);
     running ??= options.store
-      .failInterrupted(new Date(Date.now() - options.graceMs))
+      .failInterrupted(new Date(Date.now() - options.graceMs), new Date(Date.now() - pastDeadlineMs))
       .then(
         (count) => {
           if (count > 0) options.logger.warn({ requests: count }, 'requests left processing by a stopped server marked failed (INTERRUPTED)');

@@ -40,6 +40,7 @@ export async function writeStartedRequest(client: CouchClient, db: string, reque
       status: fields.status ?? 'processing',
       engine: request.engine,
       createdAt: request.createdAt,
+      deadlineAt: request.deadlineAt,
       connectionId: request.connectionId,
       upload: request.upload,
       original,
@@ -93,10 +94,19 @@ export async function writeFinishedRequest(client: CouchClient, db: string, resu
   }));
 }
 
-/** Fails request `requestId` as INTERRUPTED if it is still `processing` (it may have finished since it was listed). */
-export async function writeInterrupted(client: CouchClient, db: string, requestId: string): Promise<void> {
+/**
+ * Fails request `requestId` as INTERRUPTED if it is still `processing` (it may have finished since
+ * it was listed) and its recorded deadline, if any, is before `deadlineBefore` (the instance
+ * running it may allow it longer than the sweeping one would). Resolves true when it did.
+ */
+export async function writeInterrupted(client: CouchClient, db: string, requestId: string, deadlineBefore?: Date): Promise<boolean> {
+  let failed = false;
   await updateDoc(client, db, requestId, (current) => {
+    failed = false;
     if (current?.status !== 'processing') return null;
+    const deadline = typeof current.deadlineAt === 'string' ? Date.parse(current.deadlineAt) : NaN;
+    if (deadlineBefore && deadline >= deadlineBefore.getTime()) return null;
+    failed = true;
     const now = new Date().toISOString();
     return {
       ...fieldsOf(current),
@@ -107,6 +117,7 @@ export async function writeInterrupted(client: CouchClient, db: string, requestI
       updatedAt: now,
     };
   });
+  return failed;
 }
 
 /** A completed image with bytes to store. */

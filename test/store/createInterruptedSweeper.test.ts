@@ -47,6 +47,27 @@ describe('createInterruptedSweeper', () => {
     }
   });
 
+  it('leaves, and does not count, a request older than the grace period whose own recorded deadline is still ahead', async () => {
+    const { store, logger } = fresh;
+    const createdAt = Date.now() - 10 * MINUTE;
+    const slow = makeRequestId(createdAt);
+    // The instance running it allows 30 minutes; this sweeper's grace is 5.
+    await store.startRequest({ ...makeStarted(slow, randomBytes(64)), deadlineAt: new Date(createdAt + 30 * MINUTE).toISOString() });
+    const pastItsDeadline = makeRequestId(createdAt);
+    await store.startRequest({ ...makeStarted(pastItsDeadline, randomBytes(64)), deadlineAt: new Date(createdAt + 3 * MINUTE).toISOString() });
+
+    const sweeper = createInterruptedSweeper({ store, graceMs: 5 * MINUTE, everyMs: 60 * MINUTE, logger });
+    try {
+      expect(await sweeper.sweep()).toBe(1);
+      expect(await store.getRequest(pastItsDeadline)).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' } });
+      expect(await store.getRequest(slow)).toMatchObject({ status: 'processing' });
+      // Still running elsewhere: the next sweep neither fails nor reports it.
+      expect(await sweeper.sweep()).toBe(0);
+    } finally {
+      await sweeper.close();
+    }
+  });
+
   it('answers 0 while the database is away, and close() is idempotent', async () => {
     const { target, logger } = fresh;
     const away = await createCouchStore({ url: `http://127.0.0.1:${await freePort()}`, mode: 'external', logger, dbPrefix: target.dbPrefix });

@@ -1,19 +1,26 @@
 /**
- * Two instances behind a load balancer (SPEC §8): one database, and an EventBus transport that
- * carries every event to both, as Redis pub/sub would. Each instance stores only the events of
- * the requests it runs; the other one only shows them to its WebSocket clients.
+ * Two instances behind a load balancer (SPEC §8) sharing one database, and in the first test an
+ * EventBus transport that carries every event to both, as Redis pub/sub would: each instance
+ * stores only the events of the requests it runs, and either one serves any request's results.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { randomBytes } from 'node:crypto';
+import { createEngine } from '../src/engine/createEngine';
+import type { ImageEngine } from '../src/engine/ImageEngine';
 import { createEventBus } from '../src/events/createEventBus';
 import { createInProcessTransport } from '../src/events/createInProcessTransport';
 import type { EventTransport } from '../src/events/EventTransport';
 import type { PipelineEvent } from '../src/events/eventSchemas';
 import { createLogger } from '../src/logging/createLogger';
+import { createCouchStore } from '../src/store/createCouchStore';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../src/store/startEmbeddedCouch';
+import { makeRequestId, makeStarted } from './store/support/lifecycle';
+import { waitFor } from './store/support/storeTarget';
 import { startForwardingProxy, type ForwardingProxy } from './store/support/startForwardingProxy';
+import { binaryBody } from './support/binaryBody';
 import { createWsClient } from './support/createWsClient';
 import { realPhotoJpeg } from './support/images';
 import { startTestService, type TestService } from './support/startTestService';
@@ -35,6 +42,26 @@ function joinShared(shared: EventTransport): EventTransport {
     async close() {
       for (const unsubscribe of unsubscribes) unsubscribe();
     },
+  };
+}
+
+/** The local engine, with image generation held until `release()`: a request stays in flight. */
+function heldEngine(): { engine: ImageEngine; release(): void } {
+  const local = createEngine({ engine: 'local', gemini: {} }, logger);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return {
+    engine: {
+      name: local.name,
+      recommendSettings: (...args) => local.recommendSettings(...args),
+      analyzePhoto: (...args) => local.analyzePhoto(...args),
+      generateImage: async (...args) => {
+        await released;
+        return local.generateImage(...args);
+      },
+      close: () => local.close(),
+    },
+    release,
   };
 }
 
@@ -98,6 +125,44 @@ describe('createService: several instances sharing the event transport and the d
     } finally {
       stopRecording();
       await watcherOnB.close();
+    }
+  });
+
+  it("restarting one instance leaves the other's request in flight alone; once finished it reads the same on both", async () => {
+    const env = { IMAGE_COUNT: '2', COUCHDB_URL: couch.url };
+    const held = heldEngine();
+    a = await startTestService(env, { engine: held.engine });
+    b = await startTestService(env);
+    const watcherOnA = await createWsClient(a.wsUrl);
+    try {
+      const answer = request(a.httpUrl).post('/process-image').attach('image', await realPhotoJpeg(), 'photo.jpg').then((res) => res);
+      const requestId = (await watcherOnA.waitFor((m) => m.type === 'image_generation_started')).requestId as string;
+      await waitFor(async () => (await request(b!.httpUrl).get(`/requests/${requestId}`)).status === 200);
+
+      await b.close();
+      // A request a killed instance left long ago: once B's start-up sweep has failed it, that sweep is done.
+      const seed = await createCouchStore({ url: couch.url, mode: 'external', logger });
+      const abandoned = makeRequestId(Date.now() - 30 * 60_000);
+      await seed.startRequest(makeStarted(abandoned, randomBytes(64)));
+      await seed.close();
+      b = await startTestService(env);
+      await waitFor(async () => (await request(b!.httpUrl).get(`/requests/${abandoned}`)).body?.status === 'failed');
+      expect((await request(b.httpUrl).get(`/requests/${requestId}`)).body).toMatchObject({ status: 'processing' });
+
+      held.release();
+      expect((await answer).status).toBe(200);
+      await waitFor(async () => (await request(b!.httpUrl).get(`/requests/${requestId}/events`)).body?.count === (await request(a!.httpUrl).get(`/requests/${requestId}/events`)).body?.count && watcherOnA.messages.some((m) => m.type === 'processing_completed'));
+      for (const path of [`/requests/${requestId}`, `/requests/${requestId}/events`, `/requests/${requestId}/images/1`, `/requests/${requestId}/original`]) {
+        // Raw bytes, so JSON and images compare alike.
+        const [onA, onB] = await Promise.all([a, b].map((instance) => request(instance.httpUrl).get(path).buffer(true).parse(binaryBody)));
+        expect([path, onA.status, onB.status]).toEqual([path, 200, 200]);
+        expect((onB.body as Buffer).length).toBeGreaterThan(0);
+        expect((onB.body as Buffer).equals(onA.body as Buffer)).toBe(true);
+      }
+      expect((await request(b.httpUrl).get(`/requests/${requestId}`)).body).toMatchObject({ status: 'completed', imagesGenerated: 2 });
+    } finally {
+      held.release();
+      await watcherOnA.close();
     }
   });
 });

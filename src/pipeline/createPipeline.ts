@@ -44,7 +44,7 @@ export interface InFlightRequest {
 export interface Pipeline {
   /** Resolves with the response body, or rejects with an AppError after `processing_error`. */
   process(input: ProcessInput): Promise<ProcessResult>;
-  /** The request while this pipeline runs it (its start record may not be stored yet), else undefined. */
+  /** The request while this pipeline runs it (its record may not be stored yet), else undefined. */
   inFlight(requestId: string): InFlightRequest | undefined;
 }
 
@@ -97,12 +97,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const calls: EngineCallRecord[] = [];
     const recordCall = (call: EngineCallRecord) => calls.push(call);
     let stored: Promise<void> = Promise.resolve();
+    const deadlineAt = new Date(Date.parse(createdAt) + options.requestTimeoutMs).toISOString();
 
     emitter.emit({
       type: 'processing_started',
       message: 'Image processing initiated',
       ...(input.connectionId ? { connectionId: input.connectionId } : {}),
     });
+    // Stored at once, while the upload is checked: an instance sharing the database that did not
+    // receive the request (it cannot see this one's memory) answers `processing` for it, not 404.
+    if (store) {
+      stored = store
+        .receiveRequest({ requestId, engine: engine.name, createdAt, deadlineAt, connectionId: input.connectionId })
+        .catch((err: unknown) => logger.error({ err }, 'storing the request failed'));
+    }
 
     const fail = async (stage: Stage, code: ErrorCode, err: unknown, partial: Record<string, unknown> = {}): Promise<never> => {
       // Why the request was stopped (its deadline, the client leaving, the shutdown deadline)
@@ -151,7 +159,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         requestId,
         engine: engine.name,
         createdAt,
-        deadlineAt: new Date(Date.parse(createdAt) + options.requestTimeoutMs).toISOString(),
+        deadlineAt,
         connectionId: input.connectionId,
         upload: { size: photo.size, format: photo.format, mimeType: photo.mimeType, width: photo.width, height: photo.height, sha256: photo.sha256, originalName: photo.originalName },
         original: photo.buffer,

@@ -37,6 +37,16 @@ export interface RequestReceived {
   upload: RejectedUpload;
 }
 
+/** What is known of a request the moment its upload has arrived, before its bytes are checked. */
+export interface RequestArrived {
+  requestId: string;
+  engine: EngineName;
+  createdAt: string;
+  /** See `RequestStarted.deadlineAt`. */
+  deadlineAt?: string;
+  connectionId?: string;
+}
+
 export interface RequestStarted {
   requestId: string;
   engine: EngineName;
@@ -105,7 +115,13 @@ export interface StoreHealth {
 }
 
 export interface RequestStore {
-  /** Records a new request (status `processing`) and its upload. */
+  /**
+   * Records a request the moment it arrives (status `processing`, no upload yet), so every
+   * instance sharing the database knows it while its upload is checked. Resolves when stored or
+   * safely queued.
+   */
+  receiveRequest(request: RequestArrived): Promise<void>;
+  /** Records a new request (status `processing`) and its upload, over what `receiveRequest` stored. */
   startRequest(request: RequestStarted): Promise<void>;
   /** Appends one event (imageData stripped) to the request's log, in order. Never throws. */
   appendEvent(event: PipelineEvent): void;

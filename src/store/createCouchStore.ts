@@ -6,7 +6,7 @@ import { createWriteQueue } from './createWriteQueue';
 import type { FailureKind, RetryOptions } from './WriteQueue';
 import { createEventLog } from './createEventLog';
 import { databaseNames, ensureDatabases } from './ensureDatabases';
-import { finishedBytes, startedBytes, writeFinishedRequest, writeImage, writeInterrupted, writeStartedRequest } from './requestWrites';
+import { finishedBytes, startedBytes, writeArrivedRequest, writeFinishedRequest, writeImage, writeInterrupted, writeStartedRequest } from './requestWrites';
 import { listRequests, readImage, readOriginal, readRequest } from './requestReads';
 import { checkStoreHealth } from './checkStoreHealth';
 import { NOT_COUCHDB_ERROR } from './isCouchWelcome';
@@ -32,7 +32,7 @@ export interface CouchStoreOptions {
    * answers 503 after this, not after the write deadline. Default 10 s.
    */
   readTimeoutMs?: number;
-  /** Longest `startRequest`/`storeImage`/`finishRequest` wait before leaving a slow write to the background. Default 10 s. */
+  /** Longest `receiveRequest`/`startRequest`/`storeImage`/`finishRequest` wait before leaving a slow write to the background. Default 10 s. */
   settleTimeoutMs?: number;
   /** How long `close()` keeps trying to flush queued writes. Default 5 s. */
   closeTimeoutMs?: number;
@@ -140,6 +140,15 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
   clearTimeout(startTimer);
 
   return {
+    receiveRequest(request) {
+      return queue.enqueue({
+        lane: `request:${request.requestId}`,
+        label: `arrival of ${request.requestId}`,
+        bytes: 1024,
+        run: () => write(() => writeArrivedRequest(client, names.requests, request)),
+      });
+    },
+
     startRequest(request) {
       return queue.enqueue({
         lane: `request:${request.requestId}`,

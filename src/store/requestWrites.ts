@@ -3,7 +3,7 @@
  * and they run in one lane per request, so no two writers ever touch the same document at once.
  */
 import { createHash } from 'node:crypto';
-import type { FinishedImage, RequestFinished, RequestStarted, StoredImage } from './RequestStore';
+import type { FinishedImage, RequestArrived, RequestFinished, RequestStarted, StoredImage } from './RequestStore';
 import type { CouchClient, CouchDoc } from './CouchClient';
 import { attachmentDigest, putAttachmentOnce, updateDoc } from './couchDocs';
 
@@ -21,6 +21,24 @@ export function fieldsOf(doc: CouchDoc | null): Record<string, unknown> {
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
+/** Records a request that has just arrived (status `processing`), unless anything of it is stored. */
+export async function writeArrivedRequest(client: CouchClient, db: string, request: RequestArrived): Promise<void> {
+  await updateDoc(client, db, request.requestId, (current) =>
+    current
+      ? null
+      : {
+          type: 'request',
+          requestId: request.requestId,
+          status: 'processing',
+          engine: request.engine,
+          createdAt: request.createdAt,
+          deadlineAt: request.deadlineAt,
+          connectionId: request.connectionId,
+          updatedAt: new Date().toISOString(),
+        },
+  );
+}
+
 /** Records a new request (status `processing`) and stores the upload as attachment `original`. */
 export async function writeStartedRequest(client: CouchClient, db: string, request: RequestStarted): Promise<void> {
   const original = {
@@ -31,7 +49,7 @@ export async function writeStartedRequest(client: CouchClient, db: string, reque
   };
   await updateDoc(client, db, request.requestId, (current) => {
     const fields = fieldsOf(current);
-    if (fields.createdAt) return null; // already recorded by an earlier attempt
+    if (fields.original) return null; // already recorded by an earlier attempt
     return {
       ...fields,
       type: 'request',

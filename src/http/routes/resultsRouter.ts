@@ -25,7 +25,7 @@ export interface ResultsRouterDeps {
   listRequests?: boolean;
   /**
    * A request being processed here, looked up when the database has no record of it yet (its
-   * start record is written in the background): it is `processing`, not "not found".
+   * first record is written in the background): it is `processing`, not "not found".
    */
   inFlight?: (requestId: string) => InFlightRequest | undefined;
 }
@@ -154,7 +154,7 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
   const { store } = deps;
   const router = Router();
 
-  /** The record a request being processed here will have once its start record is stored. */
+  /** The record a request being processed here will have once its first record is stored. */
   const notYetStored = (id: string): StoredRequest | undefined => {
     const live = deps.inFlight?.(id);
     return live && { requestId: id, status: 'processing', engine: live.engine, createdAt: live.createdAt, hasOriginal: false, images: [] };

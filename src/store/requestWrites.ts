@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FinishedImage, RequestArrived, RequestFinished, RequestStarted, StoredImage } from './RequestStore';
-import type { CouchClient, CouchDoc } from './CouchClient';
+import { isCouchStatus, type CouchClient, type CouchDoc } from './CouchClient';
 import { attachmentDigest, putAttachmentOnce, updateDoc } from './couchDocs';
 
 /** Attachment names inside a request document. */
@@ -23,20 +23,23 @@ const sha256 = (data: Buffer): string => createHash('sha256').update(data).diges
 
 /** Records a request that has just arrived (status `processing`), unless anything of it is stored. */
 export async function writeArrivedRequest(client: CouchClient, db: string, request: RequestArrived): Promise<void> {
-  await updateDoc(client, db, request.requestId, (current) =>
-    current
-      ? null
-      : {
-          type: 'request',
-          requestId: request.requestId,
-          status: 'processing',
-          engine: request.engine,
-          createdAt: request.createdAt,
-          deadlineAt: request.deadlineAt,
-          connectionId: request.connectionId,
-          updatedAt: new Date().toISOString(),
-        },
-  );
+  try {
+    // One PUT without a read first: until it lands, other instances answer 404 for the request.
+    await client.putDoc(db, {
+      _id: request.requestId,
+      type: 'request',
+      requestId: request.requestId,
+      status: 'processing',
+      engine: request.engine,
+      createdAt: request.createdAt,
+      deadlineAt: request.deadlineAt,
+      connectionId: request.connectionId,
+      updatedAt: new Date().toISOString(),
+    });
+  } catch (err) {
+    // Already there (an earlier attempt, or a later write of the request): it knows as much.
+    if (!isCouchStatus(err, 409)) throw err;
+  }
 }
 
 /** Records a new request (status `processing`) and stores the upload as attachment `original`. */

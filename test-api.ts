@@ -10,9 +10,10 @@
  * response, and closes the socket cleanly.
  *
  * Exit codes: 0 success · 1 processing failed (HTTP error or processing_error) ·
- * 2 bad usage or unreadable photo · 3 cannot connect to the servers · 4 timed out.
+ * 2 bad usage, unreadable photo or unusable output folder · 3 cannot connect to the servers ·
+ * 4 timed out.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -68,7 +69,8 @@ const USAGE = `Usage: npx ts-node test-api.ts [photo] [options]
   --out <dir>        where images are saved (default ./test-outputs)
   -h, --help         this text
 
-Exit codes: 0 ok, 1 processing failed, 2 usage/photo error, 3 server unreachable, 4 timeout.`;
+Exit codes: 0 ok, 1 processing failed, 2 usage/photo/output-folder error, 3 server unreachable,
+4 timeout.`;
 
 // ---------------------------------------------------------------- options
 
@@ -385,6 +387,32 @@ async function withinGrace<T>(terminal: Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Fails early, before anything is uploaded, when the output folder cannot be made: the nearest
+ * existing part of its path must be a writable folder. Nothing is created yet (a failed run
+ * leaves no empty folder behind).
+ */
+function checkOutDir(dir: string): void {
+  const target = path.resolve(dir);
+  let current = target;
+  for (;;) {
+    try {
+      if (!statSync(current).isDirectory()) {
+        throw new Failure(`Cannot use the output folder ${dir}: ${current === target ? 'EEXIST' : 'ENOTDIR'} (${current} is a file)`, EXIT.usage);
+      }
+      accessSync(current, fsConstants.W_OK);
+      return;
+    } catch (err) {
+      if (err instanceof Failure) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' || path.dirname(current) === current) {
+        throw new Failure(`Cannot use the output folder ${dir}: ${code ?? (err as Error).message}`, EXIT.usage);
+      }
+      current = path.dirname(current);
+    }
+  }
+}
+
 async function readPhoto(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
@@ -412,6 +440,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     return EXIT.ok;
   }
   const photo = await readPhoto(options.photo);
+  checkOutDir(options.outDir);
   const deadline = createDeadline(options.timeoutMs);
   let stream: EventStream | undefined;
   try {

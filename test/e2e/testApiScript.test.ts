@@ -186,6 +186,20 @@ describe('test-api.ts', () => {
   );
 
   test(
+    'refuses an output folder it cannot create before uploading anything, with one clear line and exit 2',
+    async () => {
+      const notAFolder = path.join(tmp, 'taken');
+      fs.writeFileSync(notAFolder, 'a file where the folder should be');
+      const result = await runScript([path.join(ROOT, 'ss.jpg'), '--url', service.httpUrl, '--ws', service.wsUrl, '--out', notAFolder], tmp);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`Cannot use the output folder ${notAFolder}: EEXIST`);
+      expect(result.stderr).not.toContain('Unexpected error');
+      expect(result.stdout).not.toContain('Uploading');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
     'exits 2 when the photo does not exist',
     async () => {
       const result = await runScript(['missing.jpg', '--url', service.httpUrl, '--ws', service.wsUrl], tmp);

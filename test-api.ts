@@ -13,9 +13,10 @@
  * 2 bad usage, unreadable photo or unusable output folder · 3 cannot connect to the servers ·
  * 4 timed out.
  */
-import { accessSync, constants as fsConstants, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import dotenv from 'dotenv';
 import WebSocket from 'ws';
 import { ServerMessageSchema, type ServerMessage } from './src/events/eventSchemas';
 
@@ -27,8 +28,9 @@ const CONNECT_TIMEOUT_MS = 10_000;
 interface Options {
   photo: string;
   apiUrl: string;
-  /** Unset: asked from the API's /ws-health, else port 4001 on the API's host. */
+  /** Unset: asked from the API's /ws-health, else `wsPortFallback` on the API's host. */
   wsUrl?: string;
+  wsPortFallback: number;
   token?: string;
   timeoutMs: number;
   outDir: string;
@@ -61,13 +63,17 @@ type PipelineMessage = Extract<ServerMessage, { requestId: string }>;
 const USAGE = `Usage: npx ts-node test-api.ts [photo] [options]
 
   photo              image to upload (default ./ss.jpg)
-  --url <url>        HTTP API base       (env API_URL, default http://localhost:4000)
+  --url <url>        HTTP API base       (env API_URL, default http://localhost:HTTP_PORT,
+                     HTTP_PORT as the service reads it, else 4000)
   --ws <url>         WebSocket URL       (env WS_URL, default: the API host, on the
-                     port its /ws-health reports, else 4001)
+                     port its /ws-health reports, else WS_PORT, else 4001)
   --token <token>    WebSocket token     (env WS_AUTH_TOKEN)
   --timeout <s>      give up after s seconds (env TIMEOUT_SECONDS, default 120)
   --out <dir>        where images are saved (default ./test-outputs)
   -h, --help         this text
+
+Variables are read from the environment and from ./.env (the service's settings file,
+so HOST, HTTP_PORT, WS_PORT and WS_AUTH_TOKEN there apply); the environment wins.
 
 Exit codes: 0 ok, 1 processing failed, 2 usage/photo/output-folder error, 3 server unreachable,
 4 timeout.`;
@@ -92,32 +98,50 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   }
   if (positional.length > 1) throw new Failure(`Expected at most one photo, got: ${positional.join(' ')}`, EXIT.usage);
 
-  const apiUrl = (flags.get('url') ?? env.API_URL ?? 'http://localhost:4000').replace(/\/+$/, '');
-  const timeoutSeconds = Number(flags.get('timeout') ?? env.TIMEOUT_SECONDS ?? 120);
+  // A blank variable (`API_URL=` in .env) means the default, as it does for the service.
+  const apiUrl = (flags.get('url') ?? (env.API_URL || defaultApiUrl(env))).replace(/\/+$/, '');
+  const timeoutSeconds = Number(flags.get('timeout') ?? (env.TIMEOUT_SECONDS || 120));
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new Failure('--timeout must be a positive number of seconds', EXIT.usage);
   return {
     photo: positional[0] ?? './ss.jpg',
     apiUrl,
     wsUrl: flags.get('ws') ?? (env.WS_URL || undefined),
-    token: flags.get('token') ?? env.WS_AUTH_TOKEN ?? undefined,
+    wsPortFallback: Number(env.WS_PORT) || 4001,
+    token: flags.get('token') ?? (env.WS_AUTH_TOKEN || undefined),
     timeoutMs: timeoutSeconds * 1000,
     outDir: flags.get('out') ?? './test-outputs',
     help,
   };
 }
 
+/** Where a service started from the same .env listens: HOST (a wildcard means this machine) and HTTP_PORT. */
+function defaultApiUrl(env: NodeJS.ProcessEnv): string {
+  const host = !env.HOST || env.HOST === '0.0.0.0' || env.HOST === '::' ? 'localhost' : env.HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${env.HTTP_PORT || 4000}`;
+}
+
+/** The variables of ./.env (none when there is no such file); the caller lets the environment win. */
+export function readDotEnv(file = '.env'): Record<string, string> {
+  try {
+    return dotenv.parse(readFileSync(file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new Failure(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.usage);
+  }
+}
+
 /**
- * The event server runs on the API's host: on the port its /ws-health reports, or 4001.
+ * The event server runs on the API's host: on the port its /ws-health reports, or `fallbackPort`.
  * (Only the port is taken from /ws-health: behind a proxy the host it sees is not ours.)
  */
-async function resolveWsUrl(apiUrl: string): Promise<string> {
+async function resolveWsUrl(apiUrl: string, fallbackPort: number): Promise<string> {
   let api: URL;
   try {
     api = new URL(apiUrl);
   } catch {
     throw new Failure(`Not a valid API URL: ${apiUrl}`, EXIT.usage);
   }
-  let port = 4001;
+  let port = fallbackPort;
   try {
     const response = await fetch(`${apiUrl}/ws-health`, { signal: AbortSignal.timeout(3_000) });
     const reported = ((await response.json()) as { port?: unknown }).port;
@@ -444,7 +468,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
   const deadline = createDeadline(options.timeoutMs);
   let stream: EventStream | undefined;
   try {
-    const wsUrl = options.wsUrl ?? (await resolveWsUrl(options.apiUrl));
+    const wsUrl = options.wsUrl ?? (await resolveWsUrl(options.apiUrl, options.wsPortFallback));
     console.log(`🔌 Connecting to ${wsUrl} …`);
     let tracker: Tracker | undefined;
     const early: ServerMessage[] = [];
@@ -482,15 +506,18 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
 }
 
 if (require.main === module) {
-  run(process.argv.slice(2), process.env).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      if (err instanceof Failure) {
-        console.error(`\n💥 ${err.message}`);
-        process.exit(err.exitCode);
-      }
-      console.error('\n💥 Unexpected error:', err);
-      process.exit(EXIT.failed);
-    },
-  );
+  // Like the service: ./.env fills in what the environment does not set.
+  Promise.resolve()
+    .then(() => run(process.argv.slice(2), { ...readDotEnv(), ...process.env }))
+    .then(
+      (code) => process.exit(code),
+      (err: unknown) => {
+        if (err instanceof Failure) {
+          console.error(`\n💥 ${err.message}`);
+          process.exit(err.exitCode);
+        }
+        console.error('\n💥 Unexpected error:', err);
+        process.exit(EXIT.failed);
+      },
+    );
 }

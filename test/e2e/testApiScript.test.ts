@@ -20,14 +20,21 @@ interface RunResult {
   stderr: string;
 }
 
+/** The environment the script runs with: ours, without anything that would pick its servers. */
+function scriptEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') };
+  for (const name of ['API_URL', 'WS_URL', 'WS_AUTH_TOKEN', 'HTTP_PORT', 'WS_PORT', 'HOST', 'TIMEOUT_SECONDS']) delete env[name];
+  return env;
+}
+
 /** `node -r ts-node/register/transpile-only test-api.ts …` in `cwd`. */
 function runScript(args: string[], cwd: string): Promise<RunResult> {
+  return runNode(['-r', require.resolve('ts-node/register/transpile-only'), SCRIPT, ...args], cwd);
+}
+
+function runNode(args: string[], cwd: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), SCRIPT, ...args], {
-      cwd,
-      env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), API_URL: '', WS_URL: '', WS_AUTH_TOKEN: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, args, { cwd, env: scriptEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -195,6 +202,24 @@ describe('test-api.ts', () => {
       expect(result.stderr).toContain(`Cannot use the output folder ${notAFolder}: EEXIST`);
       expect(result.stderr).not.toContain('Unexpected error');
       expect(result.stdout).not.toContain('Uploading');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'reads HTTP_PORT, HOST and WS_AUTH_TOKEN from ./.env, as the service does, when no option or variable names them',
+    async () => {
+      const guarded = await startTestService({ WS_AUTH_TOKEN: 'from-dotenv' });
+      try {
+        fs.copyFileSync(path.join(ROOT, 'ss.jpg'), path.join(tmp, 'ss.jpg'));
+        fs.writeFileSync(path.join(tmp, '.env'), `HOST=0.0.0.0\nHTTP_PORT=${guarded.httpPort}\nWS_AUTH_TOKEN=from-dotenv\nAPI_URL=\n`);
+        const result = await runScript([], tmp);
+        expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+        expect(result.stdout).toContain(`to http://localhost:${guarded.httpPort}/process-image`);
+        expect(fs.readdirSync(path.join(tmp, 'test-outputs'))).toHaveLength(4);
+      } finally {
+        await guarded.close();
+      }
     },
     TEST_TIMEOUT_MS,
   );

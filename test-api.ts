@@ -224,8 +224,11 @@ interface EventStream {
   close(): Promise<void>;
 }
 
-/** Connects and resolves once `connection_established` arrives; every later message goes to `onMessage`. */
-function openEventStream(url: string, token: string | undefined, onMessage: (message: ServerMessage) => void): Promise<EventStream> {
+/**
+ * Connects and resolves once `connection_established` arrives; every later message goes to
+ * `onMessage`. `signal` aborting first (the overall deadline) rejects and ends the socket.
+ */
+function openEventStream(url: string, token: string | undefined, onMessage: (message: ServerMessage) => void, signal: AbortSignal): Promise<EventStream> {
   const target = new URL(url);
   if (token) target.searchParams.set('token', token);
   const socket = new WebSocket(target, { handshakeTimeout: CONNECT_TIMEOUT_MS });
@@ -237,11 +240,16 @@ function openEventStream(url: string, token: string | undefined, onMessage: (mes
   dropped.catch(() => undefined); // observed where it matters; never an unhandled rejection
 
   return new Promise<EventStream>((resolve, reject) => {
-    const fail = (failure: Failure) => {
+    const fail = (failure: unknown) => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
       socket.terminate();
-      reject(failure);
+      // Settles once the socket is really gone, so a caller that waits for it leaves nothing open.
+      void closed.then(() => reject(failure));
     };
+    // Without this, a deadline hit mid-handshake would leave the socket and its timer running.
+    const onAbort = () => fail(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => fail(new Failure(`No connection_established from ${url} within ${CONNECT_TIMEOUT_MS / 1000}s`, EXIT.unreachable)), CONNECT_TIMEOUT_MS);
     socket.on('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'ECONNREFUSED' ? 'connection refused — is the server running (npm start)?' : err.message;
@@ -257,6 +265,7 @@ function openEventStream(url: string, token: string | undefined, onMessage: (mes
       if (!message) return;
       if (message.type === 'connection_established') {
         clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
         resolve({
           socket,
           connectionId: message.connectionId,
@@ -467,15 +476,14 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
   checkOutDir(options.outDir);
   const deadline = createDeadline(options.timeoutMs);
   let stream: EventStream | undefined;
+  let opening: Promise<EventStream> | undefined;
   try {
     const wsUrl = options.wsUrl ?? (await resolveWsUrl(options.apiUrl, options.wsPortFallback));
     console.log(`🔌 Connecting to ${wsUrl} …`);
     let tracker: Tracker | undefined;
     const early: ServerMessage[] = [];
-    stream = await Promise.race([
-      openEventStream(wsUrl, options.token, (message) => (tracker ? tracker.handle(message) : early.push(message))),
-      deadline.expired,
-    ]);
+    opening = openEventStream(wsUrl, options.token, (message) => (tracker ? tracker.handle(message) : early.push(message)), deadline.signal);
+    stream = await Promise.race([opening, deadline.expired]);
     const since = performance.now();
     const track = createTracker({ connectionId: stream.connectionId, outDir: options.outDir, since });
     tracker = track;
@@ -501,7 +509,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     return EXIT.ok;
   } finally {
     deadline.cancel();
-    await stream?.close();
+    if (stream) await stream.close();
+    else await opening?.catch(() => undefined);
   }
 }
 

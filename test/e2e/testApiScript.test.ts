@@ -56,6 +56,44 @@ function closedPort(): Promise<number> {
   });
 }
 
+/** A TCP server that accepts connections and never says a word (a hung server). */
+async function startSilentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (silent.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Calls the script's `run()` in a fresh process (without the CLI's process.exit) and reports
+ * what still holds the event loop once it has settled, besides stdout/stderr. A closed socket's
+ * handle goes a loop turn or two later, so it looks again for a few turns (no clock involved).
+ */
+async function runInProcess(args: string[], cwd: string): Promise<{ outcome: unknown; resources: string[] }> {
+  const harness = `
+    require(${JSON.stringify(require.resolve('ts-node/register/transpile-only'))});
+    const { run } = require(${JSON.stringify(SCRIPT)});
+    const report = (outcome, turns = 0) => {
+      const resources = process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap' && r !== 'Immediate');
+      if (resources.length && turns < 20) return setImmediate(() => report(outcome, turns + 1));
+      process.stdout.write('\\nRESULT ' + JSON.stringify({ outcome, resources }) + '\\n');
+    };
+    run(${JSON.stringify(args)}, {}).then(report, (err) => report(err.exitCode ?? String(err)));`;
+  const result = await runNode(['-e', harness], cwd);
+  const line = result.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`no RESULT line; stderr: ${result.stderr}`);
+  return JSON.parse(line.slice('RESULT '.length)) as { outcome: unknown; resources: string[] };
+}
+
 describe('test-api.ts', () => {
   let service: TestService;
   let tmp: string;
@@ -127,20 +165,13 @@ describe('test-api.ts', () => {
     'exits 4 when the API accepts the upload but never answers within --timeout',
     async () => {
       // A server that reads the request and never replies.
-      const sockets = new Set<net.Socket>();
-      const silent = net.createServer((socket) => {
-        sockets.add(socket);
-        socket.resume();
-      });
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      const port = (silent.address() as net.AddressInfo).port;
+      const silent = await startSilentServer();
       try {
-        const result = await runScript([path.join(ROOT, 'ss.jpg'), '--url', `http://127.0.0.1:${port}`, '--ws', service.wsUrl, '--timeout', '1'], tmp);
+        const result = await runScript([path.join(ROOT, 'ss.jpg'), '--url', `http://127.0.0.1:${silent.port}`, '--ws', service.wsUrl, '--timeout', '1'], tmp);
         expect(result.code).toBe(4);
         expect(result.stderr).toContain('Timed out after 1s');
       } finally {
-        for (const socket of sockets) socket.destroy();
-        await new Promise<void>((resolve) => silent.close(() => resolve()));
+        await silent.close();
       }
     },
     TEST_TIMEOUT_MS,
@@ -219,6 +250,21 @@ describe('test-api.ts', () => {
         expect(fs.readdirSync(path.join(tmp, 'test-outputs'))).toHaveLength(4);
       } finally {
         await guarded.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'leaves no socket or timer behind when --timeout expires while the event server never answers the handshake',
+    async () => {
+      const hung = await startSilentServer();
+      try {
+        const settled = await runInProcess([path.join(ROOT, 'ss.jpg'), '--url', service.httpUrl, '--ws', `ws://127.0.0.1:${hung.port}`, '--timeout', '1'], tmp);
+        expect(settled.outcome).toBe(4);
+        expect(settled.resources).toEqual([]);
+      } finally {
+        await hung.close();
       }
     },
     TEST_TIMEOUT_MS,

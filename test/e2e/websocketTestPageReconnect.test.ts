@@ -9,6 +9,8 @@ import { launchChromium, type ChromiumSession } from '../support/browser/launchC
 import { isWebSocketRefusal, pageText, uploadAndWaitForCompletion, waitForConnected } from '../support/browser/testPageActions';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
 import { startTestService, type TestService } from '../support/startTestService';
+import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
+import { createGatedEngine } from '../hardening/support/gatedEngine';
 
 const PHOTO = path.resolve(__dirname, '../../ss.jpg');
 const TEST_TIMEOUT_MS = 180_000;
@@ -58,6 +60,43 @@ describe('websocket-test.html reconnection in headless Chromium', () => {
       } finally {
         await page.close();
         await proxy.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'with WS_DELIVERY=subscribed, a connection dropped mid-request subscribes again, so the rest of its events and images still arrive live',
+    async () => {
+      // The analyses wait at the gate, so the drop surely happens mid-request.
+      const gated = createGatedEngine(createLocalEngine());
+      const subscribed = await startTestService({ WS_DELIVERY: 'subscribed' }, { engine: gated });
+      const proxy = await createTcpProxy({ host: '127.0.0.1', port: subscribed.wsPort });
+      const page = await browser.newPage();
+      const problems = watchPageProblems(page);
+      try {
+        await page.goto(`${subscribed.httpUrl}/?ws=${encodeURIComponent(`ws://127.0.0.1:${proxy.port}`)}`);
+        const first = await waitForConnected(page);
+        await page.setInputFiles('#file', PHOTO);
+        await page.click('#upload');
+        await page.locator('#events li[data-type="analysis_started"]').waitFor();
+        const requestId = await pageText(page, '#stat-request');
+
+        proxy.dropConnections();
+        await waitForConnected(page, first);
+        await page.locator('#events li.local', { hasText: `Following request ${requestId} again` }).waitFor();
+        gated.open();
+
+        await page.locator('#progress[aria-valuenow="100"][data-state="done"]').waitFor({ timeout: 90_000 });
+        expect(await page.locator(`#events li[data-request-id="${requestId}"][data-type="individual_image_completed"]`).count()).toBe(4);
+        expect(await page.locator(`#events li[data-request-id="${requestId}"][data-type="processing_completed"]`).count()).toBe(1);
+        expect(await page.locator('#gallery figure[data-state="done"][data-source="event"]').count()).toBe(4);
+        expect(problems.all()).toEqual([]);
+      } finally {
+        gated.open();
+        await page.close();
+        await proxy.close();
+        await subscribed.close();
       }
     },
     TEST_TIMEOUT_MS,

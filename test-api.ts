@@ -389,7 +389,10 @@ async function postPhoto(options: Options, photo: Buffer, connectionId: string, 
 
 // ---------------------------------------------------------------- main
 
-/** A timer that rejects with a timeout Failure; `cancel` releases it. */
+/**
+ * A timer that rejects with a timeout Failure; `cancel` releases it and aborts `signal`, so an
+ * upload still running when `run()` ends for another reason (the socket dropped) ends with it.
+ */
 function createDeadline(timeoutMs: number) {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -401,7 +404,11 @@ function createDeadline(timeoutMs: number) {
     }, timeoutMs);
   });
   expired.catch(() => undefined);
-  return { signal: controller.signal, expired, cancel: () => clearTimeout(timer) };
+  const cancel = () => {
+    clearTimeout(timer);
+    if (!controller.signal.aborted) controller.abort(new Failure('Finished', EXIT.failed));
+  };
+  return { signal: controller.signal, expired, cancel };
 }
 
 /** The terminal event normally precedes the HTTP answer; allow it a short grace after. */

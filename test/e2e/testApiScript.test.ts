@@ -9,6 +9,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { createWsClient } from '../support/createWsClient';
 import { startTestService, type TestService } from '../support/startTestService';
+import { createTcpProxy } from '../support/browser/createTcpProxy';
+import { createGatedEngine } from '../hardening/support/gatedEngine';
+import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCRIPT = path.join(ROOT, 'test-api.ts');
@@ -86,6 +89,7 @@ async function runInProcess(args: string[], cwd: string): Promise<{ outcome: unk
       const resources = process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap' && r !== 'Immediate');
       if (resources.length && turns < 20) return setImmediate(() => report(outcome, turns + 1));
       process.stdout.write('\\nRESULT ' + JSON.stringify({ outcome, resources }) + '\\n');
+      process.exit(0); // reported; whatever is left must not keep the test waiting
     };
     run(${JSON.stringify(args)}, {}).then(report, (err) => report(err.exitCode ?? String(err)));`;
   const result = await runNode(['-e', harness], cwd);
@@ -265,6 +269,29 @@ describe('test-api.ts', () => {
         expect(settled.resources).toEqual([]);
       } finally {
         await hung.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'exits 1 when the WebSocket drops mid-request, and leaves no upload running behind it',
+    async () => {
+      // The analyses wait at the gate, so the upload is still in flight when the socket drops.
+      const gated = createGatedEngine(createLocalEngine());
+      const held = await startTestService({}, { engine: gated });
+      const proxy = await createTcpProxy({ host: '127.0.0.1', port: held.wsPort });
+      try {
+        const running = runInProcess([path.join(ROOT, 'ss.jpg'), '--url', held.httpUrl, '--ws', `ws://127.0.0.1:${proxy.port}`], tmp);
+        await gated.waitForEntered(2);
+        proxy.dropConnections();
+        const settled = await running;
+        expect(settled.outcome).toBe(1);
+        expect(settled.resources).toEqual([]);
+      } finally {
+        gated.open();
+        await proxy.close();
+        await held.close();
       }
     },
     TEST_TIMEOUT_MS,

@@ -85,6 +85,14 @@ describe('websocket-test.html in headless Chromium', () => {
         );
         expect(listed).toEqual(seen.map((m) => m.type));
         expect(await page.locator(`#events li.event.foreign[data-request-id="${requestId}"]`).count()).toBe(0);
+        // Colour by kind (started, complete, connection: three different colours), each with its time.
+        const kinds = await page.$$eval('#events li.event:not(.local)', (items) =>
+          items.map((item) => ({ kind: item.className.match(/kind-(\w+)/)?.[1], colour: getComputedStyle(item).borderLeftColor, time: item.querySelector('time')?.textContent })),
+        );
+        const colourOf = (kind: string) => new Set(kinds.filter((k) => k.kind === kind).map((k) => k.colour));
+        for (const kind of ['started', 'complete', 'connection']) expect(colourOf(kind).size).toBe(1);
+        expect(new Set(['started', 'complete', 'connection'].map((kind) => [...colourOf(kind)][0])).size).toBe(3);
+        for (const { time } of kinds) expect(time).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3}$/);
 
         // Events received = its own connection_established + this request's events, and
         // every received event is in the log.

@@ -47,6 +47,7 @@ export interface Service {
   readonly wsPort: number;
   readonly httpUrl: string;
   readonly wsUrl: string;
+  /** This instance's bus: events published on it are broadcast and stored in the event log. */
   readonly bus: EventBus;
   readonly eventServer: EventServer;
   /**
@@ -176,7 +177,8 @@ export async function createService(config: Config, logger: Logger, overrides: S
     wsPort: eventServer.port,
     httpUrl: loopback(httpPort, 'http'),
     wsUrl: loopback(eventServer.port, 'ws'),
-    bus,
+    // What is published on it is stored too, as the pipeline's events are.
+    bus: localBus,
     eventServer,
     close() {
       closing ??= (async () => {

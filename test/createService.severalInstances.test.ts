@@ -128,6 +128,19 @@ describe('createService: several instances sharing the event transport and the d
     }
   });
 
+  it('stores what is published on an instance\'s own bus (the benchmark\'s probe events), as it stores its pipeline\'s events', async () => {
+    a = await startTestService({ COUCHDB_URL: couch.url });
+    const requestId = makeRequestId();
+    a.bus.publish({ type: 'analysis_started', requestId, message: 'probe', timestamp: new Date().toISOString() });
+    let stored: string[] = [];
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && stored.length === 0; ) {
+      const log = await request(a.httpUrl).get(`/requests/${requestId}/events`);
+      stored = ((log.body as { events?: PipelineEvent[] }).events ?? []).map((event) => event.message);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(stored).toEqual(['probe']);
+  });
+
   it("restarting one instance leaves the other's request in flight alone; once finished it reads the same on both", async () => {
     const env = { IMAGE_COUNT: '2', COUCHDB_URL: couch.url };
     const held = heldEngine();

@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { randomBytes } from 'node:crypto';
-import { createEngine } from '../src/engine/createEngine';
 import type { ImageEngine } from '../src/engine/ImageEngine';
 import { createEventBus } from '../src/events/createEventBus';
 import { createInProcessTransport } from '../src/events/createInProcessTransport';
@@ -23,6 +22,7 @@ import { startForwardingProxy, type ForwardingProxy } from './store/support/star
 import { binaryBody } from './support/binaryBody';
 import { createWsClient } from './support/createWsClient';
 import { realPhotoJpeg } from './support/images';
+import { localEngineWith } from './support/localEngineWith';
 import { startTestService, type TestService } from './support/startTestService';
 
 jest.setTimeout(30_000);
@@ -47,22 +47,15 @@ function joinShared(shared: EventTransport): EventTransport {
 
 /** The local engine, with image generation held until `release()`: a request stays in flight. */
 function heldEngine(): { engine: ImageEngine; release(): void } {
-  const local = createEngine({ engine: 'local', gemini: {} }, logger);
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
-  return {
-    engine: {
-      name: local.name,
-      recommendSettings: (...args) => local.recommendSettings(...args),
-      analyzePhoto: (...args) => local.analyzePhoto(...args),
-      generateImage: async (...args) => {
-        await released;
-        return local.generateImage(...args);
-      },
-      close: () => local.close(),
+  const engine = localEngineWith((local) => ({
+    generateImage: async (...args) => {
+      await released;
+      return local.generateImage(...args);
     },
-    release,
-  };
+  }));
+  return { engine, release };
 }
 
 describe('createService: several instances sharing the event transport and the database', () => {

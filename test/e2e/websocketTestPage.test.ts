@@ -11,9 +11,8 @@ import { launchChromium, type ChromiumSession } from '../support/browser/launchC
 import { pageText, PIPELINE_WAIT_MS, uploadAndWaitForCompletion, waitForConnected } from '../support/browser/testPageActions';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
 import { createWsClient, type ReceivedMessage } from '../support/createWsClient';
+import { localEngineWith } from '../support/localEngineWith';
 import { startTestService, type TestService } from '../support/startTestService';
-import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
-import type { ImageEngine } from '../../src/engine/ImageEngine';
 import { EngineError } from '../../src/errors/EngineError';
 import { createLogger } from '../../src/logging/createLogger';
 import { createRequestStore, type RequestStoreHandle } from '../../src/store/createRequestStore';
@@ -296,15 +295,10 @@ describe('websocket-test.html in headless Chromium', () => {
     "shows a failed image's error beside the others and completes with 3 / 4",
     async () => {
       // The real local engine, whose image model fails for the second suggestion.
-      const local = createLocalEngine();
-      const engine: ImageEngine = {
-        name: local.name,
-        recommendSettings: (photo, options) => local.recommendSettings(photo, options),
-        analyzePhoto: (photo, count, options) => local.analyzePhoto(photo, count, options),
+      const engine = localEngineWith((local) => ({
         generateImage: (photo, suggestion, options) =>
           options?.index === 2 ? Promise.reject(new EngineError('Image model timed out')) : local.generateImage(photo, suggestion, options),
-        close: () => local.close(),
-      };
+      }));
       const flaky = await startTestService({}, { engine });
       const page = await browser.newPage();
       const problems = watchPageProblems(page);

@@ -25,8 +25,6 @@ import { realPhotoJpeg } from './support/images';
 import { localEngineWith } from './support/localEngineWith';
 import { startTestService, type TestService } from './support/startTestService';
 
-jest.setTimeout(30_000);
-
 const logger = createLogger({ level: 'silent' });
 
 /** One instance's view of the shared transport: closing it leaves the other instance's running. */

@@ -41,7 +41,7 @@ describe('createService: EMBEDDED_DB', () => {
     await service.close();
     service = undefined;
     expect(embeddedDbChildren()).toEqual([]);
-  }, 30_000);
+  });
 
   it('keeps the embedded database in the service process with EMBEDDED_DB=in-process', async () => {
     service = await startTestService({ EMBEDDED_DB: 'in-process' }, { embeddedStore: undefined });
@@ -49,5 +49,5 @@ describe('createService: EMBEDDED_DB', () => {
     expect(embeddedDbChildren()).toEqual([]);
     const health = await request(service.httpUrl).get('/db-health');
     expect(health.body).toMatchObject({ status: 'ok', mode: 'embedded' });
-  }, 30_000);
+  });
 });

@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import type { FinishedImage, RequestArrived, RequestFinished, RequestStarted, StoredImage } from './RequestStore';
 import { isCouchStatus, type CouchClient, type CouchDoc } from './CouchClient';
-import { attachmentDigest, putAttachmentOnce, updateDoc } from './couchDocs';
+import { attachmentDigest } from './attachmentDigest';
+import { putAttachmentOnce } from './putAttachmentOnce';
+import { updateDoc } from './updateDoc';
 
 /** Attachment names inside a request document. */
 export const ORIGINAL_ATTACHMENT = 'original';

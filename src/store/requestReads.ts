@@ -14,7 +14,7 @@ import type {
   StoredRequest,
 } from './CouchStore';
 import { REQUESTS_DESIGN_DOC } from './ensureDatabases';
-import { ORIGINAL_ATTACHMENT, imageAttachment } from './requestWrites';
+import { ORIGINAL_ATTACHMENT, imageAttachment } from './requestAttachments';
 import { decodeListCursor, encodeListCursor } from './listCursor';
 
 interface StoredImageFields {

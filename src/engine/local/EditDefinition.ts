@@ -32,8 +32,3 @@ export interface EditDefinition {
 export function recipe(kind: EditKind, parts: Omit<EditRecipe, 'engine' | 'version' | 'kind'>): EditRecipe {
   return { engine: 'local', version: 1, kind, ...parts };
 }
-
-/** "47%". */
-export function pct(fraction: number): string {
-  return `${Math.round(fraction * 100)}%`;
-}

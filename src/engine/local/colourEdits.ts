@@ -2,7 +2,8 @@
  * Catalogue entries that change colour. Every one of them except sepia toning is meaningless on
  * a photo that is already grayscale, and says so with a negative relevance.
  */
-import { pct, recipe, type EditDefinition } from './EditDefinition';
+import { recipe, type EditDefinition } from './EditDefinition';
+import { pct } from './pct';
 import type { PhotoMetrics } from './PhotoMetrics';
 import { clamp, round } from './round';
 import { describeCast } from './scorePhoto';

@@ -1,7 +1,8 @@
 /**
  * Catalogue entries about where the eye goes: reframing, sharpening, vignetting.
  */
-import { pct, recipe, type EditDefinition } from './EditDefinition';
+import { recipe, type EditDefinition } from './EditDefinition';
+import { pct } from './pct';
 import { clamp, round } from './round';
 import { isFeatureless, lacksTexture } from './isFeatureless';
 

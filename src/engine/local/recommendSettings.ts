@@ -6,6 +6,7 @@ import type { CameraSettings } from '../../domain/schemas';
 import { classifyScene, equivalentFocalLength, type SceneKind } from './classifyScene';
 import { analyseExposure, type ExposureAnalysis } from './exposureAnalysis';
 import { isFeatureless } from './isFeatureless';
+import { pct } from './pct';
 import {
   APERTURES,
   ISO_VALUES,
@@ -131,8 +132,4 @@ function explain(
     `Measured ${measured.join(', ')}; ${source}, so shoot ${formatAperture(triangle.fNumber)} ${goal}, ` +
     `${formatShutter(triangle.seconds)}${shutterWhy} and ISO ${formatIso(triangle.iso)}${tripod}${comp}.`
   );
-}
-
-function pct(fraction: number): string {
-  return `${Math.round(fraction * 100)}%`;
 }

@@ -5,6 +5,7 @@
 import type { Scores } from '../../domain/schemas';
 import type { ExposureAnalysis } from './exposureAnalysis';
 import { isFeatureless } from './isFeatureless';
+import { pct } from './pct';
 import type { PhotoMetrics } from './PhotoMetrics';
 import { clamp, round } from './round';
 
@@ -151,10 +152,6 @@ function score(value: number): number {
 function stops(ev: number): string {
   const v = Math.round(ev * 3) / 3;
   return `${Number(v.toFixed(1))} stop${v === 1 ? '' : 's'}`;
-}
-
-function pct(fraction: number): string {
-  return `${Math.round(fraction * 100)}%`;
 }
 
 function signed(v: number): string {

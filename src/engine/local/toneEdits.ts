@@ -4,7 +4,8 @@
 import { formatEv, snapEv } from './exposureScales';
 import { lacksTexture } from './isFeatureless';
 import { TARGET_MEDIAN } from './exposureAnalysis';
-import { pct, recipe, type EditDefinition } from './EditDefinition';
+import { recipe, type EditDefinition } from './EditDefinition';
+import { pct } from './pct';
 import { clamp, round } from './round';
 import { toGamma, toLinear } from './srgb';
 

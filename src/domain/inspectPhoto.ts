@@ -6,13 +6,13 @@
  * An HEVC HEIC, which sharp's prebuilt libvips cannot decode, is transcoded when a HEIC decoder
  * is given.
  */
-import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { AppError } from '../errors/AppError';
 import { HeicDecodeError, type HeicDecoder } from './heic/createHeicDecoder';
 import { transcodeHeic } from './heic/transcodeHeic';
 import type { Photo, PhotoFormat } from './Photo';
 import { sniffImageFormat } from './sniffImageFormat';
+import { sha256Hex } from '../util/sha256Hex';
 
 const FORMAT_NAMES: Record<PhotoFormat, string> = {
   jpeg: 'JPEG',
@@ -119,7 +119,7 @@ function toPhoto(buffer: Buffer, options: InspectOptions, found: Pick<Photo, 'de
     buffer,
     ...found,
     size: buffer.length,
-    sha256: createHash('sha256').update(buffer).digest('hex'),
+    sha256: sha256Hex(buffer),
     originalName: options.originalName,
   };
 }

@@ -3,7 +3,6 @@
  * concurrently, then generate one image per suggestion in parallel — emitting every stage
  * event of SPEC §4 in order and storing the request as it goes.
  */
-import { createHash } from 'node:crypto';
 import { createHeicDecoder, type HeicDecoder } from '../domain/heic/createHeicDecoder';
 import { inspectPhoto } from '../domain/inspectPhoto';
 import type { Photo } from '../domain/Photo';
@@ -17,6 +16,7 @@ import type { FinishedImage, RequestReceived, RequestStore } from '../store/Requ
 import { createRequestEmitter } from './createRequestEmitter';
 import { formatMs, roundMs } from './formatMs';
 import { createDeadline } from '../util/createDeadline';
+import { sha256Hex } from '../util/sha256Hex';
 import { describeError } from './describeError';
 import { generateImages } from './generateImages';
 import { AnalysisStageError, runAnalyses } from './runAnalyses';
@@ -235,7 +235,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       engine: engine.name,
       createdAt,
       connectionId: input.connectionId,
-      upload: { size: input.upload.length, sha256: createHash('sha256').update(input.upload).digest('hex'), originalName: input.originalName },
+      upload: { size: input.upload.length, sha256: sha256Hex(input.upload), originalName: input.originalName },
     };
   }
 }

@@ -4,7 +4,7 @@
  * service, real headless Chromium, a TCP proxy to cut the network.
  */
 import path from 'node:path';
-import { createTcpProxy } from '../support/browser/createTcpProxy';
+import { createTcpProxy, type TcpProxy } from '../support/browser/createTcpProxy';
 import { launchChromium, type ChromiumSession } from '../support/browser/launchChromium';
 import { isWebSocketRefusal, pageText, uploadAndWaitForCompletion, waitForConnected } from '../support/browser/testPageActions';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
@@ -155,4 +155,50 @@ describe('websocket-test.html reconnection in headless Chromium', () => {
       }
     },
     TEST_TIMEOUT_MS,
-  );});
+  );
+
+  test(
+    'shows the error another instance answers to its subscribe as a log entry, and does not count it as an event',
+    async () => {
+      // The analyses wait at the gate, so the request is still running when the stream moves.
+      const gated = createGatedEngine(createLocalEngine());
+      const first = await startTestService({}, { engine: gated });
+      const other = await startTestService();
+      const toFirst = await createTcpProxy({ host: '127.0.0.1', port: first.wsPort });
+      let toOther: TcpProxy | undefined;
+      const page = await browser.newPage();
+      const problems = watchPageProblems(page);
+      try {
+        await page.goto(`${first.httpUrl}/?ws=${encodeURIComponent(`ws://127.0.0.1:${toFirst.port}`)}`);
+        const before = await waitForConnected(page);
+        await page.setInputFiles('#file', PHOTO);
+        await page.click('#upload');
+        await page.locator('#events li[data-type="analysis_started"]').waitFor();
+        const requestId = await pageText(page, '#stat-request');
+
+        // The stream reconnects to another instance (as behind a load balancer), which does not
+        // know the request: it answers the page's subscribe with an `error` control reply.
+        const port = toFirst.port;
+        await toFirst.stop();
+        toOther = await createTcpProxy({ host: '127.0.0.1', port: other.wsPort }, port);
+        await waitForConnected(page, before);
+        const reply = page.locator('#events li[data-type="error"]', { hasText: `No request ${requestId} is known` });
+        await reply.waitFor();
+
+        expect(await reply.evaluate((item) => item.className)).toMatch(/\bkind-error\b.*\blocal\b/);
+        const events = await page.locator('#events li:not(.local)').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.type));
+        expect(events).not.toContain('error');
+        expect(Number(await pageText(page, '#stat-events'))).toBe(events.length);
+        expect(problems.all().filter((p) => !isWebSocketRefusal(p))).toEqual([]);
+      } finally {
+        gated.open();
+        await page.close();
+        await toFirst.close();
+        await toOther?.close();
+        await first.close();
+        await other.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});

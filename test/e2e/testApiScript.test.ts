@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { closedPort } from '../support/closedPort';
 import { createWsClient } from '../support/createWsClient';
 import { startTestService, type TestService } from '../support/startTestService';
 import { createTcpProxy } from '../support/browser/createTcpProxy';
@@ -44,18 +45,6 @@ function runNode(args: string[], cwd: string): Promise<RunResult> {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A port nothing listens on (bound, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -6,8 +6,9 @@
 import path from 'node:path';
 import { createTcpProxy, type TcpProxy } from '../support/browser/createTcpProxy';
 import { launchChromium, type ChromiumSession } from '../support/browser/launchChromium';
-import { isWebSocketRefusal, pageText, uploadAndWaitForCompletion, waitForConnected } from '../support/browser/testPageActions';
+import { isWebSocketRefusal, isWsHealthRefusal, pageText, uploadAndWaitForCompletion, waitForConnected } from '../support/browser/testPageActions';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
+import { closedPort } from '../support/closedPort';
 import { startTestService, type TestService } from '../support/startTestService';
 import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 import { createGatedEngine } from '../hardening/support/gatedEngine';
@@ -147,7 +148,7 @@ describe('websocket-test.html reconnection in headless Chromium', () => {
         const after = await waitForConnected(page, before);
         expect(after).not.toBe(before);
         expect(second.eventServer.stats().connections).toBe(1);
-        expect(problems.all().filter((p) => !isWebSocketRefusal(p))).toEqual([]);
+        expect(problems.all().filter((p) => !isWebSocketRefusal(p) && !isWsHealthRefusal(p))).toEqual([]);
       } finally {
         await page.close();
         await first?.close();
@@ -197,6 +198,42 @@ describe('websocket-test.html reconnection in headless Chromium', () => {
         await toOther?.close();
         await first.close();
         await other.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'served by the service, asks /ws-health again before reconnecting, so it finds the service restarted on another WebSocket port',
+    async () => {
+      let first: TestService | undefined = await startTestService();
+      let second: TestService | undefined;
+      const page = await browser.newPage();
+      const problems = watchPageProblems(page);
+      try {
+        await page.goto(`${first.httpUrl}/`);
+        const before = await waitForConnected(page);
+        expect(await page.inputValue('#ws-url')).toBe(`ws://127.0.0.1:${first.wsPort}`);
+
+        // The same HTTP port, another WebSocket port.
+        const ports = { http: first.httpPort, ws: first.wsPort };
+        const env = { HTTP_PORT: String(ports.http), WS_PORT: String(await closedPort()) };
+        expect(env.WS_PORT).not.toBe(String(ports.ws));
+        await first.close();
+        first = undefined;
+        // One attempt has failed while nothing listened (its /ws-health too): the last known port was kept.
+        await page.waitForFunction(() => /attempt 2\b/.test(document.querySelector('#status')?.textContent ?? ''), undefined, { timeout: 30_000 });
+        expect(await page.inputValue('#ws-url')).toBe(`ws://127.0.0.1:${ports.ws}`);
+        second = await startTestService(env);
+        const after = await waitForConnected(page, before);
+        expect(after).not.toBe(before);
+        expect(await page.inputValue('#ws-url')).toBe(`ws://127.0.0.1:${second.wsPort}`);
+        expect(second.eventServer.stats().connections).toBe(1);
+        expect(problems.all().filter((p) => !isWebSocketRefusal(p) && !isWsHealthRefusal(p))).toEqual([]);
+      } finally {
+        await page.close();
+        await first?.close();
+        await second?.close();
       }
     },
     TEST_TIMEOUT_MS,

@@ -10,6 +10,12 @@ export const PIPELINE_WAIT_MS = 90_000;
 /** Chromium reports a refused WebSocket handshake as a console error; expected while a server is down. */
 export const isWebSocketRefusal = (message: string): boolean => /WebSocket connection to '.*' failed/.test(message);
 
+/**
+ * Served by the service, the page asks /ws-health for the port before each reconnection; while
+ * the service is down that request is refused (a console error and a failed request). Expected.
+ */
+export const isWsHealthRefusal = (message: string): boolean => /\/ws-health\b.*ERR_CONNECTION_REFUSED|ERR_CONNECTION_REFUSED.*\/ws-health\b/.test(message);
+
 /** The trimmed text of the first element matching `selector`. */
 export async function pageText(page: Page, selector: string): Promise<string> {
   return ((await page.locator(selector).textContent()) ?? '').trim();

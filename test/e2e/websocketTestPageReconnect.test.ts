@@ -186,10 +186,12 @@ describe('websocket-test.html reconnection in headless Chromium', () => {
         const reply = page.locator('#events li[data-type="error"]', { hasText: `No request ${requestId} is known` });
         await reply.waitFor();
 
-        expect(await reply.evaluate((item) => item.className)).toMatch(/\bkind-error\b.*\blocal\b/);
+        // Counted: the server's events (pipeline events and connection_established), not the reply.
         const events = await page.locator('#events li:not(.local)').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.type));
         expect(events).not.toContain('error');
         expect(Number(await pageText(page, '#stat-events'))).toBe(events.length);
+        // Shown: a red entry of the page's own, with the reply's message.
+        expect(await reply.evaluate((item) => item.className)).toMatch(/\bkind-error\b.*\blocal\b/);
         expect(problems.all().filter((p) => !isWebSocketRefusal(p))).toEqual([]);
       } finally {
         gated.open();

@@ -11,9 +11,7 @@ import { launchChromium, type ChromiumSession } from '../support/browser/launchC
 import { pageText, PIPELINE_WAIT_MS, uploadAndWaitForCompletion, waitForConnected } from '../support/browser/testPageActions';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
 import { createWsClient, type ReceivedMessage } from '../support/createWsClient';
-import { localEngineWith } from '../support/localEngineWith';
 import { startTestService, type TestService } from '../support/startTestService';
-import { EngineError } from '../../src/errors/EngineError';
 import { createLogger } from '../../src/logging/createLogger';
 import { createRequestStore, type RequestStoreHandle } from '../../src/store/createRequestStore';
 
@@ -263,58 +261,6 @@ describe('websocket-test.html in headless Chromium', () => {
       } finally {
         await witness.close();
         await page.close();
-      }
-    },
-    TEST_TIMEOUT_MS,
-  );
-
-  test(
-    'shows the error state with the code when the upload is not an image',
-    async () => {
-      const page = await browser.newPage();
-      const problems = watchPageProblems(page);
-      try {
-        await page.goto(`${service.httpUrl}/websocket-test.html`);
-        await waitForConnected(page);
-        await page.setInputFiles('#file', { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('these bytes are not a photo\n'.repeat(20)) });
-        await page.click('#upload');
-        await page.locator('#progress[data-state="error"]').waitFor({ timeout: PIPELINE_WAIT_MS });
-        expect(await pageText(page, '#progress-label')).toMatch(/^Failed at validation stage: .+ \(HTTP 415 UNSUPPORTED_MEDIA_TYPE\)$/);
-        await page.locator('#events li.event[data-type="processing_error"]:not(.foreign)').waitFor();
-        expect(await page.locator('#gallery img').count()).toBe(0);
-        // The only complaint allowed is Chromium's own note about the 415 response.
-        expect(problems.all().filter((p) => !/status of 415/.test(p))).toEqual([]);
-      } finally {
-        await page.close();
-      }
-    },
-    TEST_TIMEOUT_MS,
-  );
-
-  test(
-    "shows a failed image's error beside the others and completes with 3 / 4",
-    async () => {
-      // The real local engine, whose image model fails for the second suggestion.
-      const engine = localEngineWith((local) => ({
-        generateImage: (photo, suggestion, options) =>
-          options?.index === 2 ? Promise.reject(new EngineError('Image model timed out')) : local.generateImage(photo, suggestion, options),
-      }));
-      const flaky = await startTestService({}, { engine });
-      const page = await browser.newPage();
-      const problems = watchPageProblems(page);
-      try {
-        await page.goto(`${flaky.httpUrl}/`);
-        await waitForConnected(page);
-        await uploadAndWaitForCompletion(page, PHOTO);
-        expect(await pageText(page, '#stat-images')).toBe('3 / 4');
-        expect(await page.getAttribute('#gallery figure[data-index="2"]', 'data-state')).toBe('error');
-        expect(await pageText(page, '#gallery figure[data-index="2"] .placeholder')).toContain('Image model timed out');
-        expect(await page.locator('#gallery figure[data-state="done"][data-source="event"] img').count()).toBe(3);
-        expect(await page.locator('#events li.kind-error[data-type="individual_image_error"]').count()).toBe(1);
-        expect(problems.all()).toEqual([]);
-      } finally {
-        await page.close();
-        await flaky.close();
       }
     },
     TEST_TIMEOUT_MS,

@@ -1,7 +1,8 @@
 /**
  * websocket-test.html when things go wrong or get hostile: event text carrying HTML, a busy
- * server, an upload while another runs, no event stream at all, and a page opened from disk
- * meeting an error answer. Real service, real headless Chromium.
+ * server, an upload while another runs, no event stream at all, a page opened from disk
+ * meeting an error answer, an upload that is not an image, and a failed image. Real service,
+ * real headless Chromium.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { launchChromium, type ChromiumSession } from '../support/browser/launchChromium';
 import { pageText, PIPELINE_WAIT_MS, uploadAndWaitForCompletion, waitForConnected } from '../support/browser/testPageActions';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
+import { localEngineWith } from '../support/localEngineWith';
 import { startTestService } from '../support/startTestService';
 import { createGatedEngine } from '../hardening/support/gatedEngine';
 import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
@@ -203,6 +205,60 @@ describe('websocket-test.html failures and hostile content, in headless Chromium
       } finally {
         await page.close();
         await service.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'shows the error state with the code when the upload is not an image',
+    async () => {
+      const service = await startTestService();
+      const page = await browser.newPage();
+      const problems = watchPageProblems(page);
+      try {
+        await page.goto(`${service.httpUrl}/websocket-test.html`);
+        await waitForConnected(page);
+        await page.setInputFiles('#file', { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('these bytes are not a photo\n'.repeat(20)) });
+        await page.click('#upload');
+        await page.locator('#progress[data-state="error"]').waitFor({ timeout: PIPELINE_WAIT_MS });
+        expect(await pageText(page, '#progress-label')).toMatch(/^Failed at validation stage: .+ \(HTTP 415 UNSUPPORTED_MEDIA_TYPE\)$/);
+        await page.locator('#events li.event[data-type="processing_error"]:not(.foreign)').waitFor();
+        expect(await page.locator('#gallery img').count()).toBe(0);
+        // The only complaint allowed is Chromium's own note about the 415 response.
+        expect(problems.all().filter((p) => !/status of 415/.test(p))).toEqual([]);
+      } finally {
+        await page.close();
+        await service.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "shows a failed image's error beside the others and completes with 3 / 4",
+    async () => {
+      // The real local engine, whose image model fails for the second suggestion.
+      const engine = localEngineWith((local) => ({
+        generateImage: (photo, suggestion, options) =>
+          options?.index === 2 ? Promise.reject(new EngineError('Image model timed out')) : local.generateImage(photo, suggestion, options),
+      }));
+      const flaky = await startTestService({}, { engine });
+      const page = await browser.newPage();
+      const problems = watchPageProblems(page);
+      try {
+        await page.goto(`${flaky.httpUrl}/`);
+        await waitForConnected(page);
+        await uploadAndWaitForCompletion(page, PHOTO);
+        expect(await pageText(page, '#stat-images')).toBe('3 / 4');
+        expect(await page.getAttribute('#gallery figure[data-index="2"]', 'data-state')).toBe('error');
+        expect(await pageText(page, '#gallery figure[data-index="2"] .placeholder')).toContain('Image model timed out');
+        expect(await page.locator('#gallery figure[data-state="done"][data-source="event"] img').count()).toBe(3);
+        expect(await page.locator('#events li.kind-error[data-type="individual_image_error"]').count()).toBe(1);
+        expect(problems.all()).toEqual([]);
+      } finally {
+        await page.close();
+        await flaky.close();
       }
     },
     TEST_TIMEOUT_MS,

@@ -76,7 +76,8 @@ export interface FinishedImage {
   data?: Buffer;
 }
 
-export interface StoredImage {
+/** One finished image handed to the store as soon as it is made (`storeImage`). */
+export interface ImageToStore {
   index: number;
   mimeType: string;
   /** Encoded image bytes; stored as an attachment. */
@@ -130,7 +131,7 @@ export interface RequestStore {
    * finishing the request leaves only the document update on its critical path. Resolves when
    * stored or safely queued; `finishRequest` stores any image this was not called for.
    */
-  storeImage(requestId: string, image: StoredImage): Promise<void>;
+  storeImage(requestId: string, image: ImageToStore): Promise<void>;
   /**
    * Stores the final result (a failure too, including one at validation) and image attachments;
    * resolves when stored or safely queued.

@@ -3,7 +3,8 @@
  * measured scene brightness (EXIF-anchored when available), the kind of scene and its sharpness.
  */
 import type { CameraSettings } from '../../domain/schemas';
-import { classifyScene, equivalentFocalLength, type SceneKind } from './classifyScene';
+import { classifyScene, type SceneKind } from './classifyScene';
+import { equivalentFocalLength } from './equivalentFocalLength';
 import { analyseExposure, type ExposureAnalysis } from './exposureAnalysis';
 import { isFeatureless } from './isFeatureless';
 import { pct } from './pct';

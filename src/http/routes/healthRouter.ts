@@ -21,6 +21,11 @@ export interface HealthDeps {
 /** `GET /health`, `GET /ws-health`, `GET /db-health` (SPEC §3). */
 export function createHealthRouter(deps: HealthDeps): Router {
   const router = Router();
+  // A health answer is a reading of this instance now: a proxy or app cache must never replay one.
+  router.use(['/health', '/ws-health', '/db-health'], (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
 
   const databaseHealth = async (): Promise<StoreHealth | { status: 'disabled' } | { status: 'error'; error: string }> => {
     if (!deps.store) return { status: 'disabled' };

@@ -1,7 +1,7 @@
 /**
  * The health router on its own: with a store that breaks its contract by throwing, the answer
  * says what is known and invents no database mode or address; with no store the database
- * check fails while the service stays healthy; HEIC decodes are counted.
+ * check fails while the service stays healthy; HEIC decodes are counted; no answer may be cached.
  */
 import fs from 'node:fs';
 import express from 'express';
@@ -55,5 +55,17 @@ describe('createHealthRouter', () => {
     await Promise.all(decodes);
     const idle = await request(withDecoder).get('/health').expect(200);
     expect(idle.body.heicDecodes).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it('tells proxies and apps never to store a health answer, whether it says ok, error or draining', async () => {
+    const draining = healthApp({ isDraining: () => true });
+    const answers = [
+      await request(healthApp({})).get('/health').expect(200),
+      await request(healthApp({})).get('/ws-health').expect(200),
+      await request(app).get('/db-health').expect(503),
+      await request(draining).get('/health').expect(503),
+      await request(draining).head('/ws-health').expect(200),
+    ];
+    for (const answer of answers) expect(answer.headers['cache-control']).toBe('no-store');
   });
 });

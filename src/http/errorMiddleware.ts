@@ -5,7 +5,7 @@ import type { Logger } from '../logging/Logger';
 /**
  * The one place errors become responses:
  * `{ success: false, error: { code, message }, requestId?, ...details }` with the code's status.
- * Unknown errors are logged and answered 500 without internals.
+ * Unknown errors are logged and answered 500 without internals. No error answer may be cached.
  */
 export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
@@ -15,6 +15,9 @@ export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
       logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     }
     const requestId = (res.locals as { requestId?: string }).requestId;
+    // An error describes a moment (not stored yet, busy, database down), and 404/405 are
+    // cacheable by default (RFC 9110 §15.1): no cache may replay one. A route's own header stays.
+    if (!res.hasHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-store');
     for (const [name, value] of Object.entries(appError.headers ?? {})) res.setHeader(name, value);
     res.status(appError.status).json({
       success: false,

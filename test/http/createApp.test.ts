@@ -1,7 +1,7 @@
 /**
  * The app's routing at its edges, built with createApp directly: the test page's paths when
  * the page file is not there, whose X-Forwarded-For the per-IP rate limit believes, and the
- * drain gate's refusals.
+ * drain gate's refusals, and that no error answer may be cached.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -106,5 +106,16 @@ describe('createApp', () => {
     await request(app).get('/').expect(200).expect('Content-Type', /text\/html/);
     const posted = await request(app).post('/websocket-test.html').expect(405);
     expect(posted.headers.allow).toBe('GET, HEAD, OPTIONS');
+  });
+
+  it('marks every error answer uncacheable, so no proxy replays a 404, 405, 400 or 503 after the moment has passed', async () => {
+    const app = appWithPage(path.join(os.tmpdir(), 'no-page.html'));
+    const answers = [
+      await request(app).get('/requests/req_1758260128188_zfubq1yi').expect(404),
+      await request(app).put('/process-image').expect(405),
+      await request(app).post('/process-image').expect(400),
+      await request(appWithPage(path.join(os.tmpdir(), 'no-page.html'), { isDraining: () => true })).get('/anything').expect(503),
+    ];
+    for (const answer of answers) expect(answer.headers['cache-control']).toBe('no-store');
   });
 });

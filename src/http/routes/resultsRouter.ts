@@ -197,7 +197,8 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
     const index = Number(rawIndex);
     // No request has more than IMAGE_COUNT's bound of images: a huge index is simply not there.
     const image = index <= MAX_IMAGE_INDEX ? await fromStore(() => store.getImage(id, index)) : undefined;
-    if (!image) throw notFound(`Image ${index} of request ${id}`);
+    // The index as sent: past the safe integers, `${index}` would read 1e+40.
+    if (!image) throw notFound(`Image ${rawIndex} of request ${id}`);
     sendBinary(req, res, image);
   });
 

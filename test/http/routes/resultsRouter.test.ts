@@ -164,6 +164,12 @@ describe('results API', () => {
     expect(res.body.error.code).toBe('NOT_FOUND');
   });
 
+  it('names a missing image by the index the client sent, not its float rendering', async () => {
+    const huge = '9'.repeat(40);
+    const res = await request(app).get(`/requests/${id}/images/${huge}`).expect(404);
+    expect(res.body.error.message).toBe(`Image ${huge} of request ${id} not found`);
+  });
+
   it('answers a request still being processed here, before its record is stored, as processing', async () => {
     const live = makeRequestId();
     const createdAt = new Date().toISOString();

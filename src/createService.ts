@@ -13,6 +13,7 @@ import { createEventBus, type EventBus } from './events/createEventBus';
 import { createRecordingBus } from './events/createRecordingBus';
 import { createEngine } from './engine/createEngine';
 import type { ImageEngine } from './engine/ImageEngine';
+import { answerClientError } from './http/answerClientError';
 import { createApp } from './http/createApp';
 import { createRateLimiter } from './http/createRateLimiter';
 import type { Logger } from './logging/Logger';
@@ -158,6 +159,8 @@ export async function createService(config: Config, logger: Logger, overrides: S
   // Slow-loris guards: a client must send its headers and body within these limits.
   httpServer.headersTimeout = 30_000;
   httpServer.requestTimeout = config.requestTimeoutMs + 60_000;
+  // Even what Node refuses before Express (a 20 KB URL, garbage bytes) is answered as JSON.
+  httpServer.on('clientError', answerClientError);
   let httpPort: number;
   try {
     httpPort = await listen(httpServer, config.httpPort, config.host, 'HTTP_PORT');

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   FILE_TOO_LARGE: 413,
   /** A plain HTTP request to the WebSocket port. */
   UPGRADE_REQUIRED: 426,
+  /** The request line and headers (the URL included) are past Node's 16 KB limit. */
+  HEADERS_TOO_LARGE: 431,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_IMAGE: 422,
   RATE_LIMITED: 429,

@@ -39,7 +39,10 @@ export function toEngineError(error: unknown, context: FailedAttemptContext): En
       parseRetryAfterHeader(context.retryAfterHeader, context.now ?? Date.now) ?? upstream.retryDelayMs;
     const detail = upstream.message ? `: ${truncate(upstream.message, 200)}` : '';
     const label = upstream.status ? `${status} ${upstream.status}` : String(status);
-    return new EngineError(`${describeStatus(status)} (${label}, ${context.model})${detail}`, {
+    // Gemini answers a wrong key with 400 API_KEY_INVALID, not 401: name the setting to fix.
+    const keyRefused = status === 401 || status === 403 || upstream.reason?.startsWith('API_KEY_') === true;
+    const what = keyRefused ? 'Gemini refused the API key (check GEMINI_API_KEY)' : describeStatus(status);
+    return new EngineError(`${what} (${label}, ${context.model})${detail}`, {
       cause: error,
       status,
       retryable: RETRYABLE_STATUS.has(status) || status >= 500,
@@ -71,7 +74,6 @@ function statusOf(error: unknown): number | undefined {
 
 function describeStatus(status: number): string {
   if (status === 400) return 'Gemini rejected the request';
-  if (status === 401 || status === 403) return 'Gemini refused the API key';
   if (status === 404) return 'Gemini model not found';
   if (status === 408) return 'Gemini request timeout';
   if (status === 429) return 'Gemini rate limit or quota exceeded';
@@ -82,6 +84,8 @@ function describeStatus(status: number): string {
 interface UpstreamError {
   message?: string;
   status?: string;
+  /** `google.rpc.ErrorInfo.reason`, e.g. API_KEY_INVALID. */
+  reason?: string;
   retryDelayMs?: number;
 }
 
@@ -100,10 +104,13 @@ export function parseUpstreamError(message: string): UpstreamError {
   const err = (body as { error?: Record<string, unknown> } | null)?.error;
   if (!err || typeof err !== 'object') return {};
   const details = Array.isArray(err.details) ? (err.details as Record<string, unknown>[]) : [];
-  const retryInfo = details.find((d) => typeof d?.['@type'] === 'string' && d['@type'].endsWith('google.rpc.RetryInfo'));
+  const detail = (type: string) => details.find((d) => typeof d?.['@type'] === 'string' && d['@type'].endsWith(type));
+  const retryInfo = detail('google.rpc.RetryInfo');
+  const reason = detail('google.rpc.ErrorInfo')?.reason;
   return {
     message: typeof err.message === 'string' ? err.message : undefined,
     status: typeof err.status === 'string' ? err.status : undefined,
+    reason: typeof reason === 'string' ? reason : undefined,
     retryDelayMs: parseDuration(retryInfo?.retryDelay),
   };
 }

@@ -66,6 +66,28 @@ describe('toEngineError', () => {
     expect(error.retryable).toBe(true);
   });
 
+  it('names GEMINI_API_KEY when Gemini refuses the key: 400 API_KEY_INVALID, 401 or 403, none retried', () => {
+    const keyInvalid = apiError(400, {
+      error: {
+        code: 400,
+        message: 'API key not valid. Please pass a valid API key.',
+        status: 'INVALID_ARGUMENT',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }],
+      },
+    });
+    const unauthenticated = apiError(401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
+    const denied = apiError(403, { error: { code: 403, message: 'Permission denied.', status: 'PERMISSION_DENIED' } });
+    for (const error of [keyInvalid, unauthenticated, denied].map((e) => toEngineError(e, context))) {
+      expect(error.message).toMatch(/^Gemini refused the API key \(check GEMINI_API_KEY\) \((400 INVALID_ARGUMENT|401 UNAUTHENTICATED|403 PERMISSION_DENIED), m\): /);
+      expect(error.retryable).toBe(false);
+    }
+  });
+
+  it('keeps calling any other 400 a rejected request', () => {
+    const error = toEngineError(apiError(400, { error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT' } }), context);
+    expect(error.message).toBe('Gemini rejected the request (400 INVALID_ARGUMENT, m): Request contains an invalid argument.');
+  });
+
   it('passes an EngineError through unchanged', () => {
     const original = new EngineError('already readable');
     expect(toEngineError(original, context)).toBe(original);

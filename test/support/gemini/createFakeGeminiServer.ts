@@ -106,7 +106,9 @@ export async function createFakeGeminiServer(options: FakeGeminiServerOptions = 
       return;
     }
     if (options.apiKey !== undefined && call.apiKey !== options.apiKey) {
-      sendError(res, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', call);
+      // As Gemini does: a 400 whose ErrorInfo reason says what was wrong.
+      const keyInvalid = { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' };
+      sendError(res, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', call, [keyInvalid]);
       return;
     }
 

@@ -1,0 +1,64 @@
+/**
+ * What a client of POST /process-image gets when the Gemini upstream misbehaves in ways the
+ * engine must explain rather than pass on: a refused API key.
+ */
+import { PipelineEventSchema } from '../../src/events/eventSchemas';
+import { realPhotoJpeg } from '../support/images';
+import { startTestService, type TestService } from '../support/startTestService';
+import { createFakeGeminiServer, type FakeGeminiServer } from '../support/gemini/createFakeGeminiServer';
+import { processImageOverWs } from '../support/gemini/processImageOverWs';
+
+jest.setTimeout(60_000);
+
+describe('POST /process-image on the gemini engine when the upstream misbehaves', () => {
+  let gemini: FakeGeminiServer;
+  let photo: Buffer;
+  const services: TestService[] = [];
+
+  const serviceWithKey = async (apiKey: string): Promise<TestService> => {
+    const service = await startTestService({
+      ENGINE: 'gemini',
+      GEMINI_API_KEY: apiKey,
+      GEMINI_BASE_URL: gemini.url,
+      GEMINI_MAX_RETRIES: '2',
+      GEMINI_RETRY_BASE_DELAY_MS: '10',
+    });
+    services.push(service);
+    return service;
+  };
+
+  beforeAll(async () => {
+    photo = await realPhotoJpeg();
+    gemini = await createFakeGeminiServer({ apiKey: 'the-right-key' });
+  });
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.close()));
+    await gemini?.close();
+  });
+  beforeEach(() => gemini.reset());
+
+  it('answers a wrong GEMINI_API_KEY with 502 ANALYSIS_FAILED naming the setting, without retrying', async () => {
+    const service = await serviceWithKey('a-wrong-key');
+    const { status, body, events } = await processImageOverWs(service, photo);
+
+    expect(status).toBe(502);
+    expect(body).toMatchObject({
+      success: false,
+      error: { code: 'ANALYSIS_FAILED', message: expect.stringMatching(/Gemini refused the API key \(check GEMINI_API_KEY\) \(400 INVALID_ARGUMENT/) },
+    });
+    for (const event of events) expect(PipelineEventSchema.safeParse(event).success).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'processing_error', message: expect.stringMatching(/GEMINI_API_KEY/) });
+    // One attempt per agent: a refused key is not retried.
+    expect(gemini.calls).toHaveLength(2);
+  });
+
+  it('answers a 401 from the upstream with the same GEMINI_API_KEY message', async () => {
+    const service = await serviceWithKey('the-right-key');
+    gemini.addRule({ kind: 'text', fault: { type: 'status', status: 401, statusText: 'UNAUTHENTICATED', message: 'Request had invalid authentication credentials.' } });
+    const { status, body } = await processImageOverWs(service, photo);
+
+    expect(status).toBe(502);
+    expect((body.error as { message: string }).message).toMatch(/check GEMINI_API_KEY\) \(401 UNAUTHENTICATED/);
+    expect(gemini.calls).toHaveLength(2);
+  });
+});

@@ -1,7 +1,9 @@
 /**
  * What a client of POST /process-image gets when the Gemini upstream misbehaves in ways the
- * engine must explain rather than pass on: a refused API key.
+ * engine must explain or correct rather than pass on: a refused API key, an image that is not
+ * what its part says it is.
  */
+import sharp from 'sharp';
 import { PipelineEventSchema } from '../../src/events/eventSchemas';
 import { realPhotoJpeg } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
@@ -60,5 +62,22 @@ describe('POST /process-image on the gemini engine when the upstream misbehaves'
     expect(status).toBe(502);
     expect((body.error as { message: string }).message).toMatch(/check GEMINI_API_KEY\) \(401 UNAUTHENTICATED/);
     expect(gemini.calls).toHaveLength(2);
+  });
+
+  it('labels a GIF the image model sent as image/png by what it is, in the answer and the event', async () => {
+    const service = await serviceWithKey('the-right-key');
+    const gif = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 9, g: 90, b: 200 } } }).gif().toBuffer();
+    gemini.addRule({
+      kind: 'image',
+      respond: (_call, answer) => ({ ...answer, candidates: [{ content: { role: 'model', parts: [{ inlineData: { mimeType: 'image/png', data: gif.toString('base64') } }] }, finishReason: 'STOP' }] }),
+    });
+    const { status, body, events } = await processImageOverWs(service, photo);
+
+    expect(status).toBe(200);
+    const images = body.images as Array<Record<string, unknown>>;
+    expect(images.map((i) => [i.mimeType, i.width, i.height])).toEqual(Array(4).fill(['image/gif', 64, 48]));
+    expect(Buffer.from(images[0].imageData as string, 'base64').equals(gif)).toBe(true);
+    const completed = events.filter((e) => e.type === 'individual_image_completed');
+    expect(completed.map((e) => e.mimeType)).toEqual(Array(4).fill('image/gif'));
   });
 });

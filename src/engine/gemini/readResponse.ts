@@ -2,10 +2,10 @@
  * Reading a generateContent response: the JSON text answer of the agents, or the image of
  * the image model, with a readable EngineError for every way a response can carry neither.
  */
-import sharp from 'sharp';
 import type { z } from 'zod';
 import { EngineError } from '../../errors/EngineError';
 import type { GeneratedImage } from '../ImageEngine';
+import { decodeGeneratedImage } from './decodeGeneratedImage';
 
 /** The parts of a GenerateContentResponse this engine reads (the SDK's class satisfies it). */
 export interface GeminiResponseLike {
@@ -103,18 +103,7 @@ export async function readImageAnswer(response: GeminiResponseLike): Promise<Gen
       status: 502,
     });
   }
-  const data = Buffer.from(imagePart.inlineData.data, 'base64');
-  try {
-    const meta = await sharp(data).metadata();
-    if (!meta.width || !meta.height) throw new Error('no dimensions');
-    const mimeType = meta.format === 'jpeg' ? 'image/jpeg' : meta.format === 'png' ? 'image/png' : meta.format === 'webp' ? 'image/webp' : (imagePart.inlineData.mimeType ?? 'image/png');
-    return { data, mimeType, width: meta.width, height: meta.height };
-  } catch (error) {
-    throw new EngineError('Gemini image generation failed: the returned image cannot be decoded', {
-      cause: error,
-      status: 502,
-    });
-  }
+  return decodeGeneratedImage(Buffer.from(imagePart.inlineData.data, 'base64'));
 }
 
 /** Some models wrap JSON in a ```json fence despite responseMimeType; accept that. */

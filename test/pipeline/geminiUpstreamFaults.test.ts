@@ -80,4 +80,22 @@ describe('POST /process-image on the gemini engine when the upstream misbehaves'
     const completed = events.filter((e) => e.type === 'individual_image_completed');
     expect(completed.map((e) => e.mimeType)).toEqual(Array(4).fill('image/gif'));
   });
+
+  it('turns a truncated JPEG from the image model into that image\'s individual_image_error, not a broken image', async () => {
+    const service = await serviceWithKey('the-right-key');
+    const jpeg = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+    const truncated = jpeg.subarray(0, Math.floor(jpeg.length / 2)).toString('base64');
+    gemini.addRule({
+      kind: 'image',
+      promptIncludes: 'Lift the shadows',
+      respond: (_call, answer) => ({ ...answer, candidates: [{ content: { role: 'model', parts: [{ inlineData: { mimeType: 'image/jpeg', data: truncated } }] }, finishReason: 'STOP' }] }),
+    });
+    const { status, body, events } = await processImageOverWs(service, photo);
+
+    expect(status).toBe(200);
+    expect(body.imagesGenerated).toBe(3);
+    const error = 'Gemini image generation failed: the returned image cannot be decoded';
+    expect((body.images as Array<Record<string, unknown>>)[2]).toMatchObject({ index: 3, error });
+    expect(events.filter((e) => e.type === 'individual_image_error')).toEqual([expect.objectContaining({ imageIndex: 3, error })]);
+  });
 });

@@ -16,6 +16,12 @@ describe('decodeGeneratedImage', () => {
     expect((await sharp(image.data).metadata()).format).toBe('png');
   });
 
+  it('rejects a JPEG whose header is whole but whose body is cut short', async () => {
+    const jpeg = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+    const truncated = jpeg.subarray(0, Math.floor(jpeg.length / 2));
+    await expect(decodeGeneratedImage(truncated)).rejects.toThrow('Gemini image generation failed: the returned image cannot be decoded');
+  });
+
   it('rejects bytes that are not an image', async () => {
     await expect(decodeGeneratedImage(Buffer.from('not an image'))).rejects.toThrow(EngineError);
   });

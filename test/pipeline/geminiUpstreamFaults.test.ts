@@ -98,4 +98,19 @@ describe('POST /process-image on the gemini engine when the upstream misbehaves'
     expect((body.images as Array<Record<string, unknown>>)[2]).toMatchObject({ index: 3, error });
     expect(events.filter((e) => e.type === 'individual_image_error')).toEqual([expect.objectContaining({ imageIndex: 3, error })]);
   });
+
+  it('answers an analysis whose connection is reset on every attempt with 502 ANALYSIS_FAILED saying the connection closed', async () => {
+    const service = await serviceWithKey('the-right-key');
+    gemini.addRule({ kind: 'text', promptIncludes: 'Critique this photo', fault: { type: 'reset' } });
+    const { status, body, events } = await processImageOverWs(service, photo);
+
+    expect(status).toBe(502);
+    const message = (body.error as { code: string; message: string }).message;
+    expect(body.error).toMatchObject({ code: 'ANALYSIS_FAILED' });
+    expect(message).toMatch(/Gemini closed the connection before answering in full \(gemini-3\.8-flash\): UND_ERR_SOCKET/);
+    expect(message).not.toMatch(/unreachable/);
+    expect(events.at(-1)).toMatchObject({ type: 'processing_error', stage: 'photo_analysis' });
+    // GEMINI_MAX_RETRIES=2: a dropped connection is retried.
+    expect(gemini.calls.filter((c) => c.prompt.includes('Critique this photo'))).toHaveLength(3);
+  });
 });

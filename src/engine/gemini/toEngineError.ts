@@ -15,6 +15,9 @@ export interface FailedAttemptContext {
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
+/** Socket codes of a connection that was made and then dropped (undici's, then Node's). */
+const DROPPED = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
+
 /**
  * Turns whatever the SDK or fetch threw into an `EngineError` with a readable message,
  * the upstream status, whether retrying may help, and the server's requested delay.
@@ -60,7 +63,9 @@ export function toEngineError(error: unknown, context: FailedAttemptContext): En
   }
   // fetch() rejects with TypeError('fetch failed') and the socket error as cause.
   const reason = networkReason(error);
-  return new EngineError(`Gemini API unreachable (${context.model}): ${reason}`, {
+  // A reset means the server was reached: "unreachable" would send users to check the URL.
+  const what = DROPPED.has(reason) ? 'Gemini closed the connection before answering in full' : 'Gemini API unreachable';
+  return new EngineError(`${what} (${context.model}): ${reason}`, {
     cause: error,
     retryable: true,
   });

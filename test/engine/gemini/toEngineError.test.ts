@@ -61,9 +61,17 @@ describe('toEngineError', () => {
   });
 
   it('treats socket failures as retryable and names the code', () => {
-    const error = toEngineError(new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNRESET' }) }), context);
-    expect(error.message).toBe('Gemini API unreachable (m): ECONNRESET');
+    const error = toEngineError(new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }), context);
+    expect(error.message).toBe('Gemini API unreachable (m): ECONNREFUSED');
     expect(error.retryable).toBe(true);
+  });
+
+  it('says a connection that was made and then dropped was closed, not unreachable', () => {
+    for (const code of ['ECONNRESET', 'UND_ERR_SOCKET']) {
+      const error = toEngineError(new TypeError('terminated', { cause: Object.assign(new Error('other side closed'), { code }) }), context);
+      expect(error.message).toBe(`Gemini closed the connection before answering in full (m): ${code}`);
+      expect(error.retryable).toBe(true);
+    }
   });
 
   it('names GEMINI_API_KEY when Gemini refuses the key: 400 API_KEY_INVALID, 401 or 403, none retried', () => {

@@ -3,32 +3,28 @@
  * request, the other clients and the other requests carry on.
  */
 import sharp from 'sharp';
-import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 import type { ImageEngine } from '../../src/engine/ImageEngine';
 import { createWsClient } from '../support/createWsClient';
 import { expectEventOrder } from '../support/expectEventOrder';
 import { realPhotoJpeg, syntheticPhoto } from '../support/images';
+import { localEngineWith } from '../support/localEngineWith';
 import { startLoggedService, type LoggedService } from './support/startLoggedService';
 import { health, upload } from './support/uploads';
 import { waitUntil } from './support/waitUntil';
 
 /** The real local engine, except that photos exactly 333 px wide make it throw synchronously. */
 function engineThatBreaksOn333(stage: 'recommendSettings' | 'generateImage'): ImageEngine {
-  const inner = createLocalEngine();
   const poisoned = (width: number) => width === 333;
-  return {
-    name: inner.name,
+  return localEngineWith((inner) => ({
     recommendSettings(photo, options) {
       if (stage === 'recommendSettings' && poisoned(photo.width)) throw new TypeError('boom in recommendSettings');
       return inner.recommendSettings(photo, options);
     },
-    analyzePhoto: (photo, count, options) => inner.analyzePhoto(photo, count, options),
     generateImage(photo, suggestion, options) {
       if (stage === 'generateImage' && poisoned(photo.width)) throw new TypeError('boom in generateImage');
       return inner.generateImage(photo, suggestion, options);
     },
-    close: () => inner.close(),
-  };
+  }));
 }
 
 describe('process safety', () => {

@@ -8,7 +8,7 @@ import type { GeminiEngineOptions } from '../engine/gemini/createGeminiEngine';
 import type { EngineName } from '../engine/ImageEngine';
 import type { LogLevel } from '../logging/createLogger';
 import { redactUrl } from '../util/redactUrl';
-import { trustProxySetting, type TrustProxy } from './trustProxySetting';
+import { DEFAULT_TRUST_PROXY, trustProxySetting, type TrustProxy } from './trustProxySetting';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -170,7 +170,7 @@ const EnvSchema = z.object({
   WS_MAX_BUFFERED_MB: size('MB', 1024, 1024).default(8),
   WS_MAX_PAYLOAD_KB: size('KB', 64, 1024).default(16),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(0),
-  TRUST_PROXY: trustProxySetting.default(['loopback']),
+  TRUST_PROXY: trustProxySetting.default(DEFAULT_TRUST_PROXY),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(30_000),
   CORS_ORIGIN: origins(true).default('*'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

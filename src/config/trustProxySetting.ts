@@ -8,6 +8,9 @@ import { z } from 'zod';
 /** A hop count, or the addresses, subnets and names (`loopback`, `linklocal`, `uniquelocal`) of trusted proxies. */
 export type TrustProxy = number | string[];
 
+/** The default: only a proxy on this machine (a local nginx, say) is believed. */
+export const DEFAULT_TRUST_PROXY: TrustProxy = ['loopback'];
+
 /**
  * Parses TRUST_PROXY: a whole number of proxy hops in front of the service (`1` behind one load
  * balancer), or a comma-separated list such as `loopback, 10.0.0.0/8`. `true` and `*` are

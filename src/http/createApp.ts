@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import express, { type RequestHandler, type Router } from 'express';
 import { AppError } from '../errors/AppError';
-import type { TrustProxy } from '../config/trustProxySetting';
+import { DEFAULT_TRUST_PROXY, type TrustProxy } from '../config/trustProxySetting';
 import type { Logger } from '../logging/Logger';
 import type { ConcurrencyLimiter } from '../pipeline/createConcurrencyLimiter';
 import type { Pipeline } from '../pipeline/createPipeline';
@@ -44,7 +44,7 @@ export interface AppDeps extends HealthDeps {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.trustProxy ?? 'loopback');
+  app.set('trust proxy', deps.trustProxy ?? DEFAULT_TRUST_PROXY);
   app.use(createCorsMiddleware(deps.corsOrigin));
 
   // Health first: while draining it still answers (503, `draining: true`) for load balancers.

@@ -5,10 +5,10 @@
  */
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
-import type { TrustProxy } from '../config/trustProxySetting';
+import { DEFAULT_TRUST_PROXY, type TrustProxy } from '../config/trustProxySetting';
 
 /** Returns a function giving a request's client address under `trust` (default loopback). */
-export function createClientAddress(trust: TrustProxy = ['loopback']): (req: IncomingMessage) => string | undefined {
+export function createClientAddress(trust: TrustProxy = DEFAULT_TRUST_PROXY): (req: IncomingMessage) => string | undefined {
   // A hop count trusts that many proxies nearest the service, as Express compiles it.
   const trusted = typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : proxyaddr.compile(trust);
   // proxy-addr needs the peer's address; a socket already gone has none.

@@ -19,7 +19,8 @@ import type { CouchStore } from '../src/store/CouchStore';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../src/store/startEmbeddedCouch';
 import { realPhotoJpeg } from './support/images';
 import { startTestService, type TestService } from './support/startTestService';
-import { freePort, waitFor } from './store/support/storeTarget';
+import { waitFor } from './store/support/storeTarget';
+import { freePort } from './support/freePort';
 import { binaryBody } from './support/binaryBody';
 
 jest.setTimeout(90_000);

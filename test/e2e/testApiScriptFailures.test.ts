@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { closedPort } from '../support/closedPort';
+import { freePort } from '../support/freePort';
 import { startSilentServer } from '../support/startSilentServer';
 import { startTestService, type TestService } from '../support/startTestService';
 import { createTcpProxy } from '../support/browser/createTcpProxy';
@@ -56,7 +56,7 @@ describe('test-api.ts', () => {
   test(
     'exits 3 with a clear message when the server is not running',
     async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const result = await runScript([path.join(ROOT, 'ss.jpg'), '--url', `http://127.0.0.1:${port}`, '--ws', `ws://127.0.0.1:${port}`], tmp);
       expect(result.code).toBe(3);
       expect(result.stderr).toContain(`Cannot connect to the WebSocket server at ws://127.0.0.1:${port}: connection refused`);

@@ -8,7 +8,7 @@ import { createTcpProxy, type TcpProxy } from '../support/browser/createTcpProxy
 import { launchChromium, type ChromiumSession } from '../support/browser/launchChromium';
 import { isWebSocketRefusal, isWsHealthRefusal, pageText, uploadAndWaitForCompletion, waitForConnected } from '../support/browser/testPageActions';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
-import { closedPort } from '../support/closedPort';
+import { freePort } from '../support/freePort';
 import { startTestService, type TestService } from '../support/startTestService';
 import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 import { createGatedEngine } from '../hardening/support/gatedEngine';
@@ -219,7 +219,7 @@ describe('websocket-test.html reconnection in headless Chromium', () => {
 
         // The same HTTP port, another WebSocket port.
         const ports = { http: first.httpPort, ws: first.wsPort };
-        const env = { HTTP_PORT: String(ports.http), WS_PORT: String(await closedPort()) };
+        const env = { HTTP_PORT: String(ports.http), WS_PORT: String(await freePort()) };
         expect(env.WS_PORT).not.toBe(String(ports.ws));
         await first.close();
         first = undefined;

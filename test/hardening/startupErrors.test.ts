@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startProcess } from './support/spawnServer';
+import { startProcess } from './support/spawnServer';
+import { freePort } from '../support/freePort';
 
 describe('the real process refusing to start', () => {
   let dataDir: string;

@@ -10,7 +10,8 @@ import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmb
 import { createLogger } from '../../src/logging/createLogger';
 import { captureLogger } from '../support/captureLogger';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
-import { freePort, tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
+import { tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
+import { freePort } from '../support/freePort';
 
 // Short back-off so the queue notices the server's return quickly.
 const retry = { initialDelayMs: 20, maxDelayMs: 200 };

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import { createInterruptedSweeper } from '../../src/store/createInterruptedSweeper';
 import { makeLifecycle, makeRequestId, makeStarted } from './support/lifecycle';
-import { freePort } from './support/storeTarget';
+import { freePort } from '../support/freePort';
 import { useFreshStore } from './support/useFreshStore';
 
 const MINUTE = 60_000;

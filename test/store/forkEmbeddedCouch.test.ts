@@ -13,7 +13,8 @@ import { commandLine, isRunning, processesWith, waitForExit } from '../support/p
 import { captureLogger } from '../support/captureLogger';
 import { forkStoreParent } from './support/forkStoreParent';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
-import { freePort, tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
+import { tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
+import { freePort } from '../support/freePort';
 
 const silent = createLogger({ level: 'silent' });
 

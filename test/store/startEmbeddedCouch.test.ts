@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import nano from 'nano';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmbeddedCouch';
 import { createLogger } from '../../src/logging/createLogger';
-import { freePort, tempDataDir } from './support/storeTarget';
+import { tempDataDir } from './support/storeTarget';
+import { freePort } from '../support/freePort';
 
 const logger = createLogger({ level: 'silent' });
 

@@ -15,7 +15,8 @@ import { StoreError } from '../../../src/store/StoreError';
 import type { CouchStore } from '../../../src/store/CouchStore';
 import { captureLogger } from '../../support/captureLogger';
 import { makeLifecycle, makeRequestId, type Lifecycle } from '../../store/support/lifecycle';
-import { freePort, startStoreTarget, uniquePrefix, waitFor, type StoreTarget } from '../../store/support/storeTarget';
+import { startStoreTarget, uniquePrefix, waitFor, type StoreTarget } from '../../store/support/storeTarget';
+import { freePort } from '../../support/freePort';
 import { binaryBody } from '../../support/binaryBody';
 
 const FIXTURE = FIXTURE_PHOTO;

@@ -70,15 +70,3 @@ export async function waitFor(check: () => boolean | Promise<boolean>, intervalM
   }
 }
 
-/** A port nothing listens on (bound and released at once). */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -5,7 +5,7 @@
 import net from 'node:net';
 
 /** A free loopback port (bound to 127.0.0.1, then released). */
-export function closedPort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

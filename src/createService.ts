@@ -25,6 +25,7 @@ import { createRequestStore } from './store/createRequestStore';
 import { createInterruptedSweeper } from './store/createInterruptedSweeper';
 import { createResultsRouter } from './http/routes/resultsRouter';
 import { CLOSE_CODES } from './ws/closeCodes';
+import type { BroadcastWriter } from './ws/createBroadcastWriter';
 import { createEventServer, type EventServer } from './ws/createEventServer';
 
 export interface ServiceOverrides {
@@ -32,6 +33,8 @@ export interface ServiceOverrides {
   bus?: EventBus;
   /** A store to use instead of the one the config names (the caller closes it). */
   store?: CouchStore;
+  /** How broadcasts are written to WebSocket clients (the benchmark's "before" variant). */
+  broadcastWriter?: BroadcastWriter;
   /** A logger for the WebSocket server only (DEBUG=websocket:*). */
   wsLogger?: Logger;
   /** Validate every event against its schema before it is published (tests). */
@@ -113,6 +116,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
       maxBufferedBytes: config.wsMaxBufferedBytes,
       maxPayloadBytes: config.wsMaxPayloadBytes,
       trustProxy: config.trustProxy,
+      writer: overrides.broadcastWriter,
     });
   } catch (err) {
     await releaseCore();

@@ -12,7 +12,7 @@ import { createClientAddress } from '../net/createClientAddress';
 import { listen } from '../net/listen';
 import { checkAccess } from './checkAccess';
 import { CLOSE_CODES } from './closeCodes';
-import { createBroadcastWriter } from './createBroadcastWriter';
+import { createBroadcastWriter, type BroadcastWriter } from './createBroadcastWriter';
 import { createEventHub, type DeliveryMode, type EventHubStats } from './createEventHub';
 
 export interface EventServerOptions {
@@ -30,6 +30,8 @@ export interface EventServerOptions {
   maxPayloadBytes?: number;
   /** Proxies whose X-Forwarded-For names the client in logs (TRUST_PROXY). Default loopback. */
   trustProxy?: TrustProxy;
+  /** How a broadcast is written to each client; default builds its frame once (createBroadcastWriter). */
+  writer?: BroadcastWriter;
 }
 
 export interface EventServer {
@@ -62,7 +64,7 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
   const clientAddress = createClientAddress(options.trustProxy);
   const alive = new WeakSet<WebSocket>();
   // Builds each broadcast's WebSocket frame once for all recipients.
-  const writer = createBroadcastWriter();
+  const writer = options.writer ?? createBroadcastWriter();
 
   wss.on('connection', (socket, req) => {
     socket.on('error', (err) => logger.debug({ err }, 'client socket error'));

@@ -59,6 +59,23 @@ describe('createEventServer', () => {
     expect(server.stats()).toMatchObject({ eventsBroadcast: 1, activeRequests: 1 });
   });
 
+  it('writes every message through the writer it is given, each broadcast once per client', async () => {
+    const written: string[] = [];
+    await start({
+      writer: {
+        send(socket, data) {
+          written.push(data.toString());
+          socket.send(data, { binary: false });
+        },
+      },
+    });
+    const [a, b] = await Promise.all([connect(), connect()]);
+    bus.publish(started());
+    for (const client of [a, b]) await client.waitFor((m) => m.type === 'processing_started');
+    const broadcasts = written.map((text) => JSON.parse(text) as { type: string; requestId?: string }).filter((m) => m.type === 'processing_started');
+    expect(broadcasts).toEqual([expect.objectContaining({ requestId: REQUEST_ID }), expect.objectContaining({ requestId: REQUEST_ID })]);
+  });
+
   it('answers a JSON ping with pong', async () => {
     await start();
     const client = await connect();

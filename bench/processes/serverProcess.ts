@@ -11,6 +11,8 @@ import { createService, type Service } from '../../src/createService';
 import { createLogger } from '../../src/logging/createLogger';
 import { createRequestId } from '../../src/pipeline/createRequestId';
 import type { PipelineEvent } from '../../src/events/eventSchemas';
+import { createBroadcastWriter, type BroadcastWriter } from '../../src/ws/createBroadcastWriter';
+import { createPerClientWriter } from '../baseline/createPerClientWriter';
 import { createTcpFanout, type TcpFanout } from '../floor/createTcpFanout';
 import { formatProbeMessage } from '../load/probeMessage';
 import { reportStartFailure, serveRpc } from '../ipc/serveRpc';
@@ -33,6 +35,9 @@ export interface MemorySnapshot {
   arrayBuffers: number;
 }
 
+/** How the event server writes broadcasts: as shipped (`shared`: one frame for all) or the "before" (`per-client`). */
+export type BroadcastWriterName = 'shared' | 'per-client';
+
 export interface EmitProbesArgs {
   count: number;
   intervalMs: number;
@@ -54,7 +59,10 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection in bench server'));
   // The memory figures' "before" sets EMBEDDED_DB=in-process: the database inside this process, as it used to run.
-  const service: Service = await createService(config, logger);
+  // Switchable while running, so the event figures' before and after share one server and one swarm of clients.
+  const writers: Record<BroadcastWriterName, BroadcastWriter> = { shared: createBroadcastWriter(), 'per-client': createPerClientWriter() };
+  let writer = writers.shared;
+  const service: Service = await createService(config, logger, { broadcastWriter: { send: (socket, data) => writer.send(socket, data) } });
 
   let sampler: RssSampler | undefined;
   let fanout: TcpFanout | undefined;
@@ -84,6 +92,11 @@ async function main(): Promise<void> {
       const result = { peak: now.rss > sampler.peak.rss ? now : sampler.peak, samples: sampler.samples };
       sampler = undefined;
       return result;
+    },
+    useBroadcastWriter: (args: { name: BroadcastWriterName }) => {
+      if (!(args.name in writers)) throw new Error(`unknown broadcast writer ${String(args.name)}`);
+      writer = writers[args.name];
+      return null;
     },
     emitProbes: (args: EmitProbesArgs) => emitProbes(service, args),
     wsStats: () => service.eventServer.stats(),

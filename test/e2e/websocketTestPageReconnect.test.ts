@@ -138,7 +138,8 @@ describe('websocket-test.html reconnection in headless Chromium', () => {
         await page.goto(`${first.httpUrl}/`);
         const before = await waitForConnected(page);
 
-        const ports = { HTTP_PORT: String(first.httpPort), WS_PORT: String(first.wsPort), DATA_DIR: first.dataDir };
+        // Its own data folder: the first one is removed when the first service closes.
+        const ports = { HTTP_PORT: String(first.httpPort), WS_PORT: String(first.wsPort) };
         await first.close();
         first = undefined;
         await page.waitForFunction(() => document.querySelector<HTMLElement>('#status')?.dataset.state === 'reconnecting', undefined, {

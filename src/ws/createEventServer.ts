@@ -14,6 +14,7 @@ import { checkAccess } from './checkAccess';
 import { CLOSE_CODES } from './closeCodes';
 import { createBroadcastWriter, type BroadcastWriter } from './createBroadcastWriter';
 import { createEventHub, type DeliveryMode, type EventHubStats } from './createEventHub';
+import { createSocketClass } from './createSocketClass';
 
 export interface EventServerOptions {
   port: number;
@@ -26,7 +27,7 @@ export interface EventServerOptions {
   /** Protocol ping interval; a client that missed the previous ping is terminated. */
   heartbeatMs?: number;
   maxBufferedBytes?: number;
-  /** Largest inbound message; bigger closes the connection with 1009. */
+  /** Largest inbound message; bigger closes the connection with 1009 "Message too big (limit N bytes)". */
   maxPayloadBytes?: number;
   /** Proxies whose X-Forwarded-For names the client in logs (TRUST_PROXY). Default loopback. */
   trustProxy?: TrustProxy;
@@ -55,10 +56,13 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
     res.writeHead(ERROR_CODES.UPGRADE_REQUIRED, { 'Content-Type': 'application/json', Upgrade: 'websocket' });
     res.end(JSON.stringify({ success: false, error: { code: 'UPGRADE_REQUIRED', message: 'Connect with a WebSocket client' } }));
   });
+  const maxPayload = options.maxPayloadBytes ?? 16 * 1024;
   const wss = new WebSocketServer({
     server: httpServer,
-    maxPayload: options.maxPayloadBytes ?? 16 * 1024,
+    maxPayload,
     perMessageDeflate: false,
+    // ws closes an oversized message with 1009 and no reason; this class gives it one.
+    WebSocket: createSocketClass(maxPayload),
   });
 
   const clientAddress = createClientAddress(options.trustProxy);

@@ -94,14 +94,23 @@ describe('createEventServer', () => {
     await client.waitFor((m) => m.type === 'pong');
   });
 
-  it('closes a connection whose inbound message is over the limit with 1009', async () => {
+  it('closes a connection whose inbound message is over the limit with 1009 and a reason naming the limit', async () => {
     await start({ maxPayloadBytes: 1024 });
     const client = await connect();
     client.socket.send(JSON.stringify({ type: 'ping', pad: 'x'.repeat(4096) }));
-    expect((await client.closed).code).toBe(CLOSE_CODES.MESSAGE_TOO_BIG);
+    expect(await client.closed).toEqual({ code: CLOSE_CODES.MESSAGE_TOO_BIG, reason: 'Message too big (limit 1024 bytes)' });
     // The server still serves others.
     const other = await connect();
     expect(other.connectionId).toBeTruthy();
+  });
+
+  it('closes a message fragmented past the limit with 1009 and the limit, before its last fragment', async () => {
+    await start({ maxPayloadBytes: 1024 });
+    const client = await connect();
+    // Each fragment is under the limit; together they are not, and no final fragment ever comes.
+    client.socket.send('x'.repeat(600), { fin: false });
+    client.socket.send('x'.repeat(600), { fin: false });
+    expect(await client.closed).toEqual({ code: CLOSE_CODES.MESSAGE_TOO_BIG, reason: 'Message too big (limit 1024 bytes)' });
   });
 
   it('closes a connection that sends a binary frame with 1003', async () => {

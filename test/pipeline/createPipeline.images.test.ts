@@ -1,15 +1,18 @@
 /**
  * What image generation produces and announces: exactly IMAGE_COUNT images however many
- * suggestions the engine offers, each announced with its size; and a finished request leaves
- * no deadline behind to abort its signal later.
+ * suggestions the engine offers, each announced with its size; an image whose edit fails in
+ * libvips is reported as that edit, with libvips's words only in the log; and a finished
+ * request leaves no deadline behind to abort its signal later.
  */
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import sharp from 'sharp';
 import { createEventBus } from '../../src/events/createEventBus';
 import type { PipelineEvent } from '../../src/events/eventSchemas';
 import type { ImageEngine } from '../../src/engine/ImageEngine';
 import { createLogger } from '../../src/logging/createLogger';
 import { createPipeline } from '../../src/pipeline/createPipeline';
-import { syntheticPhoto } from '../support/images';
+import { realPhotoJpeg, syntheticPhoto } from '../support/images';
 import { localEngineWith, type EngineStages } from '../support/localEngineWith';
 
 const logger = createLogger({ level: 'silent' });
@@ -69,6 +72,37 @@ describe('createPipeline: generated images', () => {
     expect(events.find((e) => e.type === 'image_generation_started')).toMatchObject({ totalImages: 2 });
     expect(events.filter((e) => e.type === 'individual_image_started')).toHaveLength(2);
     expect(events.at(-1)).toMatchObject({ type: 'processing_completed', imagesGenerated: 2 });
+  });
+
+  it('reports an image whose edit fails in libvips as that edit, in a sentence, and logs libvips\'s words', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    // The real local engine; for image 2 it is handed the photo cut in half, so libvips fails
+    // inside the render ("VipsJpeg: premature end of JPEG image").
+    const engine = localEngine((local) => ({
+      generateImage: (photo, suggestion, options) =>
+        local.generateImage(options?.index === 2 ? { ...photo, decodable: photo.decodable.subarray(0, photo.decodable.length >> 1) } : photo, suggestion, options),
+    }));
+    const pipeline = createPipeline({ engine, bus, logger: pino({ level: 'warn' }, sink), imageCount: 2, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const result = await pipeline.process({ requestId: 'req_1758260128188_renderbad', upload: await realPhotoJpeg() });
+
+    expect(result.imagesGenerated).toBe(1);
+    const failed = result.images[1];
+    const sentence = `The edit "${failed.title}" could not be rendered from this photo.`;
+    expect(failed).toMatchObject({ index: 2, error: sentence });
+    const event = events.find((e) => e.type === 'individual_image_error');
+    expect(event).toMatchObject({ imageIndex: 2, error: sentence });
+    expect(JSON.stringify([result.images, events])).not.toMatch(/vips/i);
+
+    const logged = lines.map((line) => JSON.parse(line) as { msg: string; imageIndex?: number; err?: { message: string } });
+    const entry = logged.find((e) => e.msg === 'image generation failed');
+    expect(entry).toMatchObject({ imageIndex: 2 });
+    expect(entry?.err?.message).toMatch(/VipsJpeg: premature end of JPEG image/);
   });
 
   it('releases a finished request\'s deadline: its signal is not aborted when REQUEST_TIMEOUT_MS later passes', async () => {

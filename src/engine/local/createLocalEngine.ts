@@ -103,10 +103,16 @@ export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine
         'image_generation',
         stageOptions,
         async () => {
-          const work = cache.get(photo);
-          const [base, metrics, exif] = await Promise.all([work.base(), work.metrics(), work.exif()]);
-          const recipe = recipeForSuggestion(suggestion, { metrics, exposure: analyseExposure(metrics, exif) });
-          return pixelWork.run(() => renderEdit(base, recipe, { maxEdge: outputMaxEdge, quality }), stageOptions?.signal);
+          try {
+            const work = cache.get(photo);
+            const [base, metrics, exif] = await Promise.all([work.base(), work.metrics(), work.exif()]);
+            const recipe = recipeForSuggestion(suggestion, { metrics, exposure: analyseExposure(metrics, exif) });
+            return await pixelWork.run(() => renderEdit(base, recipe, { maxEdge: outputMaxEdge, quality }), stageOptions?.signal);
+          } catch (cause) {
+            // A stopped request is reported by its stop reason, not by this image.
+            if (stageOptions?.signal?.aborted) throw cause;
+            throw renderFailure(suggestion, cause);
+          }
         },
         stageOptions?.index,
       );
@@ -117,6 +123,15 @@ export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine
       cache.clear();
     },
   };
+}
+
+/**
+ * What a user is told when an edit fails: the edit, in a sentence. libvips's own words
+ * ("VipsJpeg: premature end of JPEG image") mean nothing to them; they stay in `cause`, which
+ * the pipeline's log entry for the failed image prints.
+ */
+function renderFailure(suggestion: Suggestion, cause: unknown): EngineError {
+  return new EngineError(`The edit "${suggestion.title}" could not be rendered from this photo.`, { cause, retryable: false });
 }
 
 function positiveInteger(value: number, name: string, max = Number.MAX_SAFE_INTEGER): number {

@@ -2,6 +2,8 @@ import type { RequestHandler } from 'express';
 
 /**
  * CORS for the browser test page (CORS_ORIGIN: `*`, or a comma-separated list of origins).
+ * Only sets headers: a preflight (OPTIONS) is answered by the route, 204 with its `Allow`
+ * (rejectOtherMethods), or 404 where no route is.
  */
 export function createCorsMiddleware(corsOrigin: string): RequestHandler {
   const allowed = corsOrigin.split(',').map((o) => o.trim()).filter(Boolean);
@@ -18,11 +20,7 @@ export function createCorsMiddleware(corsOrigin: string): RequestHandler {
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Connection-Id, Authorization');
     res.setHeader('Access-Control-Expose-Headers', 'Retry-After, X-Request-Id');
-    if (req.method === 'OPTIONS') {
-      res.setHeader('Access-Control-Max-Age', '600');
-      res.status(204).end();
-      return;
-    }
+    if (req.method === 'OPTIONS') res.setHeader('Access-Control-Max-Age', '600');
     next();
   };
 }

@@ -50,7 +50,8 @@ export function createApp(deps: AppDeps): express.Express {
   // Health first: while draining it still answers (503, `draining: true`) for load balancers.
   app.use(createHealthRouter(deps));
   app.use((req, res, next) => {
-    if (!deps.isDraining()) return next();
+    // A preflight does no work; answering it lets a browser read the 503 of the request after.
+    if (!deps.isDraining() || req.method === 'OPTIONS') return next();
     lingerOnRefusal(req, res);
     next(new AppError('SHUTTING_DOWN', 'The server is shutting down', { headers: { 'Retry-After': '5' } }));
   });

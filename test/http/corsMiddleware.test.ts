@@ -5,14 +5,16 @@
 import express from 'express';
 import request from 'supertest';
 import { createCorsMiddleware } from '../../src/http/corsMiddleware';
+import { rejectOtherMethods } from '../../src/http/rejectOtherMethods';
 
-/** An app with only the CORS middleware in front of one GET route. */
+/** An app with only the CORS middleware in front of one GET route (which answers the preflight). */
 function corsApp(corsOrigin: string): express.Express {
   return express()
     .use(createCorsMiddleware(corsOrigin))
     .get('/thing', (_req, res) => {
       res.json({ ok: true });
-    });
+    })
+    .all('/thing', rejectOtherMethods('GET'));
 }
 
 describe('createCorsMiddleware', () => {

@@ -101,6 +101,14 @@ describe('createApp', () => {
     }
   });
 
+  it('while draining, still answers a preflight, so a browser can read the 503 of the request that follows', async () => {
+    const app = appWithPage(path.join(os.tmpdir(), 'no-page.html'), { isDraining: () => true });
+    const preflight = await request(app).options('/process-image').set('Origin', 'https://app.example').set('Access-Control-Request-Method', 'POST').expect(204);
+    expect(preflight.headers.allow).toBe('POST, OPTIONS');
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    await request(app).post('/process-image').set('Origin', 'https://app.example').expect(503);
+  });
+
   it('serves the page and answers other methods with 405 when the file is there', async () => {
     const app = appWithPage(path.resolve(__dirname, '../../websocket-test.html'));
     await request(app).get('/').expect(200).expect('Content-Type', /text\/html/);

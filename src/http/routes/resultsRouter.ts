@@ -35,6 +35,11 @@ const MAX_LIMIT = 100;
 const MAX_CURSOR_LENGTH = 512;
 /** Far past IMAGE_COUNT's bound (8), so data written under another configuration is still served. */
 const MAX_IMAGE_INDEX = 999;
+/**
+ * The JSON answers change as a request runs (revalidate every time) and describe one user's
+ * request: a shared cache must not keep them.
+ */
+const JSON_CACHE_CONTROL = 'private, no-cache';
 
 const requestPath = (id: string) => `/requests/${id}`;
 const imagePath = (id: string, index: number) => `${requestPath(id)}/images/${index}`;
@@ -166,7 +171,7 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
     }
     const query = parseListQuery(req);
     const page = await fromStore(() => store.listRequests(query));
-    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Cache-Control', JSON_CACHE_CONTROL);
     res.json({
       success: true,
       requests: page.requests.map((summary) => ({ ...summary, url: requestPath(summary.requestId) })),
@@ -186,7 +191,7 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
     }
     request ??= live;
     if (!request) throw notFound(`Request ${id}`);
-    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Cache-Control', JSON_CACHE_CONTROL);
     res.json(renderStoredRequest(request));
   });
 
@@ -213,7 +218,7 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
     const id = requestIdOf(req);
     const events = await fromStore(() => store.getEvents(id));
     if (events.length === 0 && !deps.inFlight?.(id) && !(await fromStore(() => store.getRequest(id)))) throw notFound(`Request ${id}`);
-    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Cache-Control', JSON_CACHE_CONTROL);
     res.json({ success: true, requestId: id, count: events.length, events });
   });
 

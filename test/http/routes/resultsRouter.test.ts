@@ -141,6 +141,13 @@ describe('results API', () => {
     expect(completed.body.requests.map((r: { requestId: string }) => r.requestId)).toEqual([id]);
   });
 
+  it('marks the JSON answers private, no-cache: revalidated by the client, never kept by a shared cache', async () => {
+    for (const url of ['/requests', `/requests/${id}`, `/requests/${id}/events`]) {
+      const res = await request(app).get(url).expect(200);
+      expect([url, res.headers['cache-control']]).toEqual([url, 'private, no-cache']);
+    }
+  });
+
   it.each([
     ['a malformed id', '/requests/not-an-id'],
     ['a design document path', '/requests/_design'],
@@ -177,7 +184,7 @@ describe('results API', () => {
     const withLive = appFor(store, (requestId) => (requestId === live ? { requestId, engine: 'local', createdAt } : undefined));
     const res = await request(withLive).get(`/requests/${live}`).expect(200);
     expect(res.body).toMatchObject({ success: true, requestId: live, status: 'processing', engine: 'local', createdAt, images: [] });
-    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['cache-control']).toBe('private, no-cache');
     expect((await request(withLive).get(`/requests/${live}/events`).expect(200)).body).toMatchObject({ requestId: live, count: 0, events: [] });
     // Others are still unknown, and a stored record wins over the live one.
     await request(withLive).get(`/requests/${makeRequestId()}`).expect(404);

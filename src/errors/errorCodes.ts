@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: 405,
   UPLOAD_TIMEOUT: 408,
   FILE_TOO_LARGE: 413,
+  /** A byte range past the end of an image or upload; the answer's `Content-Range` gives the size. */
+  RANGE_NOT_SATISFIABLE: 416,
   /** A plain HTTP request to the WebSocket port. */
   UPGRADE_REQUIRED: 426,
   /** The request line and headers (the URL included) are past Node's 16 KB limit. */

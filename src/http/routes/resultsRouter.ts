@@ -2,19 +2,19 @@
  * The results API: stored requests, their images, uploads and event logs (read-only).
  * Handlers only parse, read and render; failures are thrown as AppError for the error middleware.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { AppError } from '../../errors/AppError';
 import { REQUEST_ID_PATTERN } from '../../events/eventSchemas';
 import {
   REQUEST_STATUSES,
   type RequestStatus,
   type ResultsReader,
-  type StoredBinary,
   type StoredRequest,
 } from '../../store/CouchStore';
 import type { InFlightRequest } from '../../pipeline/createPipeline';
 import { StoreError } from '../../store/StoreError';
 import { rejectOtherMethods } from '../rejectOtherMethods';
+import { sendBinary } from '../sendBinary';
 
 export interface ResultsRouterDeps {
   store: ResultsReader;
@@ -111,21 +111,6 @@ export function renderStoredRequest(request: StoredRequest): Record<string, unkn
     error: request.error,
     links: { self: requestPath(id), events: `${requestPath(id)}/events` },
   };
-}
-
-/** Stored bytes never change under a URL: cache forever, validate by content hash. */
-function sendBinary(req: Request, res: Response, binary: StoredBinary): void {
-  res.setHeader('Content-Type', binary.mimeType);
-  res.setHeader('ETag', `"${binary.sha256}"`);
-  // private: these are users' photos; shared caches must not keep them.
-  res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  if (req.fresh) {
-    res.status(304).end();
-    return;
-  }
-  res.setHeader('Content-Length', String(binary.data.length));
-  res.status(200).end(req.method === 'HEAD' ? undefined : binary.data);
 }
 
 function single(value: unknown, name: string): string | undefined {

@@ -13,6 +13,20 @@ describe('list cursors', () => {
     expect(() => decodeListCursor(encodeListCursor(id, 'completed'), undefined)).toThrow(StoreError);
   });
 
+  const issued = encodeListCursor(id, undefined);
+  it.each([
+    ['stray characters after it', `${issued}!!`],
+    ['a stray character before it', `*${issued}`],
+    ['a stray character inside it', `${issued.slice(0, 10)}.${issued.slice(10)}`],
+    ['whitespace inside it', `${issued.slice(0, 10)} ${issued.slice(10)}`],
+    ['base64 padding', `${issued}==`],
+    ['another JSON spelling of the same content', Buffer.from(JSON.stringify({ s: null, id })).toString('base64url')],
+    ['extra fields', Buffer.from(JSON.stringify({ id, s: null, x: 1 })).toString('base64url')],
+  ])('rejects a cursor not exactly as issued (%s), though a lenient decoding reads the same id from it', (_name, cursor) => {
+    expect(cursor).not.toBe(issued);
+    expect(() => decodeListCursor(cursor, undefined)).toThrow(expect.objectContaining({ kind: 'invalid_cursor' }));
+  });
+
   it.each([
     ['garbage', 'not base64 json'],
     ['a forged id', Buffer.from(JSON.stringify({ id: '_design/x', s: null })).toString('base64url')],

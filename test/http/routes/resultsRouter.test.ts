@@ -214,6 +214,24 @@ describe('results API', () => {
     }
   });
 
+  it('answers 400 MALFORMED_REQUEST to an issued cursor with stray characters, instead of reading the page it names', async () => {
+    const issued = (await request(app).get('/requests?limit=1').expect(200)).body.nextCursor as string;
+    await request(app).get('/requests').query({ limit: 1, cursor: issued }).expect(200);
+    for (const cursor of [`${issued}!!`, `*${issued}`, `${issued.slice(0, 8)}.${issued.slice(8)}`, `${issued}=`]) {
+      const res = await request(app).get('/requests').query({ limit: 1, cursor }).expect(400);
+      expect([cursor, res.body.error.code]).toEqual([cursor, 'MALFORMED_REQUEST']);
+    }
+  });
+
+  it('answers a well-formed cursor past the oldest request with an empty last page, not the first page', async () => {
+    const pastTheEnd = 'req_0000000000001_000000000';
+    for (const status of [undefined, 'completed', 'processing'] as const) {
+      const cursor = Buffer.from(JSON.stringify({ id: pastTheEnd, s: status ?? null })).toString('base64url');
+      const res = await request(app).get('/requests').query({ limit: 5, cursor, ...(status ? { status } : {}) }).expect(200);
+      expect(res.body).toEqual({ success: true, requests: [], nextCursor: null });
+    }
+  });
+
   it.each([
     ['a malformed id', '/requests/not-an-id'],
     ['a design document path', '/requests/_design'],

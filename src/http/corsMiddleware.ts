@@ -18,8 +18,9 @@ export function createCorsMiddleware(corsOrigin: string): RequestHandler {
       if (origin && allowed.includes(origin)) res.setHeader('Access-Control-Allow-Origin', origin);
     }
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-    res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Connection-Id, Authorization');
-    res.setHeader('Access-Control-Expose-Headers', 'Retry-After, X-Request-Id');
+    // Range and its answer's headers: a page on another origin can fetch part of an image.
+    res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Connection-Id, Authorization, Range');
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After, X-Request-Id, Content-Range, Accept-Ranges');
     if (req.method === 'OPTIONS') res.setHeader('Access-Control-Max-Age', '600');
     next();
   };

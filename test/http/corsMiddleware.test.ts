@@ -50,6 +50,15 @@ describe('createCorsMiddleware', () => {
     });
   });
 
+  it('lets a page on another origin ask for a byte range and read the range headers of the answer', async () => {
+    const preflight = await request(corsApp('*')).options('/thing').set('Origin', 'https://a.example').set('Access-Control-Request-Method', 'GET').set('Access-Control-Request-Headers', 'range').expect(204);
+    const allowed = String(preflight.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/);
+    expect(allowed).toContain('range');
+    const res = await request(corsApp('*')).get('/thing').set('Origin', 'https://a.example').expect(200);
+    const exposed = String(res.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['content-range', 'accept-ranges', 'retry-after', 'x-request-id']));
+  });
+
   it('allows every origin with `*`, without echoing it', async () => {
     const res = await request(corsApp('*')).get('/thing').set('Origin', 'https://anywhere.example').expect(200);
     expect(res.headers['access-control-allow-origin']).toBe('*');

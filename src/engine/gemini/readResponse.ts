@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { EngineError } from '../../errors/EngineError';
 import type { GeneratedImage } from '../ImageEngine';
 import { decodeGeneratedImage } from './decodeGeneratedImage';
+import { parseJsonAnswer } from './parseJsonAnswer';
 
 /** The parts of a GenerateContentResponse this engine reads (the SDK's class satisfies it). */
 export interface GeminiResponseLike {
@@ -60,8 +61,9 @@ function answerText(response: GeminiResponseLike): string {
 }
 
 /**
- * Parses the JSON text answer and validates it with `schema`. Invalid JSON, a schema
- * mismatch, a block or an early stop all become an EngineError naming the stage.
+ * Parses the JSON text answer (bare, fenced or in prose: see parseJsonAnswer) and validates it
+ * with `schema`. Invalid JSON, a schema mismatch, a block or an early stop all become an
+ * EngineError naming the stage.
  */
 export function readJsonAnswer<S extends z.ZodType>(response: GeminiResponseLike, schema: S, what: string): z.infer<S> {
   const blocked = describeBlock(response);
@@ -70,7 +72,7 @@ export function readJsonAnswer<S extends z.ZodType>(response: GeminiResponseLike
   if (!text) throw new EngineError(`Gemini ${what} failed: the answer was empty`, { status: 502 });
   let json: unknown;
   try {
-    json = JSON.parse(stripCodeFence(text));
+    json = parseJsonAnswer(text);
   } catch (error) {
     throw new EngineError(`Gemini ${what} failed: the answer is not valid JSON (${excerpt(text)})`, {
       cause: error,
@@ -104,12 +106,6 @@ export async function readImageAnswer(response: GeminiResponseLike): Promise<Gen
     });
   }
   return decodeGeneratedImage(Buffer.from(imagePart.inlineData.data, 'base64'));
-}
-
-/** Some models wrap JSON in a ```json fence despite responseMimeType; accept that. */
-function stripCodeFence(text: string): string {
-  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/.exec(text);
-  return fenced ? fenced[1] : text;
 }
 
 function excerpt(text: string): string {

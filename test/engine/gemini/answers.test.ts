@@ -70,6 +70,57 @@ describe('Gemini engine reading bad answers', () => {
     expect((await engine.recommendSettings(photo)).iso).toBe('200');
   });
 
+  /** Rewrites the text part of every text answer (the default, schema-valid JSON) with `wrap`. */
+  const wrapTextAnswers = (wrap: (json: string) => string) =>
+    server.addRule({
+      kind: 'text',
+      respond: (_call, answer) => {
+        const part = (answer.candidates as Array<{ content: { parts: Array<{ text: string }> } }>)[0].content.parts[0];
+        part.text = wrap(part.text);
+        return answer;
+      },
+    });
+
+  it('accepts a ```json block after a sentence of prose', async () => {
+    wrapTextAnswers((json) => `Here is the analysis:\n\`\`\`json\n${json}\n\`\`\``);
+    expect((await engine.analyzePhoto(photo, 4)).suggestions).toHaveLength(4);
+    expect((await engine.recommendSettings(photo)).iso).toBe('200');
+  });
+
+  it('accepts a fenced block followed by prose', async () => {
+    wrapTextAnswers((json) => `\`\`\`json\n${json}\n\`\`\`\nLet me know if you want a different style.`);
+    expect((await engine.recommendSettings(photo)).aperture).toBe('f/4');
+  });
+
+  it('accepts a single JSON object embedded in prose without a fence', async () => {
+    wrapTextAnswers((json) => `Sure {happy to help}! The settings are ${json} and should suit the light.`);
+    expect((await engine.recommendSettings(photo)).shutter_speed).toBe('1/250');
+  });
+
+  it('still refuses an answer with no JSON in it, with the not-JSON error', async () => {
+    wrapTextAnswers(() => 'I cannot analyse this photo, sorry.');
+    const error = await failure(engine.analyzePhoto(photo, 4));
+    expect(error.message).toBe('Gemini photo analysis failed: the answer is not valid JSON ("I cannot analyse this photo, sorry.")');
+    expect(error.retryable).toBe(false);
+  });
+
+  it('refuses prose holding two JSON objects rather than guess which one was meant', async () => {
+    wrapTextAnswers((json) => `Option A: ${json}\nOption B: ${json}`);
+    expect((await failure(engine.recommendSettings(photo))).message).toMatch(/^Gemini content analysis failed: the answer is not valid JSON/);
+  });
+
+  it('checks JSON found in prose against the schema as strictly as a bare answer', async () => {
+    server.addRule({
+      kind: 'text',
+      respond: (_call, answer) => {
+        const part = (answer.candidates as Array<{ content: { parts: Array<{ text: string }> } }>)[0].content.parts[0];
+        part.text = `Here you go:\n\`\`\`json\n${JSON.stringify({ verdict: 'nice photo' })}\n\`\`\``;
+        return answer;
+      },
+    });
+    expect((await failure(engine.recommendSettings(photo))).message).toMatch(/^Gemini content analysis failed: the answer does not match the schema \(aperture: /);
+  });
+
   it('shortens an over-long suggestion title at a word instead of failing the analysis', async () => {
     const wordy = 'Gently lift the deep shadow areas on the left side of the frame '.repeat(4).trim();
     server.addRule({

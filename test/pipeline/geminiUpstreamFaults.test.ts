@@ -94,7 +94,7 @@ describe('POST /process-image on the gemini engine when the upstream misbehaves'
 
     expect(status).toBe(200);
     expect(body.imagesGenerated).toBe(3);
-    const error = 'Gemini image generation failed: the returned image cannot be decoded';
+    const error = 'Gemini returned an image that cannot be decoded';
     expect((body.images as Array<Record<string, unknown>>)[2]).toMatchObject({ index: 3, error });
     expect(events.filter((e) => e.type === 'individual_image_error')).toEqual([expect.objectContaining({ imageIndex: 3, error })]);
   });

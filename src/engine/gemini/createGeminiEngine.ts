@@ -112,7 +112,6 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
       prompt: string;
       responseJsonSchema: unknown;
       schema: z.ZodType<T>;
-      what: string;
     },
   ): Promise<T> => {
     const response = await caller.generate({
@@ -127,7 +126,7 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
       signal: stage.signal,
       recordCall: stage.recordCall,
     });
-    return readJsonAnswer(response, ask.schema, ask.what);
+    return readJsonAnswer(response, ask.schema);
   };
 
   return {
@@ -140,7 +139,6 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
         prompt: settingsPrompt(exif),
         responseJsonSchema: settingsResponseJsonSchema(),
         schema: SettingsAnswerSchema,
-        what: 'content analysis',
       });
       return exif ? { ...answer, current: exif } : answer;
     },
@@ -151,13 +149,9 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
         prompt: analysisPrompt(count),
         responseJsonSchema: analysisResponseJsonSchema(count),
         schema: AnalysisAnswerSchema,
-        what: 'photo analysis',
       });
       if (answer.suggestions.length < count) {
-        throw new EngineError(
-          `Gemini photo analysis failed: asked for ${count} suggestions, got ${answer.suggestions.length}`,
-          { status: 502 },
-        );
+        throw new EngineError(`Gemini returned ${answer.suggestions.length} suggestions where ${count} were asked for`, { status: 502 });
       }
       return { ...answer, suggestions: answer.suggestions.slice(0, count) };
     },

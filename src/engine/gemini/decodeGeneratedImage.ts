@@ -21,7 +21,7 @@ export async function decodeGeneratedImage(data: Buffer): Promise<GeneratedImage
     const png = await sharp(data).png().toBuffer({ resolveWithObject: true });
     return { data: png.data, mimeType: 'image/png', width: png.info.width, height: png.info.height };
   } catch (error) {
-    throw new EngineError('Gemini image generation failed: the returned image cannot be decoded', {
+    throw new EngineError('Gemini returned an image that cannot be decoded', {
       cause: error,
       status: 502,
     });

@@ -1,6 +1,8 @@
 /**
  * Reading a generateContent response: the JSON text answer of the agents, or the image of
  * the image model, with a readable EngineError for every way a response can carry neither.
+ * Messages read "Gemini <what happened>", as toEngineError's do, so that the pipeline's
+ * "<stage> failed: " prefix gives every failure one form.
  */
 import type { z } from 'zod';
 import { EngineError } from '../../errors/EngineError';
@@ -43,7 +45,7 @@ export function describeBlock(response: GeminiResponseLike): string | undefined 
     return `the prompt was blocked by Gemini safety filters (${block})${why ? `: ${why}` : ''}`;
   }
   const candidate = response.candidates?.[0];
-  if (!candidate) return 'Gemini returned no candidates';
+  if (!candidate) return 'the response had no candidates';
   const reason = candidate.finishReason;
   if (reason && reason !== 'STOP' && reason !== 'FINISH_REASON_UNSPECIFIED') {
     const text = FINISH_REASONS[reason] ?? 'generation stopped early';
@@ -63,18 +65,18 @@ function answerText(response: GeminiResponseLike): string {
 /**
  * Parses the JSON text answer (bare, fenced or in prose: see parseJsonAnswer) and validates it
  * with `schema`. Invalid JSON, a schema mismatch, a block or an early stop all become an
- * EngineError naming the stage.
+ * EngineError saying what Gemini returned; the pipeline names the stage that failed.
  */
-export function readJsonAnswer<S extends z.ZodType>(response: GeminiResponseLike, schema: S, what: string): z.infer<S> {
+export function readJsonAnswer<S extends z.ZodType>(response: GeminiResponseLike, schema: S): z.infer<S> {
   const blocked = describeBlock(response);
-  if (blocked) throw new EngineError(`Gemini ${what} failed: ${blocked}`, { status: 502 });
+  if (blocked) throw new EngineError(`Gemini returned no answer: ${blocked}`, { status: 502 });
   const text = answerText(response).trim();
-  if (!text) throw new EngineError(`Gemini ${what} failed: the answer was empty`, { status: 502 });
+  if (!text) throw new EngineError('Gemini returned an empty answer', { status: 502 });
   let json: unknown;
   try {
     json = parseJsonAnswer(text);
   } catch (error) {
-    throw new EngineError(`Gemini ${what} failed: the answer is not valid JSON (${excerpt(text)})`, {
+    throw new EngineError(`Gemini returned an answer that is not valid JSON (${excerpt(text)})`, {
       cause: error,
       status: 502,
     });
@@ -85,7 +87,7 @@ export function readJsonAnswer<S extends z.ZodType>(response: GeminiResponseLike
       .slice(0, 3)
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
       .join('; ');
-    throw new EngineError(`Gemini ${what} failed: the answer does not match the schema (${issues})`, {
+    throw new EngineError(`Gemini returned an answer that does not match the schema (${issues})`, {
       cause: parsed.error,
       status: 502,
     });
@@ -100,8 +102,7 @@ export async function readImageAnswer(response: GeminiResponseLike): Promise<Gen
   if (!imagePart?.inlineData?.data) {
     const blocked = describeBlock(response);
     const said = answerText(response).trim();
-    const reason = blocked ?? 'the response contained no image part';
-    throw new EngineError(`Gemini image generation failed: ${reason}${said ? ` (model said: ${excerpt(said)})` : ''}`, {
+    throw new EngineError(`Gemini returned no image${blocked ? `: ${blocked}` : ''}${said ? ` (model said: ${excerpt(said)})` : ''}`, {
       status: 502,
     });
   }

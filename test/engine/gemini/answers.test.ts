@@ -39,14 +39,14 @@ describe('Gemini engine reading bad answers', () => {
     server.addRule({ kind: 'text', fault: { type: 'malformedJson' } });
     const error = await failure(engine.analyzePhoto(photo, 4));
 
-    expect(error.message).toMatch(/^Gemini photo analysis failed: the answer is not valid JSON/);
+    expect(error.message).toMatch(/^Gemini returned an answer that is not valid JSON/);
     expect(error.retryable).toBe(false);
     expect(server.calls).toHaveLength(1);
   });
 
   it('rejects malformed JSON from the settings model', async () => {
     server.addRule({ kind: 'text', fault: { type: 'malformedJson' } });
-    expect((await failure(engine.recommendSettings(photo))).message).toMatch(/^Gemini content analysis failed: the answer is not valid JSON/);
+    expect((await failure(engine.recommendSettings(photo))).message).toMatch(/^Gemini returned an answer that is not valid JSON/);
   });
 
   it('rejects JSON that does not match the schema, naming the fields', async () => {
@@ -54,7 +54,7 @@ describe('Gemini engine reading bad answers', () => {
     const analysisError = await failure(engine.analyzePhoto(photo, 4));
     const settingsError = await failure(engine.recommendSettings(photo));
 
-    expect(analysisError.message).toMatch(/^Gemini photo analysis failed: the answer does not match the schema \(summary: /);
+    expect(analysisError.message).toMatch(/^Gemini returned an answer that does not match the schema \(summary: /);
     expect(settingsError.message).toMatch(/does not match the schema \(aperture: /);
   });
 
@@ -100,13 +100,13 @@ describe('Gemini engine reading bad answers', () => {
   it('still refuses an answer with no JSON in it, with the not-JSON error', async () => {
     wrapTextAnswers(() => 'I cannot analyse this photo, sorry.');
     const error = await failure(engine.analyzePhoto(photo, 4));
-    expect(error.message).toBe('Gemini photo analysis failed: the answer is not valid JSON ("I cannot analyse this photo, sorry.")');
+    expect(error.message).toBe('Gemini returned an answer that is not valid JSON ("I cannot analyse this photo, sorry.")');
     expect(error.retryable).toBe(false);
   });
 
   it('refuses prose holding two JSON objects rather than guess which one was meant', async () => {
     wrapTextAnswers((json) => `Option A: ${json}\nOption B: ${json}`);
-    expect((await failure(engine.recommendSettings(photo))).message).toMatch(/^Gemini content analysis failed: the answer is not valid JSON/);
+    expect((await failure(engine.recommendSettings(photo))).message).toMatch(/^Gemini returned an answer that is not valid JSON/);
   });
 
   it('checks JSON found in prose against the schema as strictly as a bare answer', async () => {
@@ -118,7 +118,7 @@ describe('Gemini engine reading bad answers', () => {
         return answer;
       },
     });
-    expect((await failure(engine.recommendSettings(photo))).message).toMatch(/^Gemini content analysis failed: the answer does not match the schema \(aperture: /);
+    expect((await failure(engine.recommendSettings(photo))).message).toMatch(/^Gemini returned an answer that does not match the schema \(aperture: /);
   });
 
   it('shortens an over-long suggestion title at a word instead of failing the analysis', async () => {
@@ -147,24 +147,24 @@ describe('Gemini engine reading bad answers', () => {
   it('explains a prompt blocked by the safety filters', async () => {
     server.addRule({ fault: { type: 'safetyBlock' } });
     expect((await failure(engine.analyzePhoto(photo, 4))).message).toBe(
-      'Gemini photo analysis failed: the prompt was blocked by Gemini safety filters (SAFETY)',
+      'Gemini returned no answer: the prompt was blocked by Gemini safety filters (SAFETY)',
     );
     expect((await failure(engine.generateImage(photo, suggestion, { index: 1 }))).message).toMatch(
-      /^Gemini image generation failed: the prompt was blocked by Gemini safety filters \(SAFETY\)/,
+      /^Gemini returned no image: the prompt was blocked by Gemini safety filters \(SAFETY\)/,
     );
   });
 
   it('explains an image response without an image part, quoting what the model said', async () => {
     server.addRule({ kind: 'image', fault: { type: 'noImage', text: 'I cannot edit faces.' } });
     expect((await failure(engine.generateImage(photo, suggestion, { index: 1 }))).message).toBe(
-      'Gemini image generation failed: the response contained no image part (model said: "I cannot edit faces.")',
+      'Gemini returned no image (model said: "I cannot edit faces.")',
     );
   });
 
   it('explains a generated image stopped by the image safety filter', async () => {
     server.addRule({ kind: 'image', fault: { type: 'finishReason', reason: 'IMAGE_SAFETY' } });
     expect((await failure(engine.generateImage(photo, suggestion, { index: 1 }))).message).toBe(
-      'Gemini image generation failed: the generated image was blocked by Gemini safety filters (finishReason IMAGE_SAFETY)',
+      'Gemini returned no image: the generated image was blocked by Gemini safety filters (finishReason IMAGE_SAFETY)',
     );
   });
 
@@ -183,7 +183,7 @@ describe('Gemini engine reading bad answers', () => {
       },
     });
     expect((await failure(engine.generateImage(photo, suggestion, { index: 1 }))).message).toBe(
-      'Gemini image generation failed: the returned image cannot be decoded',
+      'Gemini returned an image that cannot be decoded',
     );
   });
 

@@ -111,7 +111,7 @@ describe('createGeminiEngine against a Gemini REST server', () => {
     removeMany();
 
     server.addRule({ kind: 'text', times: 1, respond: withCount(2) });
-    await expect(engine.analyzePhoto(photo, 4)).rejects.toThrow(new EngineError('Gemini photo analysis failed: asked for 4 suggestions, got 2'));
+    await expect(engine.analyzePhoto(photo, 4)).rejects.toThrow(new EngineError('Gemini returned 2 suggestions where 4 were asked for'));
   });
 
   it('generates an image by sending the photo and the instruction to the image model', async () => {

@@ -19,7 +19,7 @@ describe('decodeGeneratedImage', () => {
   it('rejects a JPEG whose header is whole but whose body is cut short', async () => {
     const jpeg = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
     const truncated = jpeg.subarray(0, Math.floor(jpeg.length / 2));
-    await expect(decodeGeneratedImage(truncated)).rejects.toThrow('Gemini image generation failed: the returned image cannot be decoded');
+    await expect(decodeGeneratedImage(truncated)).rejects.toThrow('Gemini returned an image that cannot be decoded');
   });
 
   it('rejects bytes that are not an image', async () => {

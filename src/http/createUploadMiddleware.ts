@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import multer from 'multer';
 import { AppError } from '../errors/AppError';
 import { createPresizedMemoryStorage } from './createPresizedMemoryStorage';
+import { formatMb } from '../util/formatMb';
 
 /**
  * Parses the multipart upload into memory with every limit set, and turns multer's errors
@@ -50,8 +51,4 @@ function toAppError(err: unknown, maxUploadBytes: number): AppError {
   }
   const message = err instanceof Error ? err.message : String(err);
   return new AppError('MALFORMED_REQUEST', `The multipart body could not be parsed: ${message}`, { cause: err });
-}
-
-function formatMb(bytes: number): string {
-  return String(Math.round((bytes / (1024 * 1024)) * 10) / 10);
 }

@@ -8,6 +8,7 @@ import { lingerOnRefusal } from '../lingerOnRefusal';
 import { sendJsonStreamingLargeStrings } from '../sendJsonStreamingLargeStrings';
 import { watchUploadIdle } from '../watchUploadIdle';
 import { rejectOtherMethods } from '../rejectOtherMethods';
+import { formatMb } from '../../util/formatMb';
 
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -38,8 +39,7 @@ export function createProcessImageRouter(deps: {
     if (Number.isFinite(length) && length > maxBodyBytes) {
       // Not read, but not cut off either: a client still sending (fetch does) must get the 413.
       lingerOnRefusal(req, res);
-      const mb = Math.round((deps.maxUploadBytes / (1024 * 1024)) * 10) / 10;
-      return next(new AppError('FILE_TOO_LARGE', `The request body (${length} bytes) is larger than the ${mb} MB upload limit`));
+      return next(new AppError('FILE_TOO_LARGE', `The request body (${length} bytes) is larger than the ${formatMb(deps.maxUploadBytes)} MB upload limit`));
     }
     next();
   };

@@ -7,13 +7,15 @@ import { createLocalEngine } from './local/createLocalEngine';
  * The engine the configuration asks for (SPEC §2). The Gemini engine is required only when
  * chosen: its SDK costs ~12 MB of RSS that the local engine never needs.
  */
-export function createEngine(config: Pick<Config, 'engine' | 'gemini'>, logger: Logger): ImageEngine {
+export function createEngine(config: Pick<Config, 'engine' | 'gemini' | 'maxUploadBytes' | 'maxImagePixels'>, logger: Logger): ImageEngine {
   if (config.engine === 'gemini') {
     const { apiKey, ...rest } = config.gemini;
     if (!apiKey) throw new Error('GEMINI_API_KEY is required for the gemini engine');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createGeminiEngine } = require('./gemini/createGeminiEngine') as typeof import('./gemini/createGeminiEngine');
-    return createGeminiEngine({ apiKey, ...rest, logger });
+    // A generated image is held to an upload's limits: one the service would refuse from a
+    // client is not sent, base64, to every client either.
+    return createGeminiEngine({ apiKey, ...rest, maxImageBytes: config.maxUploadBytes, maxImagePixels: config.maxImagePixels, logger });
   }
   return createLocalEngine({ logger: logger.child({ engine: 'local' }) });
 }

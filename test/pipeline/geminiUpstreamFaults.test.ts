@@ -17,13 +17,14 @@ describe('POST /process-image on the gemini engine when the upstream misbehaves'
   let photo: Buffer;
   const services: TestService[] = [];
 
-  const serviceWithKey = async (apiKey: string): Promise<TestService> => {
+  const serviceWithKey = async (apiKey: string, env: Record<string, string> = {}): Promise<TestService> => {
     const service = await startTestService({
       ENGINE: 'gemini',
       GEMINI_API_KEY: apiKey,
       GEMINI_BASE_URL: gemini.url,
       GEMINI_MAX_RETRIES: '2',
       GEMINI_RETRY_BASE_DELAY_MS: '10',
+      ...env,
     });
     services.push(service);
     return service;
@@ -97,6 +98,36 @@ describe('POST /process-image on the gemini engine when the upstream misbehaves'
     const error = 'Gemini returned an image that cannot be decoded';
     expect((body.images as Array<Record<string, unknown>>)[2]).toMatchObject({ index: 3, error });
     expect(events.filter((e) => e.type === 'individual_image_error')).toEqual([expect.objectContaining({ imageIndex: 3, error })]);
+  });
+
+  it('turns a generated image over MAX_IMAGE_PIXELS or MAX_UPLOAD_MB into that image\'s individual_image_error, not a success', async () => {
+    const service = await serviceWithKey('the-right-key', { MAX_IMAGE_PIXELS: '1000000', MAX_UPLOAD_MB: '0.5' });
+    const tooManyPixels = await sharp({ create: { width: 1250, height: 1000, channels: 3, background: '#357' } }).png().toBuffer();
+    const tooManyBytes = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+      .jpeg({ quality: 100 })
+      .toBuffer();
+    const answerWith = (image: Buffer) => (_call: unknown, answer: Record<string, unknown>) => ({
+      ...answer,
+      candidates: [{ content: { role: 'model', parts: [{ inlineData: { mimeType: 'image/png', data: image.toString('base64') } }] }, finishReason: 'STOP' }],
+    });
+    gemini.addRule({ kind: 'image', promptIncludes: 'Lift the shadows', respond: answerWith(tooManyPixels) });
+    gemini.addRule({ kind: 'image', promptIncludes: 'Add gentle contrast', respond: answerWith(tooManyBytes) });
+    const { status, body, events } = await processImageOverWs(service, photo);
+
+    expect(status).toBe(200);
+    expect(body.imagesGenerated).toBe(2);
+    const errors = [
+      'Gemini returned an image too large to pass on: 1250×1000 (1.3 MP), over the 1 MP limit (MAX_IMAGE_PIXELS)',
+      `Gemini returned an image too large to pass on: ${tooManyBytes.length} bytes, over the 0.5 MB limit (MAX_UPLOAD_MB)`,
+    ];
+    const images = body.images as Array<Record<string, unknown>>;
+    expect(images.slice(2)).toEqual([
+      { index: 3, title: 'Lift the shadows', error: errors[0], durationMs: expect.any(Number) },
+      { index: 4, title: 'Add gentle contrast', error: errors[1], durationMs: expect.any(Number) },
+    ]);
+    const failed = events.filter((e) => e.type === 'individual_image_error').sort((a, b) => Number(a.imageIndex) - Number(b.imageIndex));
+    expect(failed.map((e) => [e.imageIndex, e.error])).toEqual([[3, errors[0]], [4, errors[1]]]);
+    expect(events.filter((e) => e.type === 'individual_image_completed').map((e) => e.imageIndex).sort()).toEqual([1, 2]);
   });
 
   it('answers an analysis whose connection is reset on every attempt with 502 ANALYSIS_FAILED saying the connection closed', async () => {

@@ -14,6 +14,8 @@ import { createSemaphore } from '../../util/createSemaphore';
 import {
   DEFAULT_GEMINI_IMAGE_MODEL,
   DEFAULT_GEMINI_INPUT_MAX_EDGE,
+  DEFAULT_GEMINI_MAX_IMAGE_BYTES,
+  DEFAULT_GEMINI_MAX_IMAGE_PIXELS,
   DEFAULT_GEMINI_MAX_CONCURRENCY,
   DEFAULT_GEMINI_MAX_RETRIES,
   DEFAULT_GEMINI_MAX_SERVER_RETRY_DELAY_MS,
@@ -54,6 +56,10 @@ export interface GeminiEngineOptions {
   maxServerRetryDelayMs?: number;
   /** Longest edge of the photo sent upstream, px. */
   inputMaxEdge?: number;
+  /** A generated image with more bytes than this becomes that image's error (the service passes MAX_UPLOAD_MB). */
+  maxImageBytes?: number;
+  /** A generated image declaring more pixels than this becomes that image's error (MAX_IMAGE_PIXELS). */
+  maxImagePixels?: number;
   logger?: Logger;
   /** Replaces the SDK's `models` API (a proxy or recording wrapper); defaults to `@google/genai`. */
   models?: GeminiModelsApi;
@@ -65,6 +71,10 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
   const textModel = options.textModel || DEFAULT_GEMINI_TEXT_MODEL;
   const imageModel = options.imageModel || DEFAULT_GEMINI_IMAGE_MODEL;
   const inputMaxEdge = options.inputMaxEdge ?? DEFAULT_GEMINI_INPUT_MAX_EDGE;
+  const imageLimits = {
+    maxBytes: options.maxImageBytes ?? DEFAULT_GEMINI_MAX_IMAGE_BYTES,
+    maxPixels: options.maxImagePixels ?? DEFAULT_GEMINI_MAX_IMAGE_PIXELS,
+  };
   const logger = options.logger?.child({ engine: 'gemini' });
 
   const models =
@@ -172,7 +182,7 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
         signal: stage.signal,
         recordCall: stage.recordCall,
       });
-      return readImageAnswer(response);
+      return readImageAnswer(response, imageLimits);
     },
 
     async close(): Promise<void> {

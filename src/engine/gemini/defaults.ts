@@ -36,3 +36,13 @@ export const DEFAULT_GEMINI_MAX_SERVER_RETRY_DELAY_MS = 30_000;
 
 /** Uploads are downscaled to this longest edge (JPEG) before being sent, to cut input tokens. */
 export const DEFAULT_GEMINI_INPUT_MAX_EDGE = 1536;
+
+/**
+ * Largest generated image passed on, in bytes, when the engine is not given limits. The
+ * service passes MAX_UPLOAD_MB (an image it would refuse as an upload is not sent to clients
+ * either); this equals its default.
+ */
+export const DEFAULT_GEMINI_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+
+/** Largest generated image passed on, in pixels; the service passes MAX_IMAGE_PIXELS (this is its default). */
+export const DEFAULT_GEMINI_MAX_IMAGE_PIXELS = 100_000_000;

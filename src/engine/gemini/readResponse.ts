@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { EngineError } from '../../errors/EngineError';
 import type { GeneratedImage } from '../ImageEngine';
-import { decodeGeneratedImage } from './decodeGeneratedImage';
+import { decodeGeneratedImage, type GeneratedImageLimits } from './decodeGeneratedImage';
 import { parseJsonAnswer } from './parseJsonAnswer';
 
 /** The parts of a GenerateContentResponse this engine reads (the SDK's class satisfies it). */
@@ -95,8 +95,8 @@ export function readJsonAnswer<S extends z.ZodType>(response: GeminiResponseLike
   return parsed.data;
 }
 
-/** Finds the image part of an image-model response, decodes it and measures it. */
-export async function readImageAnswer(response: GeminiResponseLike): Promise<GeneratedImage> {
+/** Finds the image part of an image-model response, checks it against `limits`, decodes it and measures it. */
+export async function readImageAnswer(response: GeminiResponseLike, limits: GeneratedImageLimits): Promise<GeneratedImage> {
   const parts = response.candidates?.[0]?.content?.parts ?? [];
   const imagePart = parts.find((p) => !p.thought && p.inlineData?.data && p.inlineData.mimeType?.startsWith('image/'));
   if (!imagePart?.inlineData?.data) {
@@ -106,7 +106,7 @@ export async function readImageAnswer(response: GeminiResponseLike): Promise<Gen
       status: 502,
     });
   }
-  return decodeGeneratedImage(Buffer.from(imagePart.inlineData.data, 'base64'));
+  return decodeGeneratedImage(Buffer.from(imagePart.inlineData.data, 'base64'), limits);
 }
 
 function excerpt(text: string): string {

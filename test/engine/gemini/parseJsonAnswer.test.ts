@@ -19,4 +19,16 @@ describe('parseJsonAnswer', () => {
     expect(() => parseJsonAnswer('{"a": 1} or {"a": 2}')).toThrow(SyntaxError);
     expect(() => parseJsonAnswer('cut off: {"a": ')).toThrow(SyntaxError);
   });
+
+  it('gives up on an answer of unmatched braces after a bounded number of tries, in linear time', () => {
+    // Quadratic work would be 10^10 steps here (minutes); bounded it is a few passes over 200 KB.
+    const hostile = `x${'{'.repeat(200_000)}`;
+    const started = process.hrtime.bigint();
+    expect(() => parseJsonAnswer(hostile)).toThrow(SyntaxError);
+    expect(Number(process.hrtime.bigint() - started) / 1e9).toBeLessThan(20);
+  });
+
+  it('still finds an object after several braces of prose', () => {
+    expect(parseJsonAnswer('Sets {a} {b} {c} {d} then: {"ok": true}')).toEqual({ ok: true });
+  });
 });

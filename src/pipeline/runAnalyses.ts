@@ -21,8 +21,7 @@ export class AnalysisStageError extends AppError {
   constructor(stage: AnalysisStage, cause: unknown, partial: PartialAnalyses = {}) {
     const reason = describeError(cause);
     const label = stage === 'content_analysis' ? 'Camera settings analysis' : 'Photo analysis';
-    // Engines often say "… analysis failed: …" themselves; don't say it twice.
-    super('ANALYSIS_FAILED', /analysis failed/i.test(reason) ? reason : `${label} failed: ${reason}`, { cause });
+    super('ANALYSIS_FAILED', `${label} failed: ${reason}`, { cause });
     this.stage = stage;
     this.partial = { ...partial };
   }

@@ -64,7 +64,9 @@ export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine
       return await withAbort(
         work().catch((cause: unknown) => {
           if (cause instanceof EngineError) throw cause;
-          throw new EngineError(`Local ${stage.replace('_', ' ')} failed: ${messageOf(cause)}`, { cause });
+          // The pipeline names a failed analysis ("Camera settings analysis failed: …"), as for Gemini.
+          const reason = messageOf(cause);
+          throw new EngineError(stage === 'image_generation' ? `Local image generation failed: ${reason}` : reason, { cause });
         }),
         stageOptions?.signal,
       );

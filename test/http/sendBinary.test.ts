@@ -38,6 +38,8 @@ describe('sendBinary', () => {
     ['a suffix', 'bytes=-5', -5, -1],
     ['an end past the size (clamped)', 'bytes=0-99999999', 0, -1],
     ['overlapping ranges (one once combined)', 'bytes=0-9,5-19', 0, 19],
+    ['a single byte', 'bytes=0-0', 0, 0],
+    ['a suffix longer than the image (all of it, RFC 9110 §14.1.3)', 'bytes=-99999999999999999999', 0, -1],
   ])('answers %s (%s) with 206 and Content-Range', async (_name, range, from, to) => {
     const start = from < 0 ? jpeg.length + from : from;
     const end = to < 0 ? jpeg.length - 1 : to;
@@ -71,6 +73,8 @@ describe('sendBinary', () => {
   it.each([
     ['several ranges', { Range: 'bytes=0-1,10-11' }],
     ['a malformed range', { Range: 'bytes=abc' }],
+    ['an invalid range (last before first, RFC 9110 §14.1.1)', { Range: 'bytes=5-2' }],
+    ['a range with an empty spec', { Range: 'bytes=0-1,' }],
     ['another range unit', { Range: 'items=0-1' }],
     ['an If-Range of another version', { Range: 'bytes=0-9', 'If-Range': '"0000"' }],
     ['an If-Range date (these answers carry no Last-Modified)', { Range: 'bytes=0-9', 'If-Range': new Date().toUTCString() }],

@@ -4,19 +4,24 @@
  */
 
 const FENCE = /```[A-Za-z]*[ \t]*\r?\n?([\s\S]*?)```/g;
+/** Fenced blocks tried; a real answer has one or two. */
+const MAX_FENCES = 32;
 
 /**
- * Parses `text` as JSON: the whole text, else the first ```-fenced block that parses, else the
- * one JSON object embedded in prose. Throws the whole text's SyntaxError when none of these is
+ * Parses `text` as JSON: the whole text, else the first ```-fenced block that parses (of the
+ * first MAX_FENCES), else the one JSON object embedded in prose. Throws the whole text's SyntaxError when none of these is
  * JSON, or when the prose holds more than one object (which one was meant is a guess).
  */
 export function parseJsonAnswer(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
+    let fences = 0;
     for (const [, body] of text.matchAll(FENCE)) {
       const parsed = tryParse(body);
       if (parsed.ok) return parsed.value;
+      // Each failed parse builds a SyntaxError: a megabyte of backticks cost 1 s of blocked event loop.
+      if (++fences >= MAX_FENCES) break;
     }
     const objects = embeddedObjects(text);
     if (objects.length === 1) return objects[0];

@@ -28,6 +28,21 @@ describe('parseJsonAnswer', () => {
     expect(Number(process.hrtime.bigint() - started) / 1e9).toBeLessThan(20);
   });
 
+  it('gives up on an answer of many empty fences after a bounded number of parse attempts', () => {
+    // 100,000 fences of nothing: trying each was one throwing JSON.parse apiece (1 s per MB of backticks).
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      expect(() => parseJsonAnswer('`'.repeat(600_000))).toThrow(SyntaxError);
+      expect(parse.mock.calls.length).toBeLessThan(100);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('still finds a JSON fence after a few fences of prose', () => {
+    expect(parseJsonAnswer('Use ```ls``` then ```cd``` and:\n```\n{"ok": true}\n```')).toEqual({ ok: true });
+  });
+
   it('still finds an object after several braces of prose', () => {
     expect(parseJsonAnswer('Sets {a} {b} {c} {d} then: {"ok": true}')).toEqual({ ok: true });
   });

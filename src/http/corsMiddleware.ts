@@ -18,9 +18,10 @@ export function createCorsMiddleware(corsOrigin: string): RequestHandler {
       if (origin && allowed.includes(origin)) res.setHeader('Access-Control-Allow-Origin', origin);
     }
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-    // Range and its answer's headers: a page on another origin can fetch part of an image.
-    res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Connection-Id, Authorization, Range');
-    res.setHeader('Access-Control-Expose-Headers', 'Retry-After, X-Request-Id, Content-Range, Accept-Ranges');
+    // Range, If-Range and the ETag it names, and the answer's range headers: a page on another
+    // origin can fetch part of an image and resume it safely (ETag is not readable cross-origin otherwise).
+    res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Connection-Id, Authorization, Range, If-Range, If-None-Match');
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After, X-Request-Id, Content-Range, Accept-Ranges, ETag');
     if (req.method === 'OPTIONS') res.setHeader('Access-Control-Max-Age', '600');
     next();
   };

@@ -1,8 +1,8 @@
 import { EngineError } from '../../../src/errors/EngineError';
 import type { ImageEngine } from '../../../src/engine/ImageEngine';
 import type { Photo } from '../../../src/domain/Photo';
-import { createGeminiEngine } from '../../../src/engine/gemini/createGeminiEngine';
-import { createFakeGeminiServer, type FakeGeminiServer } from '../../support/gemini/createFakeGeminiServer';
+import type { FakeGeminiServer } from '../../support/gemini/createFakeGeminiServer';
+import { startGeminiEngine } from '../../support/gemini/startGeminiEngine';
 import { makeTestPhoto } from '../../support/gemini/makeTestPhoto';
 
 const suggestion = { title: 'Lift the shadows', description: 'Shows detail.', instruction: 'Lift the shadows by one stop.' };
@@ -10,19 +10,16 @@ const suggestion = { title: 'Lift the shadows', description: 'Shows detail.', in
 describe('Gemini engine reading bad answers', () => {
   let server: FakeGeminiServer;
   let engine: ImageEngine;
+  let close: () => Promise<void>;
   let photo: Photo;
 
   beforeAll(async () => {
     photo = await makeTestPhoto({ width: 160, height: 120 });
   });
   beforeEach(async () => {
-    server = await createFakeGeminiServer();
-    engine = createGeminiEngine({ apiKey: 'k', baseUrl: server.url, retryBaseDelayMs: 5 });
+    ({ server, engine, close } = await startGeminiEngine());
   });
-  afterEach(async () => {
-    await engine.close();
-    await server.close();
-  });
+  afterEach(() => close());
 
   const failure = (promise: Promise<unknown>): Promise<EngineError> =>
     promise.then(

@@ -8,11 +8,8 @@ import { EngineError } from '../../../src/errors/EngineError';
 import type { EngineCallRecord, ImageEngine } from '../../../src/engine/ImageEngine';
 import { createGeminiEngine } from '../../../src/engine/gemini/createGeminiEngine';
 import { DEFAULT_GEMINI_IMAGE_MODEL, DEFAULT_GEMINI_TEXT_MODEL } from '../../../src/engine/gemini/defaults';
-import {
-  createFakeGeminiServer,
-  FAKE_SUGGESTION_TITLES,
-  type FakeGeminiServer,
-} from '../../support/gemini/createFakeGeminiServer';
+import { FAKE_SUGGESTION_TITLES, type FakeGeminiServer } from '../../support/gemini/createFakeGeminiServer';
+import { startGeminiEngine } from '../../support/gemini/startGeminiEngine';
 import { makeTestPhoto, photoFromBuffer } from '../../support/gemini/makeTestPhoto';
 
 const suggestion = { title: 'Lift the shadows', description: 'Shows detail.', instruction: 'Lift the shadows by one stop.' };
@@ -20,15 +17,12 @@ const suggestion = { title: 'Lift the shadows', description: 'Shows detail.', in
 describe('createGeminiEngine against a Gemini REST server', () => {
   let server: FakeGeminiServer;
   let engine: ImageEngine;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    server = await createFakeGeminiServer({ apiKey: 'test-key' });
-    engine = createGeminiEngine({ apiKey: 'test-key', baseUrl: server.url, retryBaseDelayMs: 5 });
+    ({ server, engine, close } = await startGeminiEngine({ server: { apiKey: 'test-key' } }));
   });
-  afterEach(async () => {
-    await engine.close();
-    await server.close();
-  });
+  afterEach(() => close());
 
   it('is named gemini and uses the default models', async () => {
     expect(engine.name).toBe('gemini');

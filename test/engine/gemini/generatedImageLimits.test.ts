@@ -7,8 +7,8 @@ import sharp from 'sharp';
 import { EngineError } from '../../../src/errors/EngineError';
 import type { ImageEngine } from '../../../src/engine/ImageEngine';
 import type { Photo } from '../../../src/domain/Photo';
-import { createGeminiEngine } from '../../../src/engine/gemini/createGeminiEngine';
-import { createFakeGeminiServer, type FakeGeminiServer } from '../../support/gemini/createFakeGeminiServer';
+import type { FakeGeminiServer } from '../../support/gemini/createFakeGeminiServer';
+import { startGeminiEngine } from '../../support/gemini/startGeminiEngine';
 import { makeTestPhoto } from '../../support/gemini/makeTestPhoto';
 import { pngDeclaring } from '../../support/pngDeclaring';
 
@@ -18,19 +18,16 @@ const flatPng = (width: number, height: number) => sharp({ create: { width, heig
 describe('Gemini engine limits on generated images', () => {
   let server: FakeGeminiServer;
   let engine: ImageEngine;
+  let close: () => Promise<void>;
   let photo: Photo;
 
   beforeAll(async () => {
     photo = await makeTestPhoto({ width: 160, height: 120 });
   });
   beforeEach(async () => {
-    server = await createFakeGeminiServer();
-    engine = createGeminiEngine({ apiKey: 'k', baseUrl: server.url, retryBaseDelayMs: 5, maxImageBytes: 512 * 1024, maxImagePixels: 1_000_000 });
+    ({ server, engine, close } = await startGeminiEngine({ engine: { maxImageBytes: 512 * 1024, maxImagePixels: 1_000_000 } }));
   });
-  afterEach(async () => {
-    await engine.close();
-    await server.close();
-  });
+  afterEach(() => close());
 
   /** Makes the image model answer with `image` as its only part. */
   const answerWithImage = (image: Buffer, mimeType = 'image/png') =>

@@ -64,9 +64,9 @@ export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine
       return await withAbort(
         work().catch((cause: unknown) => {
           if (cause instanceof EngineError) throw cause;
-          // The pipeline names a failed analysis ("Camera settings analysis failed: …"), as for Gemini.
-          const reason = messageOf(cause);
-          throw new EngineError(stage === 'image_generation' ? `Local image generation failed: ${reason}` : reason, { cause });
+          // The pipeline names the failed stage ("Camera settings analysis failed: …",
+          // "Image 2/4 failed: <title> - …"), as for Gemini, so the message is the bare reason.
+          throw new EngineError(messageOf(cause), { cause });
         }),
         stageOptions?.signal,
       );

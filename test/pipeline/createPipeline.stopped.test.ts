@@ -8,6 +8,7 @@ import { createEventBus } from '../../src/events/createEventBus';
 import type { PipelineEvent } from '../../src/events/eventSchemas';
 import type { ImageEngine } from '../../src/engine/ImageEngine';
 import { createLogger } from '../../src/logging/createLogger';
+import { DeadlineError } from '../../src/util/createDeadline';
 import { createPipeline } from '../../src/pipeline/createPipeline';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
@@ -53,7 +54,13 @@ describe('createPipeline: a request stopped during image generation', () => {
   it('fails with 504 REQUEST_TIMEOUT at its deadline, answering and storing the image that was finished', async () => {
     const pipeline = createPipeline({ engine, bus, store, logger, imageCount: 3, maxImagePixels: 1e8, requestTimeoutMs: 2500 });
     const requestId = 'req_1758260128188_deadline1';
-    const err = (await pipeline.process({ requestId, upload: await realPhotoJpeg() }).catch((e: unknown) => e)) as AppError;
+    // The deadline's reason, sent once image 1 is done: a real 2.5 s timer raced the photo's
+    // analysis on a loaded machine. createDeadline's own test covers the timer.
+    const deadline = new AbortController();
+    const running = pipeline.process({ requestId, upload: await realPhotoJpeg(), signal: deadline.signal }).catch((e: unknown) => e);
+    await waitUntil(() => events.some((e) => e.requestId === requestId && e.type === 'individual_image_completed'));
+    deadline.abort(new DeadlineError(2500));
+    const err = (await running) as AppError;
 
     expect(err).toMatchObject({ code: 'REQUEST_TIMEOUT', status: 504, message: 'The request took longer than REQUEST_TIMEOUT_MS (2500 ms) and was stopped' });
     expect(err.details).toMatchObject({ imagesGenerated: 1, settings: expect.any(Object), analysis: expect.any(Object) });

@@ -128,7 +128,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
     }
   }
 
-  const events = createEventLog({ client, readClient, db: names.events, queue, logger, ready });
+  const events = createEventLog({ client, readClient, db: names.events, queue, logger, write });
 
   // Create the databases now when the server answers; a server that does not answer in time
   // must not hold up the service's start (the first write tries again).

@@ -22,8 +22,11 @@ export interface EventLogOptions {
   db: string;
   queue: WriteQueue;
   logger: Logger;
-  /** Runs before each write (creates the databases when they are missing). */
-  ready: () => Promise<void>;
+  /**
+   * Runs one write once the databases exist, and has them created again before the next write
+   * when it fails with 404 (the database was deleted while running).
+   */
+  write: (run: () => Promise<void>) => Promise<void>;
 }
 
 /** The event without its image bytes (they are stored once, as an attachment of the request). */
@@ -39,7 +42,7 @@ export function stripImageData(event: PipelineEvent): PipelineEvent {
  * so event writes never conflict; a 409 means an earlier attempt already stored it.
  */
 export function createEventLog(options: EventLogOptions): EventLog {
-  const { client, db, queue, logger, ready } = options;
+  const { client, db, queue, logger, write } = options;
   const nextSeq = new Map<string, number>();
 
   function takeSeq(requestId: string, terminal: boolean): number {
@@ -75,14 +78,14 @@ export function createEventLog(options: EventLogOptions): EventLog {
           lane: `events:${requestId}`,
           label: `event ${doc._id} ${event.type}`,
           bytes: JSON.stringify(stored).length + 256,
-          run: async () => {
-            await ready();
-            try {
-              await client.putDoc(db, doc);
-            } catch (err) {
-              if (!isCouchStatus(err, 409)) throw err;
-            }
-          },
+          run: () =>
+            write(async () => {
+              try {
+                await client.putDoc(db, doc);
+              } catch (err) {
+                if (!isCouchStatus(err, 409)) throw err;
+              }
+            }),
         });
       } catch (err) {
         // A store must never break the pipeline that feeds it.

@@ -119,4 +119,22 @@ describe('createCouchStore behind answers that say "try again"', () => {
     // The listing's design document came back with the database.
     expect((await store.listRequests({ limit: 5 })).requests.map((r) => r.requestId)).toEqual([second.started.requestId]);
   });
+
+  it('recreates the events database deleted while running, and stores the next events in it', async () => {
+    store = await createCouchStore({ url: couch.url, mode: 'embedded', logger: captureLogger(), dbPrefix, retry, closeTimeoutMs: 200 });
+    const first = makeLifecycle(makeRequestId());
+    for (const event of first.events) store.appendEvent(event);
+    await waitFor(() => store?.pendingWrites() === 0);
+
+    // Only the events database goes: the request writes keep succeeding, so they never notice.
+    await nano(couch.url).db.destroy(`${dbPrefix}events`);
+    const second = makeLifecycle(makeRequestId());
+    await store.startRequest(second.started);
+    for (const event of second.events) store.appendEvent(event);
+    await store.finishRequest(second.finished);
+
+    await waitFor(() => store?.pendingWrites() === 0);
+    expect((await store.health()).lostWrites).toBe(0);
+    expect((await store.getEvents(second.started.requestId)).map((event) => event.type)).toEqual(second.events.map((event) => event.type));
+  });
 });

@@ -73,6 +73,8 @@ export interface WriteQueue {
    */
   enqueue(job: WriteJob): Promise<void>;
   stats(): WriteQueueStats;
+  /** True while a write of `lane` is queued or in flight. */
+  holds(lane: string): boolean;
   /** Resolves true once nothing is queued, false if `timeoutMs` passes first. */
   drain(timeoutMs: number): Promise<boolean>;
   /** Stops accepting, retries what is queued until `deadlineMs`, then drops the rest (logged). Idempotent. */

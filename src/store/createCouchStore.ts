@@ -128,6 +128,20 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
     }
   }
 
+  /**
+   * A read of a request found nothing while that request's own writes wait behind a failing or
+   * stalled database: it is not missing, only not stored yet (its client may already hold its
+   * answer). Said as unavailable, so the reader is told to try again rather than 404.
+   */
+  async function readQueued<T>(what: string, requestId: string, run: () => Promise<T | null>): Promise<T | null> {
+    const found = await read(what, run);
+    const { failing, stalled, catchingUp } = queue.stats();
+    if (found === null && (failing || stalled || catchingUp) && queue.holds(`request:${requestId}`)) {
+      throw new StoreError('unavailable', `${what} is not stored yet: its writes are queued while the database fails`);
+    }
+    return found;
+  }
+
   const events = createEventLog({ client, readClient, db: names.events, queue, logger, write });
 
   // Create the databases now when the server answers; a server that does not answer in time
@@ -187,11 +201,11 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
       });
     },
 
-    getRequest: (requestId) => read(`request ${requestId}`, () => readRequest(readClient, names.requests, requestId)),
+    getRequest: (requestId) => readQueued(`request ${requestId}`, requestId, () => readRequest(readClient, names.requests, requestId)),
     getImage: (requestId, index) =>
-      read(`image ${index} of ${requestId}`, () => readImage(readClient, names.requests, requestId, index)),
+      readQueued(`image ${index} of ${requestId}`, requestId, () => readImage(readClient, names.requests, requestId, index)),
     getOriginal: (requestId) =>
-      read(`upload of ${requestId}`, () => readOriginal(readClient, names.requests, requestId)),
+      readQueued(`upload of ${requestId}`, requestId, () => readOriginal(readClient, names.requests, requestId)),
     getEvents: (requestId) => read(`events of ${requestId}`, () => events.read(requestId)),
     listRequests: (listOptions) => read('request list', () => listRequests(readClient, names.requests, listOptions)),
 

@@ -212,6 +212,8 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
       });
     },
 
+    holds: (lane) => lanes.has(lane),
+
     stats: () => ({ pending, pendingBytes, lost, stored, failing, catchingUp, stalled: stalledBy !== undefined, lastError }),
 
     drain,

@@ -50,6 +50,8 @@ export interface DatabaseInfo {
 export interface CallOptions {
   /** Overrides the client's default deadline for this call. */
   timeoutMs?: number;
+  /** Aborts this call (its caller stopped waiting), as `close()` aborts every call. */
+  signal?: AbortSignal;
 }
 
 export interface CouchClient {
@@ -66,7 +68,7 @@ export interface CouchClient {
   /** The attachment bytes, or null when the document or attachment is missing. */
   getAttachment(db: string, id: string, name: string): Promise<Buffer | null>;
   allDocs(db: string, query: RangeQuery): Promise<ViewRow[]>;
-  view(db: string, designDoc: string, view: string, query: RangeQuery): Promise<ViewRow[]>;
+  view(db: string, designDoc: string, view: string, query: RangeQuery, options?: CallOptions): Promise<ViewRow[]>;
   /** Aborts calls in flight; later calls fail at once. Idempotent. */
   close(): void;
 }

@@ -93,9 +93,10 @@ export interface CouchStore extends RequestStore {
    * Marks as failed (`INTERRUPTED`) every request still `processing` that was created before
    * `createdBefore` and whose recorded `deadlineAt`, if any, is before `deadlineBefore`: one whose
    * server stopped (killed, crashed) before it finished. Resolves once the updates are stored or
-   * safely queued, with how many were stored by then.
+   * safely queued, with how many were stored by then. `signal` stops it (rejects) without waiting
+   * for a database that does not answer.
    */
-  failInterrupted(createdBefore: Date, deadlineBefore?: Date): Promise<number>;
+  failInterrupted(createdBefore: Date, deadlineBefore?: Date, signal?: AbortSignal): Promise<number>;
 }
 
 /** The reads the results API needs (a CouchStore satisfies it). */

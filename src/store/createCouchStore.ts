@@ -211,16 +211,17 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
 
     pendingWrites: () => queue.stats().pending,
 
-    async failInterrupted(createdBefore, deadlineBefore) {
+    async failInterrupted(createdBefore, deadlineBefore, signal) {
       const stale: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await read('interrupted requests', () => listRequests(client, names.requests, { status: 'processing', limit: 100, cursor }));
+        const page = await read('interrupted requests', () => listRequests(client, names.requests, { status: 'processing', limit: 100, cursor }, { signal }));
         for (const summary of page.requests) {
           if (summary.createdAt && Date.parse(summary.createdAt) < createdBefore.getTime()) stale.push(summary.requestId);
         }
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
+      signal?.throwIfAborted();
       // In the request's own lane, behind any write of it still queued.
       let failed = 0;
       const failOne = async (requestId: string) => {

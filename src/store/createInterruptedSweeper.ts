@@ -4,7 +4,10 @@ import type { CouchStore } from './CouchStore';
 export interface InterruptedSweeper {
   /** Runs one sweep now; resolves with how many requests it failed (0 when the database is away). */
   sweep(): Promise<number>;
-  /** Stops the timer and waits for a sweep in progress. Idempotent. */
+  /**
+   * Stops the timer and a sweep in progress (its listing is aborted rather than awaited: against a
+   * database that does not answer it would hold a shutdown for the 30 s write deadline). Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -26,11 +29,12 @@ export function createInterruptedSweeper(options: {
   const pastDeadlineMs = options.pastDeadlineMs ?? 60_000;
   let running: Promise<number> | undefined;
   let closed = false;
+  const stop = new AbortController();
 
   const sweep = (): Promise<number> => {
     if (closed) return Promise.resolve(0);
     running ??= options.store
-      .failInterrupted(new Date(Date.now() - options.graceMs), new Date(Date.now() - pastDeadlineMs))
+      .failInterrupted(new Date(Date.now() - options.graceMs), new Date(Date.now() - pastDeadlineMs), stop.signal)
       .then(
         (count) => {
           if (count > 0) options.logger.warn({ requests: count }, 'requests left processing by a stopped server marked failed (INTERRUPTED)');
@@ -56,6 +60,7 @@ export function createInterruptedSweeper(options: {
     async close() {
       closed = true;
       clearInterval(timer);
+      stop.abort(new Error('sweeper closed'));
       await running;
     },
   };

@@ -51,7 +51,7 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
 
   async function call<T>(opts: RelaxOptions, callOptions: CallOptions = {}): Promise<T> {
     if (closing.signal.aborted) throw new CouchError('CouchDB client is closed');
-    const deadline = createDeadline(callOptions.timeoutMs ?? defaultTimeoutMs, [closing.signal]);
+    const deadline = createDeadline(callOptions.timeoutMs ?? defaultTimeoutMs, [closing.signal, callOptions.signal]);
     try {
       return (await relax({ ...opts, signal: deadline.signal })) as T;
     } catch (err) {
@@ -123,9 +123,9 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
       return rowsOf(await call<unknown>({ db, path: '_all_docs', qs: toQs(query) }), `GET ${db}/_all_docs`);
     },
 
-    async view(db, designDoc, view, query) {
+    async view(db, designDoc, view, query, callOptions) {
       const path = `_design/${encodeURIComponent(designDoc)}/_view/${encodeURIComponent(view)}`;
-      return rowsOf(await call<unknown>({ db, path, qs: toQs(query) }), `GET ${db}/${path}`);
+      return rowsOf(await call<unknown>({ db, path, qs: toQs(query) }, callOptions), `GET ${db}/${path}`);
     },
 
     close() {

@@ -3,11 +3,13 @@
  * sweeper fails the ones older than any live request can be, and leaves the rest alone.
  */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import { createInterruptedSweeper } from '../../src/store/createInterruptedSweeper';
 import { makeLifecycle, makeRequestId, makeStarted } from './support/lifecycle';
 import { freePort } from '../support/freePort';
 import { useFreshStore } from './support/useFreshStore';
+import { waitFor } from './support/storeTarget';
 
 const MINUTE = 60_000;
 
@@ -78,6 +80,38 @@ describe('createInterruptedSweeper', () => {
       expect(await sweeper.sweep()).toBe(0);
     } finally {
       await away.close();
+    }
+  });
+
+  it('stops a sweep waiting on a database that accepts connections but never answers, instead of waiting out its deadline', async () => {
+    const { target, logger } = fresh;
+    // A hung server that records what it is asked, so the test knows the listing is in flight.
+    let received = '';
+    const sockets = new Set<net.Socket>();
+    const hung = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    });
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    // A write deadline far beyond the test's timeout: only an abort ends the listing in time.
+    const store = await createCouchStore({
+      url: `http://127.0.0.1:${(hung.address() as net.AddressInfo).port}`,
+      mode: 'external',
+      logger,
+      dbPrefix: target.dbPrefix,
+      requestTimeoutMs: 10 * MINUTE,
+      startTimeoutMs: 10,
+    });
+    const sweeper = createInterruptedSweeper({ store, graceMs: MINUTE, everyMs: 60 * MINUTE, logger });
+    try {
+      const sweeping = sweeper.sweep();
+      await waitFor(() => received.includes('/_view/by_status'));
+      await sweeper.close();
+      expect(await sweeping).toBe(0);
+    } finally {
+      await store.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
     }
   });
 });

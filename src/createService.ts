@@ -205,7 +205,13 @@ export async function createService(config: Config, logger: Logger, overrides: S
           logger.warn({ requests: limiter.stats() }, 'shutdown deadline passed; aborting in-flight requests');
           shutdownDeadline.abort(new AppError('SHUTTING_DOWN', 'The server is shutting down; the request was stopped', { headers: { 'Retry-After': '5' } }));
           // Aborted pipelines record their failure and answer quickly; do not wait forever.
-          if (!(await idleWithin(5_000))) logger.warn({ requests: limiter.stats() }, 'requests still running after abort');
+          if (!(await idleWithin(5_000))) {
+            // A stage that ignores the abort (an uncancellable engine call) would otherwise leave its
+            // client cut off with no answer, no processing_error, and its record `processing`.
+            logger.warn({ requests: limiter.stats() }, 'requests still running after abort; answering them as stopped');
+            void pipeline.abandonAll();
+            if (!(await idleWithin(5_000))) logger.warn({ requests: limiter.stats() }, 'requests still running after abort');
+          }
         }
         // Last answers get a moment to flush (their connections close once written); the rest is cut.
         const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));

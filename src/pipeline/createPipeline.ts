@@ -34,6 +34,12 @@ export interface ProcessInput {
   signal?: AbortSignal;
 }
 
+/** Set by a running request: fails it at once (`Pipeline.abandonAll`). */
+interface RequestControl {
+  /** Rejects with the failure it answered, or resolves when the request was already ending. */
+  abandon?: () => Promise<void>;
+}
+
 /** A request this instance is processing: what a reader can be told before its record is stored. */
 export interface InFlightRequest {
   requestId: string;
@@ -46,6 +52,13 @@ export interface Pipeline {
   process(input: ProcessInput): Promise<ProcessResult>;
   /** The request while this pipeline runs it (its record may not be stored yet), else undefined. */
   inFlight(requestId: string): InFlightRequest | undefined;
+  /**
+   * Fails every request still running, now, with the reason its signal was aborted with, without
+   * waiting for its stages: its failure is stored, `processing_error` is emitted and `process`
+   * rejects, so its client is answered. For the shutdown, after a stage ignored the abort (an
+   * engine call that cannot be cancelled). Resolves once each has answered.
+   */
+  abandonAll(): Promise<void>;
 }
 
 export interface PipelineOptions {
@@ -69,6 +82,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const { engine, bus, store, imageCount } = options;
   const heicDecoder = options.heicDecoder ?? createHeicDecoder();
   const running = new Map<string, InFlightRequest>();
+  /** How to fail each running request at once (see `abandonAll`). */
+  const abandoners = new Map<string, () => Promise<void>>();
 
   return {
     async process(input) {
@@ -76,18 +91,36 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       // When the upload arrived: the stored request's createdAt whether or not its bytes pass.
       const createdAt = new Date().toISOString();
       running.set(input.requestId, { requestId: input.requestId, engine: engine.name, createdAt });
+      const control: RequestControl = {};
+      // Settles when abandoned, or never; the request's own outcome wins otherwise.
+      const abandoned = new Promise<never>((_resolve, reject) => {
+        abandoners.set(input.requestId, async () => {
+          try {
+            await control.abandon?.();
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+      const outcome = processRequest(input, deadline.signal, createdAt, control);
+      // Its eventual outcome is of no one's concern once abandoned (fail() has logged it).
+      outcome.catch(() => undefined);
       try {
-        return await processRequest(input, deadline.signal, createdAt);
+        return await Promise.race([outcome, abandoned]);
       } finally {
         running.delete(input.requestId);
+        abandoners.delete(input.requestId);
         deadline.clear();
       }
     },
     inFlight: (requestId) => running.get(requestId),
+    async abandonAll() {
+      await Promise.all([...abandoners.values()].map((abandon) => abandon()));
+    },
   };
 
   /** One request, start to terminal event; `signal` aborts at the deadline or on shutdown. */
-  async function processRequest(input: ProcessInput, signal: AbortSignal, createdAt: string): Promise<ProcessResult> {
+  async function processRequest(input: ProcessInput, signal: AbortSignal, createdAt: string, control: RequestControl): Promise<ProcessResult> {
     const { requestId } = input;
     const logger = options.logger.child({ requestId });
     const t0 = input.startedAt ?? performance.now();
@@ -97,6 +130,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const calls: EngineCallRecord[] = [];
     const recordCall = (call: EngineCallRecord) => calls.push(call);
     let stored: Promise<void> = Promise.resolve();
+    /** The stage running now, which an abandoned request failed in. */
+    let stage: Stage = 'validation';
+    let ended = false;
     const deadlineAt = new Date(Date.parse(createdAt) + options.requestTimeoutMs).toISOString();
 
     emitter.emit({
@@ -113,6 +149,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
 
     const fail = async (stage: Stage, code: ErrorCode, err: unknown, partial: Record<string, unknown> = {}): Promise<never> => {
+      // Abandoned (or already failed): its failure is stored and emitted; a late stage changes nothing.
+      if (ended) throw isAppError(err) ? err : new AppError(code, describeError(err), { cause: err });
+      ended = true;
       // Why the request was stopped (its deadline, the client leaving, the shutdown deadline)
       // explains the failure better than what the stopped stage reported ("aborted").
       const stopped = signal.aborted ? stopReason(signal.reason) : undefined;
@@ -144,6 +183,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       throw new AppError(appError.code, appError.message, { cause: err, headers: appError.headers, details: { ...details, totalTime } });
     };
 
+    // Not once the request is ending on its own: its outcome is about to be answered.
+    control.abandon = async () => {
+      if (!ended) await fail(stage, 'SHUTTING_DOWN', signal.reason);
+    };
+
     // 1. Validation: the bytes, not the client's Content-Type.
     let photo: Photo;
     const tValidation = performance.now();
@@ -167,6 +211,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
 
     // 2. ContentAgent and AnalysisAgent, concurrently. The first failure stops the other.
+    stage = 'photo_analysis';
     emitter.emit({ type: 'analysis_started', message: 'AI analysis started: camera settings and photo critique' });
     const tAnalysis = performance.now();
     let settings: ProcessResult['settings'];
@@ -182,6 +227,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
     // 3. One image per suggestion, all in parallel.
     const suggestions = analysis.suggestions.slice(0, imageCount);
+    stage = 'image_generation';
     const tImages = performance.now();
     emitter.emit({ type: 'image_generation_started', totalImages: suggestions.length, message: `Generating ${suggestions.length} improved images in parallel` });
     // Each image is stored as it finishes, behind the start record in the request's write lane.
@@ -219,6 +265,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     });
 
     // 4. Store the result before answering, so GET /requests/:id works at once.
+    if (ended) throw new AppError('SHUTTING_DOWN', 'The request was abandoned');
+    ended = true;
     timings.total = roundMs(elapsed());
     const totalTime = formatMs(elapsed());
     if (store) {

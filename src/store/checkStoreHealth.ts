@@ -3,6 +3,7 @@ import { CouchError, type CouchClient, type ServerInfo } from './CouchClient';
 import type { DatabaseNames } from './ensureDatabases';
 import { isCouchWelcome, NOT_COUCHDB } from './isCouchWelcome';
 import type { WriteQueueStats } from './WriteQueue';
+import { createDeadline } from '../util/createDeadline';
 
 export interface StoreHealthInput {
   client: CouchClient;
@@ -12,6 +13,7 @@ export interface StoreHealthInput {
   url: string;
   queue: WriteQueueStats;
   closed: boolean;
+  /** Deadline of the whole probe (server and both databases), not of each call. */
   timeoutMs: number;
 }
 
@@ -40,20 +42,27 @@ export async function checkStoreHealth(input: StoreHealthInput): Promise<StoreHe
     lostWrites: queue.lost,
   };
   if (input.closed) return { ...base, status: 'error', reachable: false, error: 'store is closed' };
+  // One deadline for the probe: a server that answers `/` but hangs on its databases would
+  // otherwise hold /health for three timeouts in a row.
+  const probe = createDeadline(input.timeoutMs);
+  const callOptions = { timeoutMs: input.timeoutMs, signal: probe.signal };
   try {
-    const info = await client.serverInfo({ timeoutMs: input.timeoutMs });
+    const info = await client.serverInfo(callOptions);
     if (!isCouchWelcome(info)) return { ...base, status: 'error', reachable: true, error: NOT_COUCHDB };
-    const databases: Record<string, { name: string; docCount?: number; missing?: true }> = {};
-    for (const [role, name] of Object.entries(names) as [keyof DatabaseNames, string][]) {
-      try {
-        const dbInfo = await client.databaseInfo(name, { timeoutMs: input.timeoutMs });
-        databases[role] = { name, docCount: dbInfo.doc_count };
-      } catch (err) {
-        if (!(err instanceof CouchError && err.status === 404)) throw err;
-        // Recreated before the next write.
-        databases[role] = { name, missing: true };
-      }
-    }
+    type DatabaseState = { name: string; docCount?: number; missing?: true };
+    const states = await Promise.all(
+      (Object.entries(names) as [keyof DatabaseNames, string][]).map(async ([role, name]): Promise<[string, DatabaseState]> => {
+        try {
+          const dbInfo = await client.databaseInfo(name, callOptions);
+          return [role, { name, docCount: dbInfo.doc_count }];
+        } catch (err) {
+          if (!(err instanceof CouchError && err.status === 404)) throw err;
+          // Recreated before the next write.
+          return [role, { name, missing: true }];
+        }
+      }),
+    );
+    const databases: Record<string, DatabaseState> = Object.fromEntries(states);
     const missing = Object.values(databases).some((db) => db.missing);
     // catchingUp ends when the queue empties, so it implies writes are pending.
     const degraded = queue.catchingUp || queue.stalled || missing;
@@ -72,5 +81,7 @@ export async function checkStoreHealth(input: StoreHealthInput): Promise<StoreHe
       reachable: false,
       error: err instanceof Error ? err.message : String(err),
     };
+  } finally {
+    probe.clear();
   }
 }

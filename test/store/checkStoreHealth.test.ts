@@ -7,6 +7,7 @@ import { createNanoCouchClient } from '../../src/store/createNanoCouchClient';
 import { databaseNames, ensureDatabases } from '../../src/store/ensureDatabases';
 import type { CouchClient } from '../../src/store/CouchClient';
 import type { WriteQueueStats } from '../../src/store/WriteQueue';
+import { startForwardingProxy } from './support/startForwardingProxy';
 import { startStoreTarget, type StoreTarget } from './support/storeTarget';
 
 describe('checkStoreHealth', () => {
@@ -46,5 +47,31 @@ describe('checkStoreHealth', () => {
   it('is degraded while the server answers probes but leaves writes unanswered', async () => {
     const health = await checkStoreHealth(input({ pending: 3, stalled: true }));
     expect(health).toMatchObject({ status: 'degraded', reachable: true, error: 'writes not answered; 3 queued' });
+  });
+
+  it('bounds the whole probe by one deadline when the server answers but its databases hang', async () => {
+    const names = databaseNames(target.dbPrefix);
+    // The server's welcome passes; the database info calls are held unanswered until the client gives up.
+    const held: Array<{ path: string; open: boolean }> = [];
+    let heldWhileAnotherOpen = 0;
+    const proxy = await startForwardingProxy(target.url, (req, res) => {
+      if (!Object.values(names).some((name) => req.url?.startsWith(`/${name}`))) return false;
+      if (held.some((other) => other.open)) heldWhileAnotherOpen += 1;
+      const entry = { path: req.url ?? '', open: true };
+      held.push(entry);
+      res.on('close', () => (entry.open = false));
+      return true;
+    });
+    const proxied = createNanoCouchClient({ url: proxy.url });
+    try {
+      const health = await checkStoreHealth({ ...input({}), client: proxied, timeoutMs: 300 });
+      expect(health).toMatchObject({ status: 'error', reachable: false });
+      // Both databases were asked under the one deadline, not the second after the first timed out.
+      expect(held).toHaveLength(2);
+      expect(heldWhileAnotherOpen).toBe(1);
+    } finally {
+      proxied.close();
+      await proxy.close();
+    }
   });
 });

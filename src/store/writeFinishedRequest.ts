@@ -4,7 +4,7 @@
  * ever touch the same document at once.
  */
 import type { FinishedImage, RequestFinished } from './RequestStore';
-import type { CouchClient } from './CouchClient';
+import { CouchError, type CouchClient } from './CouchClient';
 import { sha256Hex } from '../util/sha256Hex';
 import { attachmentDigest } from './attachmentDigest';
 import { fieldsOf } from './fieldsOf';
@@ -32,9 +32,17 @@ export async function writeFinishedRequest(client: CouchClient, db: string, resu
   }));
   const toStore = result.images.filter(hasBytes);
   const attachments = toStore.length > 0 ? (await client.getDoc(db, result.requestId))?._attachments : undefined;
+  const refused = new Set<number>();
   for (const image of toStore) {
     if (attachments?.[imageAttachment(image.index)]?.digest === attachmentDigest(image.data)) continue;
-    await writeImage(client, db, result.requestId, { index: image.index, mimeType: image.mimeType ?? 'application/octet-stream', data: image.data });
+    try {
+      await writeImage(client, db, result.requestId, { index: image.index, mimeType: image.mimeType ?? 'application/octet-stream', data: image.data });
+    } catch (err) {
+      // Refused for good (413: larger than this server accepts): the result is still stored, that
+      // image recorded without its bytes, rather than the whole result lost with it.
+      if (!(err instanceof CouchError) || err.retryable) throw err;
+      refused.add(image.index);
+    }
   }
   await updateDoc(client, db, result.requestId, (current) => ({
     // Spread first: a stored start record, if one exists, knows the request better.
@@ -48,7 +56,7 @@ export async function writeFinishedRequest(client: CouchClient, db: string, resu
     timings: result.timings,
     settings: result.settings,
     analysis: result.analysis,
-    images,
+    images: images.map(({ attachment, size, sha256, ...image }) => (refused.has(image.index) ? image : { ...image, attachment, size, sha256 })),
     imagesGenerated: result.imagesGenerated,
     calls: result.calls,
     error: result.error,

@@ -2,7 +2,8 @@
  * The store behind answers that say "try again": a gateway answering 502/503/504 while CouchDB
  * restarts, a conflict outliving a write's own retries, a database deleted while running. A
  * proxy in front of the embedded server gives those answers; the writes must land once the
- * server behind it answers again, none lost.
+ * server behind it answers again, none lost. And one final "no" (413 for one image) must lose
+ * only that image.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -118,6 +119,30 @@ describe('createCouchStore behind answers that say "try again"', () => {
     expect(await store.getRequest(second.started.requestId)).toMatchObject({ status: 'completed', hasOriginal: true, imagesGenerated: 3 });
     // The listing's design document came back with the database.
     expect((await store.listRequests({ limit: 5 })).requests.map((r) => r.requestId)).toEqual([second.started.requestId]);
+  });
+
+  it('stores the result when the server refuses one image for good (413), with that image recorded without its bytes', async () => {
+    // What a server with a smaller attachment limit (e.g. a hosted CouchDB) answers for that image alone.
+    proxy = await startProxy(couch.url, (req) => (req.method === 'PUT' && /\/image-2(\?|$)/.test(req.url ?? '') ? 413 : undefined));
+    store = await createCouchStore({ url: proxy.url, mode: 'external', logger: captureLogger(), dbPrefix, retry, closeTimeoutMs: 200 });
+    const lifecycle = makeLifecycle(makeRequestId());
+    const id = lifecycle.started.requestId;
+    await store.startRequest(lifecycle.started);
+    await store.storeImage(id, { index: 2, mimeType: 'image/jpeg', data: lifecycle.finished.images[1].data as Buffer });
+    await store.finishRequest(lifecycle.finished);
+
+    await waitFor(() => store?.pendingWrites() === 0);
+    // Only the image write itself is lost, not the result with it.
+    expect((await store.health()).lostWrites).toBe(1);
+    const stored = await store.getRequest(id);
+    expect(stored).toMatchObject({ status: 'completed', imagesGenerated: 3, hasOriginal: true });
+    expect(stored?.images.map((image) => [image.index, image.status, image.stored])).toEqual([
+      [1, 'completed', true],
+      [2, 'completed', false],
+      [3, 'completed', true],
+    ]);
+    expect(await store.getImage(id, 2)).toBeNull();
+    expect((await store.getImage(id, 3))?.data).toEqual(lifecycle.finished.images[2].data);
   });
 
   it('recreates the events database deleted while running, and stores the next events in it', async () => {

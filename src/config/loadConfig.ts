@@ -138,6 +138,31 @@ const couchUrl = optionalString.superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/**
+ * Why `value` cannot be GEMINI_BASE_URL, or undefined when it can. The SDK appends
+ * `/v1beta/models/…` to it and fetches that, so a value it cannot fetch would only fail every
+ * request (502) instead of the start: another scheme ("localhost:8080" reads as scheme
+ * "localhost:"), credentials (fetch refuses them, and its error would echo the password to
+ * clients), or a query or fragment (the path lands after it).
+ */
+function geminiUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a URL such as https://gemini-gateway.example';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
+  if (!url.hostname) return 'names no host';
+  if (url.username || url.password) return 'must not hold a user name or password (the Gemini client cannot send them; the key goes in GEMINI_API_KEY)';
+  if (url.search || url.hash || value.includes('?') || value.includes('#')) return 'must not have a query or fragment (the API path is appended to it)';
+  return undefined;
+}
+const geminiUrl = optionalString.superRefine((value, ctx) => {
+  const problem = value === undefined ? undefined : geminiUrlProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 /** Variables whose values may hold secrets: an error shows them redacted. */
 const URL_VARIABLES = new Set(['COUCHDB_URL', 'GEMINI_BASE_URL']);
 
@@ -147,7 +172,7 @@ const EnvSchema = z.object({
   WS_PORT: port.default(4001),
   ENGINE: z.enum(['local', 'gemini']).optional(),
   GEMINI_API_KEY: optionalString,
-  GEMINI_BASE_URL: optionalString.pipe(z.url().optional()),
+  GEMINI_BASE_URL: geminiUrl,
   GEMINI_TEXT_MODEL: optionalString,
   GEMINI_IMAGE_MODEL: optionalString,
   GEMINI_TIMEOUT_MS: positiveInt(600_000).optional(),

@@ -163,6 +163,30 @@ describe('loadConfig', () => {
     expect(loadConfig({ DEBUG: 'express:*' }).debugWebsocket).toBe(false);
   });
 
+  it.each([
+    ['localhost:8080', 'must start with http:// or https://'],
+    ['ftp://gemini.example', 'must start with http:// or https://'],
+    ['http://user:Sup3rSecret@gemini.example', 'must not hold a user name or password'],
+    ['https://gemini.example/?key=Sup3rSecret', 'must not have a query or fragment'],
+  ])('refuses GEMINI_BASE_URL=%s, which every Gemini call would fail on, saying why without printing secrets', (value, why) => {
+    const err = (() => {
+      try {
+        loadConfig({ GEMINI_BASE_URL: value });
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/^Invalid GEMINI_BASE_URL="[^"]*": /);
+    expect(err.message).toContain(why);
+    expect(err.message).not.toContain('Sup3r');
+  });
+
+  it('accepts a GEMINI_BASE_URL with a path prefix, as a gateway may need', () => {
+    expect(loadConfig({ GEMINI_BASE_URL: 'https://gateway.example/gemini' }).gemini.baseUrl).toBe('https://gateway.example/gemini');
+  });
+
   it('reads lists and sizes', () => {
     const config = loadConfig({ WS_ALLOWED_ORIGINS: 'http://a.example, http://b.example', MAX_UPLOAD_MB: '1.5' });
     expect(config.wsAllowedOrigins).toEqual(['http://a.example', 'http://b.example']);

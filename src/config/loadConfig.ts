@@ -8,6 +8,7 @@ import type { GeminiEngineOptions } from '../engine/gemini/createGeminiEngine';
 import type { EngineName } from '../engine/ImageEngine';
 import type { LogLevel } from '../logging/createLogger';
 import { redactUrl } from '../util/redactUrl';
+import { debugEnables } from './debugEnables';
 import { DEFAULT_TRUST_PROXY, trustProxySetting, type TrustProxy } from './trustProxySetting';
 
 export class ConfigError extends Error {
@@ -163,6 +164,9 @@ const geminiUrl = optionalString.superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** The `debug` namespace of the WebSocket server's logs: `DEBUG=websocket:*` (or `*`) turns them on. */
+const WEBSOCKET_DEBUG_NAMESPACE = 'websocket:server';
+
 /** Variables whose values may hold secrets: an error shows them redacted. */
 const URL_VARIABLES = new Set(['COUCHDB_URL', 'GEMINI_BASE_URL']);
 
@@ -265,6 +269,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     corsOrigin: e.CORS_ORIGIN,
     logLevel: e.LOG_LEVEL,
-    debugWebsocket: /(^|,)\s*websocket:\*/.test(e.DEBUG),
+    debugWebsocket: debugEnables(e.DEBUG, WEBSOCKET_DEBUG_NAMESPACE),
   };
 }

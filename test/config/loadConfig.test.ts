@@ -163,6 +163,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ DEBUG: 'express:*' }).debugWebsocket).toBe(false);
   });
 
+  it('reads DEBUG as the debug package does: * for everything, spaces as separators, -name to exclude', () => {
+    expect(loadConfig({ DEBUG: '*' }).debugWebsocket).toBe(true);
+    expect(loadConfig({ DEBUG: 'express:* websocket:*' }).debugWebsocket).toBe(true);
+    expect(loadConfig({ DEBUG: '*,-websocket:*' }).debugWebsocket).toBe(false);
+    expect(loadConfig({ DEBUG: 'websocketx:*' }).debugWebsocket).toBe(false);
+  });
+
   it.each([
     ['localhost:8080', 'must start with http:// or https://'],
     ['ftp://gemini.example', 'must start with http:// or https://'],

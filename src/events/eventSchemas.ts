@@ -22,12 +22,18 @@ const imageIndex = z.number().int().positive();
 const base = { timestamp };
 const pipeline = { ...base, requestId: z.string().regex(REQUEST_ID_PATTERN), message: z.string() };
 
+/** How the event server delivers pipeline events (WS_DELIVERY). */
+export const DeliveryModeSchema = z.enum(['broadcast', 'subscribed']);
+
 export const ConnectionEstablishedSchema = z.object({
   type: z.literal('connection_established'),
   ...base,
   connectionId: z.string().min(1),
   message: z.string().optional(),
+  /** `broadcast`: every pipeline event; `subscribed`: only the requests this client started or subscribed to. */
+  delivery: DeliveryModeSchema.optional(),
 });
+export type ConnectionEstablished = z.infer<typeof ConnectionEstablishedSchema>;
 
 export const ProcessingStartedSchema = z.object({
   type: z.literal('processing_started'),

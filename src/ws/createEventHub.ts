@@ -4,8 +4,9 @@
  * so one failing connection never affects the others and tests can drive it directly.
  */
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import type { Logger } from '../logging/Logger';
-import { TERMINAL_EVENT_TYPES, type PipelineEvent } from '../events/eventSchemas';
+import { TERMINAL_EVENT_TYPES, type ConnectionEstablished, type DeliveryModeSchema, type PipelineEvent } from '../events/eventSchemas';
 import { CLOSE_CODES } from './closeCodes';
 import { ClientMessageSchema, type ControlReply } from './controlMessages';
 
@@ -18,7 +19,7 @@ export interface ClientSocket {
   close(code: number, reason: string): void;
 }
 
-export type DeliveryMode = 'broadcast' | 'subscribed';
+export type DeliveryMode = z.infer<typeof DeliveryModeSchema>;
 
 export interface EventHubStats {
   connections: number;
@@ -126,7 +127,7 @@ export function createEventHub(options: {
     connect(socket) {
       const client: Client = { id: randomUUID(), socket, subscriptions: new Set() };
       clients.set(client.id, client);
-      const hello = {
+      const hello: ConnectionEstablished = {
         type: 'connection_established',
         connectionId: client.id,
         message: 'Connected to SnatchShot event stream',

@@ -2,7 +2,7 @@
  * The transport-agnostic hub over in-memory sockets (its own tiny socket interface): one
  * failing connection never hurts the others, and is closed rather than left dangling.
  */
-import type { PipelineEvent } from '../../src/events/eventSchemas';
+import { ConnectionEstablishedSchema, type PipelineEvent } from '../../src/events/eventSchemas';
 import { createLogger } from '../../src/logging/createLogger';
 import { CLOSE_CODES } from '../../src/ws/closeCodes';
 import { createEventHub, type ClientSocket } from '../../src/ws/createEventHub';
@@ -34,6 +34,16 @@ const event = (message: string): PipelineEvent => ({
 });
 
 describe('createEventHub', () => {
+  it.each(['broadcast', 'subscribed'] as const)('greets a client with a connection_established its schema describes field for field (%s)', (delivery) => {
+    const hub = createEventHub({ logger, delivery });
+    const client = memorySocket();
+    const id = hub.connect(client.socket);
+    // strict(): a field the schema does not define (as `delivery` was) would be a contract the
+    // single definition does not state, and that schema-validating clients silently drop.
+    const hello = ConnectionEstablishedSchema.strict().parse(JSON.parse(client.sent[0]));
+    expect(hello).toMatchObject({ connectionId: id, delivery });
+  });
+
   it('closes a client whose send throws with 1011 and keeps delivering to the others', () => {
     const hub = createEventHub({ logger });
     const healthy = memorySocket();

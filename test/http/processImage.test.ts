@@ -142,6 +142,25 @@ describe('POST /process-image on the local engine', () => {
       await expectHealthyAfter();
     });
 
+    it.each([
+      ['a small photo', 2 * 1024],
+      ['a photo over the 64 KB text-field limit', 200 * 1024],
+    ])('says the part "image" was read as text when %s is sent without a filename: 400 MISSING_IMAGE, before any event', async (_what, size) => {
+      const client = await connect();
+      const boundary = 'nofilename';
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"\r\nContent-Type: image/jpeg\r\n\r\n`),
+        Buffer.concat([photo, Buffer.alloc(size)]).subarray(0, size),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const res = await request(service.httpUrl).post('/process-image').set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toEqual({ code: 'MISSING_IMAGE', message: expect.stringMatching(/"image" has no filename.*filename="photo\.jpg"/) });
+      await pingRoundTrip(client);
+      expect(client.messages.filter((m) => m.type === 'processing_started')).toHaveLength(0);
+      await expectHealthyAfter();
+    });
+
     it('rejects a file in another field with 400 UNEXPECTED_FIELD', async () => {
       const res = await request(service.httpUrl).post('/process-image').attach('photo', photo, 'p.jpg');
       expect(res.status).toBe(400);

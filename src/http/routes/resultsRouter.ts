@@ -113,10 +113,14 @@ export function renderStoredRequest(request: StoredRequest): Record<string, unkn
   };
 }
 
+/**
+ * One query parameter's value. A blank one (`?status=&limit=&cursor=`, as the README writes the
+ * listing and as a form with nothing chosen sends it) means "not given", like a blank setting.
+ */
 function single(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new AppError('MALFORMED_REQUEST', `${name} must be given once`);
-  return value;
+  return value === '' ? undefined : value;
 }
 
 function parseListQuery(req: Request): { status?: RequestStatus; limit: number; cursor?: string } {
@@ -130,7 +134,7 @@ function parseListQuery(req: Request): { status?: RequestStatus; limit: number; 
     throw new AppError('MALFORMED_REQUEST', `limit must be an integer from 1 to ${MAX_LIMIT}`);
   }
   const cursor = single(req.query.cursor, 'cursor');
-  if (cursor !== undefined && (cursor === '' || cursor.length > MAX_CURSOR_LENGTH)) {
+  if (cursor !== undefined && cursor.length > MAX_CURSOR_LENGTH) {
     throw new AppError('MALFORMED_REQUEST', 'cursor is not one this API issued');
   }
   return { status: status as RequestStatus | undefined, limit, cursor };

@@ -144,6 +144,12 @@ describe('results API', () => {
     expect(completed.body.requests.map((r: { requestId: string }) => r.requestId)).toEqual([id]);
   });
 
+  it('reads blank listing parameters as not given, so the README\'s /requests?status=&limit=&cursor= is the first page of everything', async () => {
+    const plain = await request(app).get('/requests').expect(200);
+    const blank = await request(app).get('/requests?status=&limit=&cursor=').expect(200);
+    expect(blank.body).toEqual(plain.body);
+  });
+
   it('marks the JSON answers private, no-cache: revalidated by the client, never kept by a shared cache', async () => {
     for (const url of ['/requests', `/requests/${id}`, `/requests/${id}/events`]) {
       const res = await request(app).get(url).expect(200);

@@ -59,6 +59,12 @@ describe('createCorsMiddleware', () => {
     expect(exposed).toEqual(expect.arrayContaining(['content-range', 'accept-ranges', 'etag', 'retry-after', 'x-request-id']));
   });
 
+  it('lets a page on another origin read the rate-limit budget every upload answer carries', async () => {
+    const res = await request(corsApp('*')).get('/thing').set('Origin', 'https://a.example').expect(200);
+    const exposed = String(res.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['ratelimit-limit', 'ratelimit-remaining']));
+  });
+
   it('allows every origin with `*`, without echoing it', async () => {
     const res = await request(corsApp('*')).get('/thing').set('Origin', 'https://anywhere.example').expect(200);
     expect(res.headers['access-control-allow-origin']).toBe('*');

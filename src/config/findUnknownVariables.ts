@@ -3,6 +3,9 @@ import { CONFIG_VARIABLES } from './loadConfig';
 /** Set in a .env for the runtime, not read by the service: never reported. */
 const RUNTIME_VARIABLES = new Set(['NODE_ENV', 'NODE_OPTIONS', 'MALLOC_ARENA_MAX', 'UV_THREADPOOL_SIZE', 'TZ']);
 
+/** Read from the same .env by `npm run demo` (test-api.ts, docs/tools.md): settings too, of the tool. */
+const TOOL_VARIABLES = new Set(['API_URL', 'WS_URL', 'TIMEOUT_SECONDS']);
+
 /** A variable nothing reads, and the known one it most likely meant to be. */
 export interface UnknownVariable {
   name: string;
@@ -16,7 +19,7 @@ export interface UnknownVariable {
 export function findUnknownVariables(names: readonly string[]): UnknownVariable[] {
   const known = new Set(CONFIG_VARIABLES);
   return names
-    .filter((name) => !known.has(name) && !RUNTIME_VARIABLES.has(name))
+    .filter((name) => !known.has(name) && !RUNTIME_VARIABLES.has(name) && !TOOL_VARIABLES.has(name))
     .map((name) => {
       const closest = nearest(name, CONFIG_VARIABLES);
       return closest ? { name, didYouMean: closest } : { name };

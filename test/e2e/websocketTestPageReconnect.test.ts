@@ -128,6 +128,25 @@ describe('websocket-test.html reconnection in headless Chromium', () => {
   );
 
   test(
+    'says the origin, not the token, is refused when WS_ALLOWED_ORIGINS leaves the page out',
+    async () => {
+      const guarded = await startTestService({ WS_ALLOWED_ORIGINS: 'https://app.example' });
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${guarded.httpUrl}/`);
+        await page.locator('#status[data-state="error"]').waitFor({ timeout: 30_000 });
+        expect(await pageText(page, '#status')).toBe('Origin not allowed — see WS_ALLOWED_ORIGINS');
+        const origin = new URL(guarded.httpUrl).origin;
+        expect(await page.locator('#events li.kind-error', { hasText: `add ${origin} to the server's WS_ALLOWED_ORIGINS` }).count()).toBe(1);
+      } finally {
+        await page.close();
+        await guarded.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
     'reconnects after the whole service restarts on the same ports',
     async () => {
       let first: TestService | undefined = await startTestService();

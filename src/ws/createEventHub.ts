@@ -24,6 +24,8 @@ export type DeliveryMode = z.infer<typeof DeliveryModeSchema>;
 export interface EventHubStats {
   connections: number;
   activeRequests: number;
+  /** Request ids the connected clients follow (own uploads and subscriptions) that have not ended yet. */
+  subscriptions: number;
   eventsBroadcast: number;
   messagesSent: number;
   slowConsumersClosed: number;
@@ -118,6 +120,16 @@ export function createEventHub(options: {
     }
   }
 
+  /**
+   * Once a request's terminal event is out, nothing more comes for it: its id is dropped from
+   * the clients that followed it, or a long-lived connection that uploads (or subscribes) again
+   * and again would hold every id it ever followed.
+   */
+  function forget(event: PipelineEvent): void {
+    if (!TERMINAL_EVENT_TYPES.has(event.type)) return;
+    for (const client of clients.values()) client.subscriptions.delete(event.requestId);
+  }
+
   function recipients(event: PipelineEvent): Iterable<Client> {
     if (delivery === 'broadcast') return clients.values();
     return [...clients.values()].filter((c) => c.subscriptions.has(event.requestId));
@@ -197,11 +209,17 @@ export function createEventHub(options: {
       // Serialize once for every recipient: a 1.5 MB image event is not copied per client.
       const data = Buffer.from(JSON.stringify(event));
       for (const client of recipients(event)) sendTo(client, data);
+      forget(event);
     },
 
     has: (connectionId) => clients.has(connectionId),
 
-    stats: () => ({ connections: clients.size, activeRequests: active.size, ...stats }),
+    stats: () => ({
+      connections: clients.size,
+      activeRequests: active.size,
+      subscriptions: [...clients.values()].reduce((sum, client) => sum + client.subscriptions.size, 0),
+      ...stats,
+    }),
 
     closeAll(code, reason) {
       for (const client of clients.values()) safely(client, () => client.socket.close(code, reason));

@@ -64,6 +64,31 @@ describe('createEventHub', () => {
     expect(healthy.closes).toEqual([]);
   });
 
+  it.each(['broadcast', 'subscribed'] as const)('lets a client follow a request until its terminal event, then forgets it (%s)', (delivery) => {
+    const hub = createEventHub({ logger, delivery });
+    const uploader = memorySocket();
+    const watcher = memorySocket();
+    const uploaderId = hub.connect(uploader.socket);
+    const watcherId = hub.connect(watcher.socket);
+    const at = () => new Date().toISOString();
+    const requestIds = ['req_1758260128188_000000001', 'req_1758260128188_000000002'];
+    for (const requestId of requestIds) {
+      hub.deliver({ type: 'processing_started', requestId, connectionId: uploaderId, message: 'started', timestamp: at() });
+      hub.receive(watcherId, JSON.stringify({ type: 'subscribe', requestId }));
+      hub.deliver({ type: 'analysis_started', requestId, message: 'analysing', timestamp: at() });
+    }
+    expect(hub.stats().subscriptions).toBe(4);
+    for (const requestId of requestIds) {
+      hub.deliver({ type: 'processing_completed', requestId, totalTime: '10.00', imagesGenerated: 1, durationMs: 10, message: 'done', timestamp: at() });
+    }
+    // Both followers got each request's events up to and including its terminal one.
+    for (const client of [uploader, watcher]) {
+      const types = client.sent.map((m) => JSON.parse(m) as { type: string }).map((m) => m.type).filter((t) => t === 'processing_completed');
+      expect(types).toHaveLength(2);
+    }
+    expect(hub.stats().subscriptions).toBe(0);
+  });
+
   it('remembers the last 1000 finished requests for late subscribers, and forgets older ones', () => {
     const hub = createEventHub({ logger, delivery: 'subscribed' });
     const client = memorySocket();

@@ -66,6 +66,7 @@ export function createHealthRouter(deps: HealthDeps): Router {
       port: ws.port,
       connections: ws.connections,
       activeRequests: ws.activeRequests,
+      subscriptions: ws.subscriptions,
       eventsBroadcast: ws.eventsBroadcast,
       messagesSent: ws.messagesSent,
       slowConsumersClosed: ws.slowConsumersClosed,

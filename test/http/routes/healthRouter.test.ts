@@ -17,7 +17,7 @@ function healthApp(deps: Partial<HealthDeps>): express.Express {
     createHealthRouter({
       engine: 'local',
       version: '0.0.0-test',
-      eventServer: { stats: () => ({ status: 'running', port: 4001, connections: 0, activeRequests: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 }) },
+      eventServer: { stats: () => ({ status: 'running', port: 4001, connections: 0, activeRequests: 0, subscriptions: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 }) },
       limiter: createConcurrencyLimiter({ max: 1, maxQueue: 0 }),
       isDraining: () => false,
       ...deps,

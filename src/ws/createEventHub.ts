@@ -186,7 +186,8 @@ export function createEventHub(options: {
             });
             return;
           }
-          client.subscriptions.add(message.requestId);
+          // A finished request sends nothing more: answered, but not held.
+          if (active.has(message.requestId)) client.subscriptions.add(message.requestId);
           reply(client, { type: 'subscribed', requestId: message.requestId, timestamp });
           return;
         case 'unsubscribe':

@@ -106,5 +106,7 @@ describe('createEventHub', () => {
     expect(answer(0)).toMatchObject({ type: 'error', code: 'UNKNOWN_REQUEST' });
     expect(answer(1)).toMatchObject({ type: 'subscribed' });
     expect(answer(1000)).toMatchObject({ type: 'subscribed' });
+    // Nothing more will come for a finished request: the subscription is answered, not held.
+    expect(hub.stats().subscriptions).toBe(0);
   });
 });

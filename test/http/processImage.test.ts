@@ -161,6 +161,18 @@ describe('POST /process-image on the local engine', () => {
       await expectHealthyAfter();
     });
 
+    it('names the missing filename when the photo part is application/octet-stream without one (dropped by the parser unseen)', async () => {
+      const boundary = 'octetnofilename';
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+        photo,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const res = await request(service.httpUrl).post('/process-image').set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toEqual({ code: 'MISSING_IMAGE', message: expect.stringMatching(/file field "image".*filename/) });
+    });
+
     it('rejects a file in another field with 400 UNEXPECTED_FIELD', async () => {
       const res = await request(service.httpUrl).post('/process-image').attach('photo', photo, 'p.jpg');
       expect(res.status).toBe(400);

@@ -94,7 +94,8 @@ export function createProcessImageRouter(deps: {
         throw new AppError('UPLOAD_TIMEOUT', `No upload data arrived for ${uploadIdleTimeoutMs / 1000} s; send the photo again`, { headers: { Connection: 'close' } });
       }
       if (!req.file) {
-        throw new AppError('MISSING_IMAGE', 'Send the photo as multipart/form-data in the file field "image"');
+        // Also what a file part without a filename ends as (multer drops it unseen): name the filename.
+        throw new AppError('MISSING_IMAGE', 'Send the photo as multipart/form-data in the file field "image", as a file part with a filename');
       }
       const connectionId = readConnectionId(req.header('x-connection-id') || (req.body as Record<string, unknown> | undefined)?.connectionId);
       const startedAt = performance.now();

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { carriesToken } from '../net/carriesToken';
 
 /** Why a handshake was refused, or null when it may proceed. */
 export type AccessDenial = { reason: string } | null;
@@ -19,23 +19,7 @@ export function checkAccess(
     return { reason: 'Origin not allowed' };
   }
   if (options.authToken) {
-    const presented = tokenFrom(req);
-    if (presented === undefined || !sameSecret(presented, options.authToken)) return { reason: 'Unauthorized' };
+    if (!carriesToken(req, options.authToken)) return { reason: 'Unauthorized' };
   }
   return null;
-}
-
-function tokenFrom(req: IncomingMessage): string | undefined {
-  // The scheme name is case-insensitive (RFC 9110 §11.1): "bearer x" is as good as "Bearer x".
-  const bearer = /^bearer +(.+)$/i.exec(req.headers.authorization ?? '');
-  if (bearer) return bearer[1].trim();
-  const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
-  return query ?? undefined;
-}
-
-/** Constant-time comparison that does not leak the secret's length. */
-function sameSecret(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
 }

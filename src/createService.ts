@@ -156,7 +156,14 @@ export async function createService(config: Config, logger: Logger, overrides: S
     trustProxy: config.trustProxy,
     testPagePath: findProjectFile('websocket-test.html'),
     // In subscribed delivery a request id is a capability: do not hand everyone the list.
-    routers: [createResultsRouter({ store, listRequests: config.wsDelivery !== 'subscribed', inFlight: (id) => pipeline.inFlight(id) })],
+    routers: [
+      createResultsRouter({
+        store,
+        listRequests: config.wsDelivery !== 'subscribed',
+        listToken: config.wsAuthToken,
+        inFlight: (id) => pipeline.inFlight(id),
+      }),
+    ],
   });
 
   const httpServer = http.createServer(app);

@@ -4,6 +4,7 @@
  */
 import { Router, type Request } from 'express';
 import { AppError } from '../../errors/AppError';
+import { carriesToken } from '../../net/carriesToken';
 import { REQUEST_ID_PATTERN } from '../../events/eventSchemas';
 import {
   REQUEST_STATUSES,
@@ -23,6 +24,13 @@ export interface ResultsRouterDeps {
    * (WS_DELIVERY=subscribed, where an id is what lets a client follow a request). Default true.
    */
   listRequests?: boolean;
+  /**
+   * When set (WS_AUTH_TOKEN), GET /requests answers 401 unless the request presents it, as the
+   * event stream does: the listing names every client's request, so it must not be open where
+   * the broadcast of those same requests is closed. Reads by id stay open: an id is known only
+   * to its uploader and to clients that hold the token.
+   */
+  listToken?: string;
   /**
    * A request being processed here, looked up when the database has no record of it yet (its
    * first record is written in the background): it is `processing`, not "not found".
@@ -157,6 +165,11 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
   router.get('/requests', async (req, res) => {
     if (deps.listRequests === false) {
       throw new AppError('NOT_FOUND', 'Listing requests is disabled while WS_DELIVERY=subscribed; fetch your own request by its id');
+    }
+    if (deps.listToken !== undefined && !carriesToken(req, deps.listToken)) {
+      throw new AppError('UNAUTHORIZED', 'Listing requests needs the WS_AUTH_TOKEN: send Authorization: Bearer <token> or ?token=<token>', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
     }
     const query = parseListQuery(req);
     const page = await fromStore(() => store.listRequests(query));

@@ -24,9 +24,10 @@ const FIXTURE = FIXTURE_PHOTO;
 function appFor(
   store: Pick<CouchStore, 'getRequest' | 'getImage' | 'getOriginal' | 'getEvents' | 'listRequests'>,
   inFlight?: ResultsRouterDeps['inFlight'],
+  listToken?: string,
 ) {
   const app = express();
-  app.use(createResultsRouter({ store, inFlight }));
+  app.use(createResultsRouter({ store, inFlight, listToken }));
   app.use(createErrorMiddleware(captureLogger()));
   return app;
 }
@@ -148,6 +149,26 @@ describe('results API', () => {
     const plain = await request(app).get('/requests').expect(200);
     const blank = await request(app).get('/requests?status=&limit=&cursor=').expect(200);
     expect(blank.body).toEqual(plain.body);
+  });
+
+  it('answers 401 UNAUTHORIZED to a listing without the token when one is set, and lists for Bearer or ?token=', async () => {
+    const guarded = appFor(store, undefined, 'list-secret');
+    for (const refused of [
+      request(guarded).get('/requests'),
+      request(guarded).get('/requests?token=list-secre'),
+      request(guarded).get('/requests').set('Authorization', 'Bearer wrong'),
+    ]) {
+      const res = await refused.expect(401);
+      expect(res.body.error).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/WS_AUTH_TOKEN/) });
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    }
+    const bearer = await request(guarded).get('/requests').set('Authorization', 'bearer list-secret').expect(200);
+    const query = await request(guarded).get('/requests?token=list-secret&status=completed').expect(200);
+    expect(query.body.requests.map((r: { requestId: string }) => r.requestId)).toEqual([id]);
+    expect(bearer.body.requests.map((r: { requestId: string }) => r.requestId)).toContain(id);
+    // Reads by id are for whoever holds the id: its uploader needs no token.
+    await request(guarded).get(`/requests/${id}`).expect(200);
+    await request(guarded).get(`/requests/${id}/images/1`).expect(200);
   });
 
   it('marks the JSON answers private, no-cache: revalidated by the client, never kept by a shared cache', async () => {

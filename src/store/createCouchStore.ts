@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/Logger';
 import type { CouchStore } from './CouchStore';
+import type { StoreHealth } from './RequestStore';
 import { CouchError, isCouchStatus } from './CouchClient';
 import { createNanoCouchClient } from './createNanoCouchClient';
 import { createWriteQueue } from './createWriteQueue';
@@ -101,6 +102,8 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
   let bootstrapped: Promise<void> | undefined;
   let closePromise: Promise<void> | undefined;
   let closed = false;
+  /** The database health probe running now, shared by every caller until it settles. */
+  let probing: Promise<StoreHealth> | undefined;
 
   /** Creates the databases once; a failure is retried by the next write. */
   function ready(): Promise<void> {
@@ -236,7 +239,9 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
     },
 
     health: () =>
-      checkStoreHealth({
+      // Callers that ask while a probe runs share it: a burst of health checks (several load
+      // balancers, a dashboard) is one round of database calls, not one each.
+      (probing ??= checkStoreHealth({
         client,
         names,
         mode: options.mode,
@@ -244,7 +249,9 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
         queue: queue.stats(),
         closed,
         timeoutMs: options.healthTimeoutMs ?? 3000,
-      }),
+      }).finally(() => {
+        probing = undefined;
+      })),
 
     close() {
       closePromise ??= (async () => {

@@ -37,6 +37,8 @@ declare module 'leveldown' {
     _put(...args: unknown[]): void;
     _del(...args: unknown[]): void;
     _batch(...args: unknown[]): void;
+    /** Opens the database; `options` reaches LevelDB (cacheSize, writeBufferSize, …). */
+    _open: (this: LevelDown, options: Record<string, unknown>, callback: (err?: Error | null) => void) => void;
     _chainedBatch: (this: LevelDown) => object;
   }
   export interface LevelDownConstructor {

@@ -42,15 +42,25 @@ function watchCallback(target: object, method: string, report: (err: Error) => v
   };
 }
 
+/** LevelDB settings applied to every database opened (leveldown's defaults otherwise). */
+export interface LevelDbSettings {
+  /** Bytes of uncompressed blocks each database keeps in memory (leveldown's default: 8 MB). */
+  cacheSize?: number;
+}
+
 /**
  * A leveldown constructor (PouchDB's `db` option) whose databases call `onStorageFailure` when
- * a write fails with a storage failure (isStorageFailure). Reads are not watched: they fail without
- * poisoning later writes. `destroy` and `repair` are leveldown's own.
+ * a write fails with a storage failure (isStorageFailure), and open with `settings`. Reads are
+ * not watched: they fail without poisoning later writes. `destroy` and `repair` are leveldown's own.
  */
-export function watchedLeveldown(onStorageFailure: (err: Error) => void): LevelDownConstructor {
+export function watchedLeveldown(onStorageFailure: (err: Error) => void, settings: LevelDbSettings = {}): LevelDownConstructor {
   // PouchDB keys its open databases by this function's name and reports it as the backend.
   const LevelDOWN = function (location: string): LevelDown {
     const db = leveldown(location);
+    const open = db._open;
+    db._open = function openWithSettings(this: LevelDown, options, callback) {
+      open.call(this, { ...options, ...settings }, callback);
+    };
     for (const method of ['_put', '_del', '_batch']) watchCallback(db, method, onStorageFailure);
     const chainedBatch = db._chainedBatch;
     db._chainedBatch = function watchedChainedBatch(this: LevelDown) {

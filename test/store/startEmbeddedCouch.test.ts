@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import leveldown from 'leveldown';
 import nano from 'nano';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmbeddedCouch';
 import { createLogger } from '../../src/logging/createLogger';
@@ -103,5 +104,25 @@ describe('startEmbeddedCouch', () => {
     // Same port, same files: only possible when the socket and the LevelDB lock were released.
     const again = await start({ port });
     expect(await nano(again.url).db.list()).toContain('locked');
+  });
+
+  it('opens every LevelDB with a block cache smaller than leveldown\'s 8 MB default', async () => {
+    // Every leveldown database shares this prototype; watchedLeveldown calls its _open.
+    const nativeOpen = jest.spyOn(Object.getPrototypeOf(leveldown(`${dataDir}/probe`)) as { _open(...args: unknown[]): void }, '_open');
+    try {
+      const couch = nano((await start()).url);
+      await couch.db.create('photos');
+      const db = couch.use<{ status: string }>('photos');
+      await db.insert({ _id: 'req_1', status: 'done' });
+      await db.insert({ _id: '_design/q', views: { by_status: { map: 'function (doc) { emit(doc.status, null); }' } } });
+      await db.view('q', 'by_status');
+      // The lock, _all_dbs, the database and its view index at least.
+      expect(nativeOpen.mock.calls.length).toBeGreaterThanOrEqual(4);
+      for (const [options] of nativeOpen.mock.calls) {
+        expect((options as { cacheSize?: number }).cacheSize).toBeLessThan(8 * 1024 * 1024);
+      }
+    } finally {
+      nativeOpen.mockRestore();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { promisify } from 'node:util';
+import leveldown from 'leveldown';
 import { isStorageFailure, watchedLeveldown } from '../../src/store/watchedLeveldown';
 import { tempDataDir } from './support/storeTarget';
 
@@ -40,6 +41,23 @@ describe('watchedLeveldown', () => {
       expect(fs.existsSync(`${dir}/db`)).toBe(false);
       expect(failures).toEqual([]);
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('opens every database with the given LevelDB settings, passed down to leveldown\'s native open', async () => {
+    const dir = tempDataDir();
+    // Every leveldown database shares this prototype; the wrapper calls its _open.
+    const nativeOpen = jest.spyOn(Object.getPrototypeOf(leveldown(`${dir}/probe`)) as { _open(...args: unknown[]): void }, '_open');
+    const LevelDOWN = watchedLeveldown(() => undefined, { cacheSize: 1_234_567 });
+    const db = LevelDOWN(`${dir}/db`) as unknown as Record<string, (...args: unknown[]) => void>;
+    try {
+      await promisify((callback: (err?: Error | null) => void) => db.open({ createIfMissing: true }, callback))();
+      expect(nativeOpen).toHaveBeenCalledTimes(1);
+      expect(nativeOpen.mock.calls[0][0]).toMatchObject({ createIfMissing: true, cacheSize: 1_234_567 });
+      await promisify((callback: (err?: Error | null) => void) => db.close(callback))();
+    } finally {
+      nativeOpen.mockRestore();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

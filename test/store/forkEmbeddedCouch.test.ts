@@ -9,7 +9,7 @@ import { StartupError } from '../../src/errors/StartupError';
 import { createLogger } from '../../src/logging/createLogger';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import { forkEmbeddedCouch, type ForkedCouchOptions } from '../../src/store/forkEmbeddedCouch';
-import { commandLine, isRunning, processesWith, waitForExit } from '../support/processes';
+import { commandLine, environmentOf, isRunning, processesWith, waitForExit } from '../support/processes';
 import { captureLogger } from '../support/captureLogger';
 import { forkStoreParent } from './support/forkStoreParent';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
@@ -54,6 +54,40 @@ describe('forkEmbeddedCouch', () => {
     await couch.db.create('photos');
     await couch.use<{ status: string }>('photos').insert({ _id: 'req_1', status: 'processing' });
     expect(await couch.use<{ status: string }>('photos').get('req_1')).toMatchObject({ status: 'processing' });
+  });
+
+  it('forks the child with a young generation of at most 8 MB semi-spaces and a bounded old-generation growth', async () => {
+    const server = await start();
+    const argv = commandLine(server.pid);
+    const entry = argv.findIndex((arg) => /embeddedCouchProcess\.ts$/.test(arg));
+    // Node options go before the entry; after it they would be the child's own arguments.
+    const nodeOptions = argv.slice(1, entry);
+    const semiSpace = nodeOptions.find((arg) => arg.startsWith('--max-semi-space-size='));
+    expect(Number(semiSpace?.split('=')[1])).toBeLessThanOrEqual(8);
+    const growing = nodeOptions.find((arg) => arg.startsWith('--heap-growing-percent='));
+    expect(Number(growing?.split('=')[1])).toBeGreaterThan(0);
+    expect(Number(growing?.split('=')[1])).toBeLessThanOrEqual(50);
+  });
+
+  it('gives the child 2 malloc arenas and a fixed mmap threshold unless the environment sets them', async () => {
+    const saved = { arenas: process.env.MALLOC_ARENA_MAX, threshold: process.env.MALLOC_MMAP_THRESHOLD_ };
+    try {
+      delete process.env.MALLOC_ARENA_MAX;
+      delete process.env.MALLOC_MMAP_THRESHOLD_;
+      const first = await start();
+      expect(environmentOf(first.pid)).toMatchObject({ MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' });
+      await first.close();
+
+      process.env.MALLOC_ARENA_MAX = '4';
+      process.env.MALLOC_MMAP_THRESHOLD_ = '65536';
+      const second = await start();
+      expect(environmentOf(second.pid)).toMatchObject({ MALLOC_ARENA_MAX: '4', MALLOC_MMAP_THRESHOLD_: '65536' });
+    } finally {
+      for (const [name, value] of [['MALLOC_ARENA_MAX', saved.arenas], ['MALLOC_MMAP_THRESHOLD_', saved.threshold]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it('keeps the data across close and a new child on the same directory', async () => {

@@ -1,5 +1,6 @@
 /**
- * Looking at other processes from a test (Linux /proc): is a pid alive, what is its command line.
+ * Looking at other processes from a test (Linux /proc): is a pid alive, what are its command line
+ * and environment.
  */
 import fs from 'node:fs';
 
@@ -26,6 +27,16 @@ export function commandLine(pid: number): string[] {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   } catch {
     return [];
+  }
+}
+
+/** The process's environment as /proc shows it (as it was when it started; {} once it is gone). */
+export function environmentOf(pid: number): Record<string, string> {
+  try {
+    const entries = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+    return Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  } catch {
+    return {};
   }
 }
 

@@ -116,16 +116,30 @@ const optionalString = z
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
 
-/** Why `value` cannot be a CouchDB server's URL, or undefined when it can. */
-function couchUrlProblem(value: string): string | undefined {
+/** `value` as an http(s) URL naming a host, or why it is not one (`example` shows a good one). */
+function parseServerUrl(value: string, example: string): URL | string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return 'must be a URL such as http://user:password@localhost:5984';
+    return `must be a URL such as ${example}`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
   if (!url.hostname) return 'names no host';
+  return url;
+}
+
+/** A URL variable: blank means unset, and `problemOf` says why a value cannot be used. */
+const urlVariable = (problemOf: (value: string) => string | undefined) =>
+  optionalString.superRefine((value, ctx) => {
+    const problem = value === undefined ? undefined : problemOf(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** Why `value` cannot be a CouchDB server's URL, or undefined when it can. */
+function couchUrlProblem(value: string): string | undefined {
+  const url = parseServerUrl(value, 'http://user:password@localhost:5984');
+  if (typeof url === 'string') return url;
   try {
     decodeURIComponent(url.username);
     decodeURIComponent(url.password);
@@ -134,10 +148,7 @@ function couchUrlProblem(value: string): string | undefined {
   }
   return undefined;
 }
-const couchUrl = optionalString.superRefine((value, ctx) => {
-  const problem = value === undefined ? undefined : couchUrlProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const couchUrl = urlVariable(couchUrlProblem);
 
 /**
  * Why `value` cannot be GEMINI_BASE_URL, or undefined when it can. The SDK appends
@@ -147,22 +158,13 @@ const couchUrl = optionalString.superRefine((value, ctx) => {
  * clients), or a query or fragment (the path lands after it).
  */
 function geminiUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be a URL such as https://gemini-gateway.example';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
-  if (!url.hostname) return 'names no host';
+  const url = parseServerUrl(value, 'https://gemini-gateway.example');
+  if (typeof url === 'string') return url;
   if (url.username || url.password) return 'must not hold a user name or password (the Gemini client cannot send them; the key goes in GEMINI_API_KEY)';
   if (url.search || url.hash || value.includes('?') || value.includes('#')) return 'must not have a query or fragment (the API path is appended to it)';
   return undefined;
 }
-const geminiUrl = optionalString.superRefine((value, ctx) => {
-  const problem = value === undefined ? undefined : geminiUrlProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const geminiUrl = urlVariable(geminiUrlProblem);
 
 /** The `debug` namespace of the WebSocket server's logs: `DEBUG=websocket:*` (or `*`) turns them on. */
 const WEBSOCKET_DEBUG_NAMESPACE = 'websocket:server';

@@ -3,6 +3,17 @@ import fs from 'node:fs';
 import * as dotenv from 'dotenv';
 import { ConfigError, loadConfig } from '../../src/config/loadConfig';
 
+
+/** The error loadConfig refuses `env` with (fails the test if it accepts it). */
+function refusalOf(env: NodeJS.ProcessEnv): Error {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('accepted');
+}
+
 describe('loadConfig', () => {
   it('applies the SPEC defaults on an empty environment, every field of the config', () => {
     // toEqual, not toMatchObject: a default changed (or a field added) must show up here.
@@ -95,14 +106,7 @@ describe('loadConfig', () => {
     ['admin:Sup3rSecret@localhost:5984', 'must start with http:// or https://'],
     ['http://admin:Sup3r%Secret@db.example:5984', "the user name or password holds a '%' that is not URL-encoded (write it as %25)"],
   ])('refuses COUCHDB_URL=%s saying why, without printing the password', (value, why) => {
-    const err = (() => {
-      try {
-        loadConfig({ COUCHDB_URL: value });
-      } catch (e) {
-        return e as Error;
-      }
-      throw new Error('accepted');
-    })();
+    const err = refusalOf({ COUCHDB_URL: value });
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(new RegExp(`^Invalid COUCHDB_URL="[^"]*": ${why.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
     expect(err.message).not.toContain('Sup3r');
@@ -176,14 +180,7 @@ describe('loadConfig', () => {
     ['http://user:Sup3rSecret@gemini.example', 'must not hold a user name or password'],
     ['https://gemini.example/?key=Sup3rSecret', 'must not have a query or fragment'],
   ])('refuses GEMINI_BASE_URL=%s, which every Gemini call would fail on, saying why without printing secrets', (value, why) => {
-    const err = (() => {
-      try {
-        loadConfig({ GEMINI_BASE_URL: value });
-      } catch (e) {
-        return e as Error;
-      }
-      throw new Error('accepted');
-    })();
+    const err = refusalOf({ GEMINI_BASE_URL: value });
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/^Invalid GEMINI_BASE_URL="[^"]*": /);
     expect(err.message).toContain(why);

@@ -26,7 +26,7 @@ export async function writeInterrupted(client: CouchClient, db: string, requestI
       status: 'failed',
       completedAt: now,
       imagesGenerated: 0,
-      error: { code: 'INTERRUPTED', message: 'The server stopped before this request finished' },
+      error: { code: 'INTERRUPTED', message: 'This request never finished being recorded: its server stopped first, or the database refused its last writes' },
       updatedAt: now,
     };
   });

@@ -32,7 +32,7 @@ describe('createInterruptedSweeper', () => {
       expect(await store.getRequest(abandoned)).toMatchObject({
         status: 'failed',
         completedAt: expect.any(String),
-        error: { code: 'INTERRUPTED', message: 'The server stopped before this request finished' },
+        error: { code: 'INTERRUPTED', message: 'This request never finished being recorded: its server stopped first, or the database refused its last writes' },
         // What the start record said is kept, the upload included.
         hasOriginal: true,
         upload: { size: 256 },

@@ -70,6 +70,14 @@ function startFailure(err: unknown): string {
   return 'database not reachable at start; writes will queue until it is';
 }
 
+/**
+ * The write-queue lane of one request's document: its writes run in order there, and a read
+ * asks whether it still holds any (so the name must be the same for both).
+ */
+function requestLane(requestId: string): string {
+  return `request:${requestId}`;
+}
+
 /** Reads fail as StoreError `unavailable` when the database does; other errors are bugs and pass through. */
 async function read<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -139,7 +147,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
   async function readQueued<T>(what: string, requestId: string, run: () => Promise<T | null>): Promise<T | null> {
     const found = await read(what, run);
     const { failing, stalled, catchingUp } = queue.stats();
-    if (found === null && (failing || stalled || catchingUp) && queue.holds(`request:${requestId}`)) {
+    if (found === null && (failing || stalled || catchingUp) && queue.holds(requestLane(requestId))) {
       throw new StoreError('unavailable', `${what} is not stored yet: its writes are queued while the database fails`);
     }
     return found;
@@ -166,7 +174,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
   return {
     receiveRequest(request) {
       return queue.enqueue({
-        lane: `request:${request.requestId}`,
+        lane: requestLane(request.requestId),
         label: `arrival of ${request.requestId}`,
         bytes: 1024,
         run: () => write(() => writeArrivedRequest(client, names.requests, request)),
@@ -175,7 +183,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
 
     startRequest(request) {
       return queue.enqueue({
-        lane: `request:${request.requestId}`,
+        lane: requestLane(request.requestId),
         label: `start ${request.requestId}`,
         bytes: startedBytes(request),
         run: () => write(() => writeStartedRequest(client, names.requests, request)),
@@ -188,7 +196,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
 
     storeImage(requestId, image) {
       return queue.enqueue({
-        lane: `request:${requestId}`,
+        lane: requestLane(requestId),
         label: `image ${image.index} of ${requestId}`,
         bytes: image.data.length + 1024,
         run: () => write(() => writeImage(client, names.requests, requestId, image)),
@@ -197,7 +205,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
 
     finishRequest(result) {
       return queue.enqueue({
-        lane: `request:${result.requestId}`,
+        lane: requestLane(result.requestId),
         label: `finish ${result.requestId}`,
         bytes: finishedBytes(result),
         run: () => write(() => writeFinishedRequest(client, names.requests, result)),
@@ -232,7 +240,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
       };
       await Promise.all(
         stale.map((requestId) =>
-          queue.enqueue({ lane: `request:${requestId}`, label: `interrupted ${requestId}`, bytes: 1024, run: () => write(() => failOne(requestId)) }),
+          queue.enqueue({ lane: requestLane(requestId), label: `interrupted ${requestId}`, bytes: 1024, run: () => write(() => failOne(requestId)) }),
         ),
       );
       return failed;

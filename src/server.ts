@@ -30,7 +30,39 @@ async function main(): Promise<void> {
     logger.warn({ variable: name, ...(didYouMean ? { didYouMean } : {}) }, 'variable in .env is not a setting of this service; ignored');
   }
 
-  let service: Service;
+  // Signals are handled from before start-up: a SIGTERM while the embedded database starts
+  // must still stop it and close its files, not kill this process by the default action.
+  let service: Service | undefined;
+  let stopRequested = false;
+  let signals = 0;
+  const stop = (running: Service) =>
+    running.close().then(
+      () => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    if (!service) {
+      logger.info({ signal }, 'signal during start-up: stopping as soon as start-up finishes');
+      stopRequested = true;
+      return;
+    }
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    void stop(service);
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
   try {
     service = await createService(config, logger, { wsLogger });
   } catch (err) {
@@ -39,6 +71,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw err;
+  }
+  if (stopRequested) {
+    void stop(service);
+    return;
   }
 
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
@@ -51,28 +87,6 @@ async function main(): Promise<void> {
     },
     'SnatchShot Cloud API ready',
   );
-
-  let signals = 0;
-  const shutdown = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    service.close().then(
-      () => {
-        logger.info('shutdown complete');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
 }
 
 /** A stray rejection is logged, never fatal; an uncaught exception leaves state unknown, so exit. */

@@ -6,9 +6,13 @@
  */
 import { createWsClient } from '../support/createWsClient';
 import { realPhotoJpeg } from '../support/images';
-import { isRunning, waitForExit } from '../support/processes';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../support/freePort';
+import { isRunning, processesWith, waitForExit } from '../support/processes';
 import { connectRaw, multipartBody, parseResponse, processImageHead, readUntilClosed } from './support/rawHttp';
-import { spawnServer, type ServerProcess } from './support/spawnServer';
+import { spawnServer, startProcess, type ServerProcess } from './support/spawnServer';
 import { health, upload } from './support/uploads';
 import { waitUntil } from './support/waitUntil';
 
@@ -126,5 +130,25 @@ describe('the real process on SIGTERM / SIGINT', () => {
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.logs().map((l) => l.msg)).toContain('shutdown deadline passed; aborting in-flight requests');
     expect(isRunning(couchPid)).toBe(false);
+  });
+
+  it('stops cleanly on a SIGTERM that arrives while the embedded database is still starting: exit 0, never ready, its child gone', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snatchshot-proc-'));
+    const proc = startProcess({ HTTP_PORT: String(await freePort()), WS_PORT: String(await freePort()), DATA_DIR: dataDir });
+    try {
+      // The database child carries the data folder in its argv; it takes far longer to start than this poll.
+      let couchPids: number[] = [];
+      await waitUntil(() => (couchPids = processesWith(dataDir)).length === 1, 'the embedded database child to be forked');
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toEqual({ code: 0, signal: null });
+      const messages = proc.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(messages).toContain('signal during start-up: stopping as soon as start-up finishes');
+      expect(messages).toContain('shutdown complete');
+      expect(messages).not.toContain('SnatchShot Cloud API ready');
+      expect(await waitForExit(couchPids[0], 5_000)).toBe(true);
+    } finally {
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

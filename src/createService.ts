@@ -14,6 +14,7 @@ import { createRecordingBus } from './events/createRecordingBus';
 import { createEngine } from './engine/createEngine';
 import type { ImageEngine } from './engine/ImageEngine';
 import { answerClientError } from './http/answerClientError';
+import { createCorsPolicy } from './http/createCorsPolicy';
 import { createApp } from './http/createApp';
 import { createRateLimiter } from './http/createRateLimiter';
 import type { Logger } from './logging/Logger';
@@ -171,7 +172,8 @@ export async function createService(config: Config, logger: Logger, overrides: S
   httpServer.headersTimeout = 30_000;
   httpServer.requestTimeout = config.requestTimeoutMs + 60_000;
   // Even what Node refuses before Express (a 20 KB URL, garbage bytes) is answered as JSON.
-  httpServer.on('clientError', answerClientError);
+  const corsPolicy = createCorsPolicy(config.corsOrigin);
+  httpServer.on('clientError', (err, socket) => answerClientError(err, socket, corsPolicy));
   let httpPort: number;
   try {
     httpPort = await listen(httpServer, config.httpPort, config.host, 'HTTP_PORT');

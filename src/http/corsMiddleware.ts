@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { createCorsPolicy } from './createCorsPolicy';
 
 /**
  * CORS for the browser test page (CORS_ORIGIN: `*`, or a comma-separated list of origins).
@@ -6,17 +7,13 @@ import type { RequestHandler } from 'express';
  * (rejectOtherMethods), or 404 where no route is.
  */
 export function createCorsMiddleware(corsOrigin: string): RequestHandler {
-  const allowed = corsOrigin.split(',').map((o) => o.trim()).filter(Boolean);
-  const any = allowed.includes('*');
+  const policy = createCorsPolicy(corsOrigin);
   return (req, res, next) => {
-    const origin = req.headers.origin;
-    if (any) res.setHeader('Access-Control-Allow-Origin', '*');
-    else {
-      // Every answer depends on Origin, the refusals too: a shared cache must not hand an
-      // answer without the header to a listed origin.
-      res.vary('Origin');
-      if (origin && allowed.includes(origin)) res.setHeader('Access-Control-Allow-Origin', origin);
-    }
+    // Every answer depends on Origin, the refusals too: a shared cache must not hand an
+    // answer without the header to a listed origin.
+    if (policy.variesByOrigin) res.vary('Origin');
+    const allowOrigin = policy.allowOriginFor(req.headers.origin);
+    if (allowOrigin) res.setHeader('Access-Control-Allow-Origin', allowOrigin);
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
     // Range, If-Range and the ETag it names, and the answer's range headers: a page on another
     // origin can fetch part of an image and resume it safely (ETag is not readable cross-origin otherwise).

@@ -43,3 +43,35 @@ describe('answerClientError', () => {
     expect(jsonBody(parseResponse(Buffer.from(raw.slice(second), 'latin1'))).error?.code).toBe('HEADERS_TOO_LARGE');
   });
 });
+
+describe('answerClientError: CORS headers on what Node refuses', () => {
+  const longGet = (origin: string) => `GET /requests?cursor=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${origin}\r\n\r\n`;
+
+  it('lets any origin read a 431 when CORS_ORIGIN is *', async () => {
+    const service = await startTestService();
+    try {
+      const response = await rawExchange(service.httpPort, longGet('http://page.example'));
+      expect(response.status).toBe(431);
+      expect(response.headers['access-control-allow-origin']).toBe('*');
+      expect(response.headers.vary).toBeUndefined();
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('names a listed origin found among the refused bytes, and never an unlisted one', async () => {
+    const service = await startTestService({ CORS_ORIGIN: 'http://app.example, http://other.example' });
+    try {
+      const listed = await rawExchange(service.httpPort, longGet('http://other.example'));
+      expect(listed.status).toBe(431);
+      expect(listed.headers['access-control-allow-origin']).toBe('http://other.example');
+      expect(listed.headers.vary).toBe('Origin');
+      const unlisted = await rawExchange(service.httpPort, longGet('http://evil.example'));
+      expect(unlisted.status).toBe(431);
+      expect(unlisted.headers['access-control-allow-origin']).toBeUndefined();
+      expect(unlisted.headers.vary).toBe('Origin');
+    } finally {
+      await service.close();
+    }
+  });
+});

@@ -17,18 +17,21 @@ export interface NodeRuntime {
 export const PLAIN_RUNTIME: NodeRuntime = { name: 'plain', env: {}, execArgv: [] };
 
 /**
- * Parses `NAME=value … node --flag … <script>` out of `start:prod`.
+ * Parses `exec env NAME=value … node --flag … <script>` out of `start:prod`. `exec` makes node
+ * npm's own child, so the SIGTERM npm passes on reaches the service instead of ending a shell
+ * and leaving the service running as an orphan.
  * Throws when the script has another shape, so a change to it cannot go unmeasured silently.
  */
 export function parseStartScript(script: string): NodeRuntime {
   const words = script.trim().split(/\s+/);
   const env: Record<string, string> = {};
-  let i = 0;
+  if (words[0] !== 'exec' || words[1] !== 'env') throw new Error(`start:prod should be "exec env [NAME=value …] node [--flag …] <script>", got "${script}"`);
+  let i = 2;
   for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]); i++) {
     const [name, ...value] = words[i].split('=');
     env[name] = value.join('=');
   }
-  if (words[i] !== 'node') throw new Error(`start:prod should be "[NAME=value …] node [--flag …] <script>", got "${script}"`);
+  if (words[i] !== 'node') throw new Error(`start:prod should be "exec env [NAME=value …] node [--flag …] <script>", got "${script}"`);
   const execArgv: string[] = [];
   for (i += 1; i < words.length && words[i].startsWith('-'); i++) execArgv.push(words[i]);
   if (i !== words.length - 1) throw new Error(`start:prod should end with the script after the Node flags, got "${script}"`);

@@ -112,6 +112,8 @@ export interface StoreHealth {
   reachable?: boolean;
   /** Writes given up since start (queue bound passed, or rejected by the server); each was logged. */
   lostWrites?: number;
+  /** Writes the last stop kept in the spool (DATA_DIR/spool) that are not stored yet; they are replayed. */
+  spooledWrites?: number;
   error?: string;
 }
 

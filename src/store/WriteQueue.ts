@@ -3,6 +3,7 @@
  * itself. The implementation is `createWriteQueue`.
  */
 import type { Logger } from '../logging/Logger';
+import type { SpooledWrite } from './SpooledWrite';
 
 /** One write. Jobs in the same lane run one at a time in order; different lanes run concurrently. */
 export interface WriteJob {
@@ -13,6 +14,10 @@ export interface WriteJob {
   bytes: number;
   /** Performs the write; must be safe to run again after a failure (idempotent). */
   run(): Promise<void>;
+  /** The write as data, so that one still queued at close can be kept on disk (`keep`). */
+  spool?: SpooledWrite;
+  /** Told once the queue is done with a job it queued: stored, or given up (refused, out of attempts). Not at close. */
+  done?(stored: boolean): void;
 }
 
 /** How a failed attempt is treated: retried forever, retried up to `maxAttempts`, or dropped. */
@@ -41,12 +46,17 @@ export interface WriteQueueOptions {
   concurrency?: number;
   /** Longest an `enqueue` caller waits before the write is left to the background. Default 10 s. */
   settleTimeoutMs?: number;
+  /**
+   * Given the writes still queued when `close` gives up (each lane's in order), keeps what it can
+   * (the spool on disk) and resolves with how many it kept; the rest are lost. Unset: all are lost.
+   */
+  keep?: (jobs: WriteJob[]) => Promise<number>;
 }
 
 export interface WriteQueueStats {
   pending: number;
   pendingBytes: number;
-  /** Writes given up: over the bound, refused by the server, or still queued at close. */
+  /** Writes given up: over the bound, refused by the server, or still queued at close and not kept. */
   lost: number;
   stored: number;
   /** True from a failed attempt until the next success. */
@@ -75,8 +85,13 @@ export interface WriteQueue {
   stats(): WriteQueueStats;
   /** True while a write of `lane` is queued or in flight. */
   holds(lane: string): boolean;
+  /** True when `enqueue(job)` would queue it now: not closing, and within both bounds. */
+  accepts(job: Pick<WriteJob, 'bytes'>): boolean;
   /** Resolves true once nothing is queued, false if `timeoutMs` passes first. */
   drain(timeoutMs: number): Promise<boolean>;
-  /** Stops accepting, retries what is queued until `deadlineMs`, then drops the rest (logged). Idempotent. */
+  /**
+   * Stops accepting, retries what is queued until `deadlineMs`, then hands the rest to `keep` and
+   * drops what it did not keep (logged). Idempotent.
+   */
   close(deadlineMs: number): Promise<void>;
 }

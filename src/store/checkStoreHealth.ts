@@ -12,6 +12,8 @@ export interface StoreHealthInput {
   /** Already redacted. */
   url: string;
   queue: WriteQueueStats;
+  /** Writes the last stop spooled to disk that are not stored yet. Default 0. */
+  spooled?: number;
   closed: boolean;
   /** Deadline of the whole probe (server and both databases), not of each call. */
   timeoutMs: number;
@@ -40,6 +42,7 @@ export async function checkStoreHealth(input: StoreHealthInput): Promise<StoreHe
     url: input.url,
     pendingWrites: queue.pending,
     lostWrites: queue.lost,
+    spooledWrites: input.spooled ?? 0,
   };
   if (input.closed) return { ...base, status: 'error', reachable: false, error: 'store is closed' };
   // One deadline for the probe: a server that answers `/` but hangs on its databases would

@@ -4,14 +4,16 @@ import type { StoreHealth } from './RequestStore';
 import { CouchError, isCouchStatus } from './CouchClient';
 import { createNanoCouchClient } from './createNanoCouchClient';
 import { createWriteQueue } from './createWriteQueue';
-import type { FailureKind, RetryOptions } from './WriteQueue';
+import type { FailureKind, RetryOptions, WriteJob } from './WriteQueue';
 import { createEventLog } from './createEventLog';
 import { databaseNames, ensureDatabases } from './ensureDatabases';
-import { writeArrivedRequest } from './writeArrivedRequest';
-import { startedBytes, writeStartedRequest } from './writeStartedRequest';
-import { writeImage } from './writeImage';
-import { finishedBytes, writeFinishedRequest } from './writeFinishedRequest';
+import { startedBytes } from './writeStartedRequest';
+import { finishedBytes } from './writeFinishedRequest';
 import { writeInterrupted } from './writeInterrupted';
+import { performWrite } from './performWrite';
+import type { SpooledWrite } from './SpooledWrite';
+import { createWriteSpool } from './createWriteSpool';
+import { createSpoolReplay, type SpoolReplay } from './createSpoolReplay';
 import { readRequest } from './readRequest';
 import { readImage } from './readImage';
 import { readOriginal } from './readOriginal';
@@ -33,6 +35,11 @@ export interface CouchStoreOptions {
   maxQueuedWrites?: number;
   /** Bound of the in-memory write queue (bytes). Default 256 MiB. */
   maxQueuedBytes?: number;
+  /**
+   * Folder where writes still queued when `close` gives up are kept, and replayed from at start
+   * (`DATA_DIR/spool` in the service). Unset: they are lost (logged).
+   */
+  spoolDir?: string;
   /** Deadline of one database write call. Default 30 s. */
   requestTimeoutMs?: number;
   /**
@@ -99,6 +106,9 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
   const url = redactUrl(options.url);
   const client = createNanoCouchClient({ url: options.url, timeoutMs: options.requestTimeoutMs });
   const readClient = createNanoCouchClient({ url: options.url, timeoutMs: options.readTimeoutMs ?? 10_000 });
+  const spool = options.spoolDir ? createWriteSpool({ dir: options.spoolDir, logger }) : undefined;
+  /** Set once the queue exists (it is the queue's `keep`, and feeds the queue). */
+  let replay: SpoolReplay | undefined;
   const queue = createWriteQueue({
     logger,
     classify,
@@ -106,6 +116,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
     maxQueuedWrites: options.maxQueuedWrites,
     maxQueuedBytes: options.maxQueuedBytes,
     settleTimeoutMs: options.settleTimeoutMs,
+    keep: spool ? (jobs) => (replay ? replay.keep(jobs) : Promise.resolve(0)) : undefined,
   });
   let bootstrapped: Promise<void> | undefined;
   let closePromise: Promise<void> | undefined;
@@ -139,15 +150,25 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
     }
   }
 
+  /** Makes a described write: the live writes and the spool's replay run the same code. */
+  const perform = (what: SpooledWrite) => write(() => performWrite(client, names, what));
+
+  /** A store write as a queue job: its description is what the spool keeps, and what it runs. */
+  function job(lane: string, label: string, bytes: number, what: SpooledWrite): WriteJob {
+    return { lane, label, bytes, spool: what, run: () => perform(what) };
+  }
+
   /**
    * A read of a request found nothing while that request's own writes wait behind a failing or
-   * stalled database: it is not missing, only not stored yet (its client may already hold its
-   * answer). Said as unavailable, so the reader is told to try again rather than 404.
+   * stalled database, or in the spool of the last stop: it is not missing, only not stored yet
+   * (its client may already hold its answer). Said as unavailable, so the reader is told to try
+   * again rather than 404.
    */
   async function readQueued<T>(what: string, requestId: string, run: () => Promise<T | null>): Promise<T | null> {
     const found = await read(what, run);
     const { failing, stalled, catchingUp } = queue.stats();
-    if (found === null && (failing || stalled || catchingUp) && queue.holds(requestLane(requestId))) {
+    const lane = requestLane(requestId);
+    if (found === null && (((failing || stalled || catchingUp) && queue.holds(lane)) || replay?.holds(lane))) {
       throw new StoreError('unavailable', `${what} is not stored yet: its writes are queued while the database fails`);
     }
     return found;
@@ -170,24 +191,18 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
     }),
   ]);
   clearTimeout(startTimer);
+  if (spool) {
+    replay = createSpoolReplay({ spool, queue, logger, perform });
+    await replay.start();
+  }
 
   return {
     receiveRequest(request) {
-      return queue.enqueue({
-        lane: requestLane(request.requestId),
-        label: `arrival of ${request.requestId}`,
-        bytes: 1024,
-        run: () => write(() => writeArrivedRequest(client, names.requests, request)),
-      });
+      return queue.enqueue(job(requestLane(request.requestId), `arrival of ${request.requestId}`, 1024, { kind: 'arrived', data: request }));
     },
 
     startRequest(request) {
-      return queue.enqueue({
-        lane: requestLane(request.requestId),
-        label: `start ${request.requestId}`,
-        bytes: startedBytes(request),
-        run: () => write(() => writeStartedRequest(client, names.requests, request)),
-      });
+      return queue.enqueue(job(requestLane(request.requestId), `start ${request.requestId}`, startedBytes(request), { kind: 'started', data: request }));
     },
 
     appendEvent(event) {
@@ -195,21 +210,11 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
     },
 
     storeImage(requestId, image) {
-      return queue.enqueue({
-        lane: requestLane(requestId),
-        label: `image ${image.index} of ${requestId}`,
-        bytes: image.data.length + 1024,
-        run: () => write(() => writeImage(client, names.requests, requestId, image)),
-      });
+      return queue.enqueue(job(requestLane(requestId), `image ${image.index} of ${requestId}`, image.data.length + 1024, { kind: 'image', data: { requestId, image } }));
     },
 
     finishRequest(result) {
-      return queue.enqueue({
-        lane: requestLane(result.requestId),
-        label: `finish ${result.requestId}`,
-        bytes: finishedBytes(result),
-        run: () => write(() => writeFinishedRequest(client, names.requests, result)),
-      });
+      return queue.enqueue(job(requestLane(result.requestId), `finish ${result.requestId}`, finishedBytes(result), { kind: 'finished', data: result }));
     },
 
     getRequest: (requestId) => readQueued(`request ${requestId}`, requestId, () => readRequest(readClient, names.requests, requestId)),
@@ -223,6 +228,8 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
     pendingWrites: () => queue.stats().pending,
 
     async failInterrupted(createdBefore, deadlineBefore, signal) {
+      // Start records still in the spool are not listed yet: the sweep would miss them.
+      await replay?.whenReplayed(signal);
       const stale: string[] = [];
       let cursor: string | undefined;
       do {
@@ -240,7 +247,13 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
       };
       await Promise.all(
         stale.map((requestId) =>
-          queue.enqueue({ lane: requestLane(requestId), label: `interrupted ${requestId}`, bytes: 1024, run: () => write(() => failOne(requestId)) }),
+          queue.enqueue({
+            lane: requestLane(requestId),
+            label: `interrupted ${requestId}`,
+            bytes: 1024,
+            spool: { kind: 'interrupted', data: { requestId, deadlineBefore: deadlineBefore?.toISOString() } },
+            run: () => write(() => failOne(requestId)),
+          }),
         ),
       );
       return failed;
@@ -255,6 +268,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
         mode: options.mode,
         url,
         queue: queue.stats(),
+        spooled: replay?.pending() ?? 0,
         closed,
         timeoutMs: options.healthTimeoutMs ?? 3000,
       }).finally(() => {

@@ -1,7 +1,9 @@
 import type { Logger } from '../logging/Logger';
 import { TERMINAL_EVENT_TYPES, type PipelineEvent } from '../events/eventSchemas';
-import { isCouchStatus, type CouchClient } from './CouchClient';
+import type { CouchClient } from './CouchClient';
+import type { EventDoc } from './SpooledWrite';
 import type { WriteQueue } from './WriteQueue';
+import { writeEvent } from './writeEvent';
 
 /** Digits of the sequence number in event ids, so ids sort in emission order. */
 const SEQ_DIGITS = 6;
@@ -65,7 +67,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
         }
         const seq = takeSeq(requestId, TERMINAL_EVENT_TYPES.has(event.type));
         const stored = stripImageData(event);
-        const doc = {
+        const doc: EventDoc = {
           _id: `${requestId}:${String(seq).padStart(SEQ_DIGITS, '0')}`,
           type: 'event',
           requestId,
@@ -78,14 +80,8 @@ export function createEventLog(options: EventLogOptions): EventLog {
           lane: `events:${requestId}`,
           label: `event ${doc._id} ${event.type}`,
           bytes: JSON.stringify(stored).length + 256,
-          run: () =>
-            write(async () => {
-              try {
-                await client.putDoc(db, doc);
-              } catch (err) {
-                if (!isCouchStatus(err, 409)) throw err;
-              }
-            }),
+          spool: { kind: 'event', data: doc },
+          run: () => write(() => writeEvent(client, db, doc)),
         });
       } catch (err) {
         // A store must never break the pipeline that feeds it.

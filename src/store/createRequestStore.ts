@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { LogLevel } from '../logging/createLogger';
 import type { Logger } from '../logging/Logger';
 import type { CouchStore } from './CouchStore';
@@ -8,7 +9,10 @@ import type { EmbeddedCouch } from './startEmbeddedCouch';
 export interface RequestStoreOptions {
   /** External CouchDB (credentials allowed in the URL). Unset: the embedded server over `dataDir`. */
   couchdbUrl?: string;
-  /** Where the embedded server keeps its LevelDB files. */
+  /**
+   * Where the embedded server keeps its LevelDB files, and, in both modes, where writes still
+   * queued at close are spooled (`spool/`) for the next start to replay.
+   */
   dataDir: string;
   logger: Logger;
   /**
@@ -33,7 +37,8 @@ export interface RequestStoreHandle {
 /**
  * The store the service uses (SPEC §5): nano against `couchdbUrl` when given, otherwise against
  * an embedded CouchDB-compatible server started on loopback over `dataDir`, by default in a
- * child process of its own (`embedded`). Either way the store's mode is 'embedded'.
+ * child process of its own (`embedded`). Either way the store's mode is 'embedded'. Writes still
+ * queued at close are spooled in `dataDir/spool` and replayed at the next start (both modes).
  */
 export async function createRequestStore(options: RequestStoreOptions): Promise<RequestStoreHandle> {
   if (!options.couchdbUrl) await prepareDataDir(options.dataDir);
@@ -41,6 +46,7 @@ export async function createRequestStore(options: RequestStoreOptions): Promise<
   let store: CouchStore;
   try {
     store = await createCouchStore({
+      spoolDir: path.join(options.dataDir, 'spool'),
       ...options.storeOptions,
       url: options.couchdbUrl ?? (embedded as { url: string }).url,
       mode: embedded ? 'embedded' : 'external',

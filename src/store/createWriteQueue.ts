@@ -9,7 +9,8 @@ interface Entry {
 /**
  * A bounded, in-memory write queue with per-lane ordering and one shared back-off: while the
  * database fails, a single write probes it at growing intervals; the first success releases
- * everything. Nothing is written to disk: a crash loses what is queued (logged on close).
+ * everything. What is still queued when it closes is handed to `keep` (the spool on disk); a
+ * crash loses what is queued.
  */
 export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
   const { logger, classify } = options;
@@ -46,10 +47,11 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
-  function remove(lane: string, entry: Entry): void {
+  function remove(lane: string, entry: Entry, stored: boolean): void {
     const entries = lanes.get(lane);
     if (!entries || entries[0] !== entry) return;
     entries.shift();
+    entry.job.done?.(stored);
     if (entries.length === 0) lanes.delete(lane);
     pending -= 1;
     pendingBytes -= entry.job.bytes;
@@ -98,7 +100,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
     }
     failing = false;
     failedRounds = 0;
-    remove(lane, entry);
+    remove(lane, entry, true);
   }
 
   function onFailure(lane: string, entry: Entry, err: unknown): void {
@@ -110,7 +112,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
     if (kind === 'permanent' || (kind === 'retryable' && entry.attempts >= maxAttempts)) {
       lost += 1;
       logger.error({ err, write: entry.job.label, attempts: entry.attempts, lostWrites: lost }, 'database refused a write; it is lost');
-      remove(lane, entry);
+      remove(lane, entry, false);
       return;
     }
     if (!failing) {
@@ -167,6 +169,22 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
     return Promise.resolve();
   }
 
+  /** Hands what close could not write to `keep`, and counts and logs what it kept and what is lost. */
+  async function keepLeft(): Promise<void> {
+    const left = [...lanes.values()].flatMap((entries) => entries.map((entry) => entry.job));
+    let keptNow = 0;
+    if (options.keep) {
+      try {
+        keptNow = Math.min(left.length, await options.keep(left));
+      } catch (err) {
+        logger.error({ err }, 'queued writes could not be kept at close');
+      }
+    }
+    lost += left.length - keptNow;
+    if (keptNow > 0) logger.warn({ spooledWrites: keptNow, lastError }, 'store closed with writes still queued; they are spooled to disk for the next start');
+    if (left.length > keptNow) logger.error({ lostWrites: left.length - keptNow, lastError }, 'store closed with writes still queued; they are lost');
+  }
+
   function drain(timeoutMs: number): Promise<boolean> {
     if (pending === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -214,6 +232,8 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
 
     holds: (lane) => lanes.has(lane),
 
+    accepts: (job) => !closing && pending < maxQueuedWrites && pendingBytes + job.bytes <= maxQueuedBytes,
+
     stats: () => ({ pending, pendingBytes, lost, stored, failing, catchingUp, stalled: stalledBy !== undefined, lastError }),
 
     drain,
@@ -233,10 +253,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
         closed = true;
         clearTimeout(retryTimer);
         retryTimer = undefined;
-        if (pending > 0) {
-          lost += pending;
-          logger.error({ lostWrites: pending, lastError }, 'store closed with writes still queued; they are lost');
-        }
+        if (pending > 0) await keepLeft();
         settleAll();
         lanes.clear();
         pending = 0;

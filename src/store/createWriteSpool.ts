@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../logging/Logger';
+import { isJsonObject } from '../util/isJsonObject';
+import { SPOOLED_WRITE_KINDS, type SpooledWrite } from './SpooledWrite';
+import { joinBuffers, splitBuffers, type ValuePath } from './splitBuffers';
+
+/** Format of an entry file; a file of another version is set aside as corrupt. */
+const VERSION = 1;
+/** `<16-digit sequence>-<hex>`: names sort in the order the entries were written. */
+const KEY = /^(\d{16})-[0-9a-f]+$/;
+
+/** One write kept on disk: `<key>.json` (the description) and `<key>.<n>.bin` (its buffers). */
+export interface SpoolEntry {
+  key: string;
+  lane: string;
+  label: string;
+  kind: SpooledWrite['kind'];
+  /** The write's data without its buffers, as parsed. */
+  rest: unknown;
+  attachments: { path: ValuePath; size: number }[];
+  /** Size of the description, for the write queue's bound (the buffers stay on disk until written). */
+  bytes: number;
+  files: string[];
+}
+
+/** A write to keep: the queue's lane and label, and what it writes. */
+export interface WriteToSpool {
+  lane: string;
+  label: string;
+  write: SpooledWrite;
+}
+
+export interface WriteSpool {
+  readonly dir: string;
+  /**
+   * The complete entries, oldest first. Anything else in the folder (a partial write, an
+   * unreadable or foreign file) is moved to `corrupt/` and logged. Never rejects.
+   */
+  load(): Promise<SpoolEntry[]>;
+  /** The entry's write with its buffers read back from their files. */
+  read(entry: SpoolEntry): Promise<SpooledWrite>;
+  /** Deletes a stored entry (logged if it cannot). Never rejects. */
+  remove(entry: SpoolEntry): Promise<void>;
+  /** Moves an entry the database refused for good to `refused/`, where it can be looked at. Never rejects. */
+  setAside(entry: SpoolEntry): Promise<void>;
+  /**
+   * Writes `writes` in order, each atomically (temporary file, then rename), after every entry
+   * already there. Stops at the first that fails (logged), so a lane's order has no gaps.
+   * Resolves with how many it kept. Never rejects.
+   */
+  save(writes: WriteToSpool[]): Promise<number>;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The spool of the write queue in folder `dir`: writes still queued when the store closes are
+ * kept here and replayed by the next start, instead of being lost. Files are not fsynced: the
+ * spool outlasts the process, not a power cut in the seconds after it stopped.
+ */
+export function createWriteSpool(options: { dir: string; logger: Logger }): WriteSpool {
+  const { dir, logger } = options;
+  const file = (name: string) => path.join(dir, name);
+
+  async function listFiles(): Promise<string[]> {
+    try {
+      return (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  async function moveTo(sub: 'corrupt' | 'refused', files: string[]): Promise<void> {
+    try {
+      await fs.mkdir(file(sub), { recursive: true });
+      for (const name of files) await fs.rename(file(name), path.join(dir, sub, name));
+    } catch (err) {
+      logger.error({ err: errorMessage(err), dir, files }, `could not move spooled files to ${sub}/`);
+    }
+  }
+
+  /** The entry of `key` from its files, or why it is not one. */
+  async function check(key: string, files: string[]): Promise<SpoolEntry | string> {
+    if (!KEY.test(key)) return 'not a spool entry';
+    if (files.some((name) => name.endsWith('.tmp'))) return 'partly written';
+    if (!files.includes(`${key}.json`)) return 'no description (.json)';
+    let parsed: unknown;
+    let text: string;
+    try {
+      text = await fs.readFile(file(`${key}.json`), 'utf8');
+      parsed = JSON.parse(text);
+    } catch (err) {
+      return `unreadable: ${errorMessage(err)}`;
+    }
+    if (!isJsonObject(parsed) || parsed.version !== VERSION) return 'not a spool entry of this version';
+    const { lane, label, kind, data, attachments } = parsed;
+    if (typeof lane !== 'string' || typeof label !== 'string' || typeof kind !== 'string' || !SPOOLED_WRITE_KINDS.has(kind)) return 'malformed';
+    if (!isJsonObject(data) || !Array.isArray(attachments)) return 'malformed';
+    const parts: SpoolEntry['attachments'] = [];
+    for (const [i, part] of attachments.entries()) {
+      if (!isJsonObject(part) || !Array.isArray(part.path) || typeof part.size !== 'number') return 'malformed';
+      const size = await fs.stat(file(`${key}.${i}.bin`)).then((stat) => stat.size, () => undefined);
+      if (size !== part.size) return `buffer ${i} missing or truncated`;
+      parts.push({ path: part.path as ValuePath, size });
+    }
+    if (files.length !== parts.length + 1) return 'unexpected files';
+    return { key, lane, label, kind: kind as SpooledWrite['kind'], rest: data, attachments: parts, bytes: text.length, files };
+  }
+
+  async function writeAtomic(name: string, data: string | Buffer): Promise<void> {
+    await fs.writeFile(file(`${name}.tmp`), data);
+    await fs.rename(file(`${name}.tmp`), file(name));
+  }
+
+  async function removeFiles(files: string[]): Promise<void> {
+    for (const name of files) {
+      await fs.unlink(file(name)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    }
+  }
+
+  return {
+    dir,
+
+    async load() {
+      let names: string[];
+      try {
+        names = await listFiles();
+      } catch (err) {
+        logger.error({ err: errorMessage(err), dir }, 'could not read the write spool; its writes are not replayed');
+        return [];
+      }
+      const byKey = new Map<string, string[]>();
+      for (const name of names) {
+        const key = name.split('.')[0];
+        byKey.set(key, [...(byKey.get(key) ?? []), name]);
+      }
+      const entries: SpoolEntry[] = [];
+      for (const key of [...byKey.keys()].sort()) {
+        const files = byKey.get(key) as string[];
+        // The description names its buffers' files, so it is read first and deleted first.
+        files.sort((a, b) => Number(b.endsWith('.json')) - Number(a.endsWith('.json')));
+        const checked = await check(key, files);
+        if (typeof checked === 'string') {
+          logger.error({ dir, files, reason: checked }, 'corrupt entry in the write spool moved to corrupt/; it is not replayed');
+          await moveTo('corrupt', files);
+        } else entries.push(checked);
+      }
+      return entries;
+    },
+
+    async read(entry) {
+      const buffers = [];
+      for (const [i, part] of entry.attachments.entries()) buffers.push({ path: part.path, data: await fs.readFile(file(`${entry.key}.${i}.bin`)) });
+      // A copy: the entry must not keep the bytes once written.
+      return { kind: entry.kind, data: joinBuffers(structuredClone(entry.rest), buffers) } as SpooledWrite;
+    },
+
+    async remove(entry) {
+      try {
+        await removeFiles(entry.files);
+      } catch (err) {
+        logger.error({ err: errorMessage(err), dir, files: entry.files }, 'could not delete a replayed entry of the write spool; the next start writes it again');
+      }
+    },
+
+    setAside: (entry) => moveTo('refused', entry.files),
+
+    async save(writes) {
+      if (writes.length === 0) return 0;
+      let seq: number;
+      try {
+        await fs.mkdir(dir, { recursive: true });
+        const taken = (await listFiles()).map((name) => Number(KEY.exec(name.split('.')[0])?.[1] ?? 0));
+        seq = Math.max(0, ...taken) + 1;
+      } catch (err) {
+        logger.error({ err: errorMessage(err), dir }, 'could not open the write spool');
+        return 0;
+      }
+      // Two instances sharing a folder may pick the same number: the suffix keeps their names apart.
+      const suffix = randomBytes(4).toString('hex');
+      let kept = 0;
+      for (const { lane, label, write } of writes) {
+        const key = `${String(seq++).padStart(16, '0')}-${suffix}`;
+        const written: string[] = [];
+        try {
+          const { rest, buffers } = splitBuffers(write.data);
+          for (const [i, buffer] of buffers.entries()) {
+            written.push(`${key}.${i}.bin`);
+            await writeAtomic(`${key}.${i}.bin`, buffer.data);
+          }
+          const attachments = buffers.map((buffer) => ({ path: buffer.path, size: buffer.data.length }));
+          written.push(`${key}.json`);
+          await writeAtomic(`${key}.json`, JSON.stringify({ version: VERSION, lane, label, kind: write.kind, data: rest, attachments }));
+          kept += 1;
+        } catch (err) {
+          logger.error({ err: errorMessage(err), dir, write: label }, 'could not write to the write spool');
+          await removeFiles(written.flatMap((name) => [name, `${name}.tmp`])).catch(() => undefined);
+          break;
+        }
+      }
+      return kept;
+    },
+  };
+}

@@ -272,4 +272,48 @@ describe('createWriteQueue', () => {
     expect(queue.stats()).toMatchObject({ pending: 0, lost: 2 });
     expect(logger.entries.some((e) => e.level === 'error' && e.fields.lostWrites === 2)).toBe(true);
   });
+
+  it('close hands what it could not write to keep, each lane in order, and logs those kept as spooled and the rest as lost', async () => {
+    let handed: string[] = [];
+    make({ keep: async (jobs) => { handed = jobs.map((j) => j.label); return 2; } });
+    const down = async () => { throw new Unreachable('down'); };
+    await queue.enqueue(job('a', 'a1', down));
+    await queue.enqueue(job('b', 'b1', down));
+    await queue.enqueue(job('a', 'a2', down));
+    await queue.close(30);
+    expect(handed.filter((label) => label.startsWith('a'))).toEqual(['a1', 'a2']);
+    expect(handed).toHaveLength(3);
+    expect(queue.stats()).toMatchObject({ pending: 0, lost: 1 });
+    expect(logger.entries.some((e) => e.level === 'warn' && e.fields.spooledWrites === 2 && /spooled/.test(e.msg))).toBe(true);
+    expect(logger.entries.some((e) => e.level === 'error' && e.fields.lostWrites === 1)).toBe(true);
+  });
+
+  it('counts everything left as lost when keep fails', async () => {
+    make({ keep: async () => { throw new Error('disk gone'); } });
+    await queue.enqueue(job('a', 'x', async () => { throw new Unreachable('down'); }));
+    await queue.close(30);
+    expect(queue.stats()).toMatchObject({ pending: 0, lost: 1 });
+  });
+
+  it('tells a job once it is stored or given up, and not when it is left at close', async () => {
+    make({ keep: async (jobs) => jobs.length });
+    const outcomes: string[] = [];
+    const tell = (label: string, run: () => Promise<void>): WriteJob => ({ ...job(label, label, run), done: (stored) => outcomes.push(`${label}:${stored}`) });
+    await queue.enqueue(tell('ok', async () => undefined));
+    await queue.enqueue(tell('bad', async () => { throw new Refused('400'); }));
+    await queue.drain(1000);
+    await queue.enqueue(tell('left', async () => { throw new Unreachable('down'); }));
+    await queue.close(30);
+    expect(outcomes.sort()).toEqual(['bad:false', 'ok:true']);
+  });
+
+  it('accepts a job only while open and within both bounds', async () => {
+    make({ maxQueuedWrites: 1, maxQueuedBytes: 100 });
+    expect(queue.accepts({ bytes: 101 })).toBe(false);
+    expect(queue.accepts({ bytes: 100 })).toBe(true);
+    await queue.enqueue(job('a', 'x', async () => { throw new Unreachable('down'); }));
+    expect(queue.accepts({ bytes: 1 })).toBe(false);
+    await queue.close(10);
+    expect(queue.accepts({ bytes: 1 })).toBe(false);
+  });
 });

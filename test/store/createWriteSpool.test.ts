@@ -1,0 +1,96 @@
+/**
+ * The write spool on a real folder: writes kept with their buffers as raw files, read back equal
+ * and in the order they were kept, and anything that is not a complete entry set aside.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createWriteSpool } from '../../src/store/createWriteSpool';
+import type { SpooledWrite } from '../../src/store/SpooledWrite';
+import { captureLogger } from '../support/captureLogger';
+import { makeLifecycle, makeRequestId } from './support/lifecycle';
+import { tempDataDir } from './support/storeTarget';
+
+describe('createWriteSpool', () => {
+  let root: string;
+  let dir: string;
+  let logger: ReturnType<typeof captureLogger>;
+
+  beforeEach(() => {
+    root = tempDataDir();
+    dir = path.join(root, 'spool');
+    logger = captureLogger();
+  });
+
+  afterEach(() => {
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  const lifecycle = makeLifecycle(makeRequestId());
+  const writes = [
+    { lane: 'request:x', label: 'start', write: { kind: 'started', data: lifecycle.started } as SpooledWrite },
+    { lane: 'request:x', label: 'finish', write: { kind: 'finished', data: lifecycle.finished } as SpooledWrite },
+  ];
+
+  it('keeps buffers as raw files, not base64 in the JSON, and reads each write back equal', async () => {
+    const spool = createWriteSpool({ dir, logger });
+    expect(await spool.save(writes)).toBe(2);
+
+    const files = fs.readdirSync(dir);
+    expect(files.filter((name) => name.endsWith('.bin'))).toHaveLength(1 + 3);
+    for (const name of files.filter((n) => n.endsWith('.json'))) {
+      expect(fs.readFileSync(path.join(dir, name), 'utf8')).not.toContain(lifecycle.started.original.toString('base64').slice(0, 40));
+    }
+    const entries = await spool.load();
+    expect(entries.map((entry) => entry.label)).toEqual(['start', 'finish']);
+    const started = await spool.read(entries[0]);
+    expect(started).toEqual({ kind: 'started', data: lifecycle.started });
+    const finished = await spool.read(entries[1]);
+    expect(finished).toEqual({ kind: 'finished', data: lifecycle.finished });
+    expect(Buffer.isBuffer((finished.data as typeof lifecycle.finished).images[0].data)).toBe(true);
+
+    await spool.remove(entries[0]);
+    await spool.remove(entries[1]);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('loads entries kept by later saves after those of earlier ones', async () => {
+    const spool = createWriteSpool({ dir, logger });
+    const event = (n: number) => ({ lane: 'events:x', label: `event ${n}`, write: { kind: 'interrupted', data: { requestId: `r${n}` } } as SpooledWrite });
+    // More than ten per save, so an order by name that is not numeric would show.
+    await spool.save(Array.from({ length: 12 }, (_, i) => event(i)));
+    await spool.save(Array.from({ length: 12 }, (_, i) => event(12 + i)));
+    const loaded = await createWriteSpool({ dir, logger }).load();
+    expect(loaded.map((entry) => entry.label)).toEqual(Array.from({ length: 24 }, (_, i) => `event ${i}`));
+  });
+
+  it('moves a partial, unreadable or truncated entry to corrupt/ with a log line, and loads the rest', async () => {
+    const spool = createWriteSpool({ dir, logger });
+    await spool.save(writes);
+    const [first, second] = fs.readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
+    const secondKey = second.split('.')[0];
+    // The first entry's description cut short; a stray temporary file of a write that never finished.
+    fs.writeFileSync(path.join(dir, first), fs.readFileSync(path.join(dir, first), 'utf8').slice(0, 30));
+    fs.writeFileSync(path.join(dir, '0000000000000099-abcd.json.tmp'), '{');
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'not ours');
+
+    const entries = await spool.load();
+    expect(entries.map((entry) => entry.key)).toEqual([secondKey]);
+    const corrupt = fs.readdirSync(path.join(dir, 'corrupt')).sort();
+    expect(corrupt).toEqual(expect.arrayContaining([first, '0000000000000099-abcd.json.tmp', 'notes.txt', `${first.split('.')[0]}.0.bin`]));
+    expect(logger.entries.filter((e) => e.level === 'error' && /corrupt/.test(e.msg))).toHaveLength(3);
+
+    // A buffer file cut short is found too.
+    const bin = fs.readdirSync(dir).find((name) => name.startsWith(secondKey) && name.endsWith('.bin')) as string;
+    fs.truncateSync(path.join(dir, bin), 10);
+    expect(await spool.load()).toEqual([]);
+    expect(fs.readdirSync(dir).filter((name) => name !== 'corrupt')).toEqual([]);
+  });
+
+  it('keeps nothing, logs and does not throw when the folder cannot be made', async () => {
+    fs.writeFileSync(dir, 'a file in the way');
+    const spool = createWriteSpool({ dir, logger });
+    expect(await spool.save(writes)).toBe(0);
+    expect(logger.entries.some((e) => e.level === 'error' && /spool/.test(e.msg))).toBe(true);
+    expect(await spool.load()).toEqual([]);
+  });
+});

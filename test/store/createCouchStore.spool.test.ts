@@ -4,6 +4,7 @@
  * embedded server: stopped (nothing on its port) for the outage, started again for the replay.
  */
 import fs from 'node:fs';
+import type { PipelineEvent } from '../../src/events/eventSchemas';
 import path from 'node:path';
 import { createCouchStore, type CouchStoreOptions } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
@@ -130,6 +131,24 @@ describe('createCouchStore with a write spool', () => {
     await waitFor(() => spoolEntries().length === 0);
     expect(await third.getRequest(id)).toMatchObject({ status: 'completed', hasOriginal: true });
     expect(await third.health()).toMatchObject({ spooledWrites: 0 });
+  });
+
+  it('queues a long spool a window at a time, leaving the queue room for live writes, and replays all of it', async () => {
+    const id = makeRequestId();
+    // Not terminal, so each gets the next number of the request's log.
+    const step = makeLifecycle(id).events.find((event) => event.type === 'analysis_started') as PipelineEvent;
+    const events = Array.from({ length: 250 }, () => step);
+    const first = await open();
+    for (const event of events) first.appendEvent(event);
+    await first.close();
+    expect(spoolEntries()).toHaveLength(250);
+
+    const second = await open();
+    expect(second.pendingWrites()).toBe(100);
+    expect(await second.health()).toMatchObject({ spooledWrites: 250 });
+    await startServer();
+    await waitFor(() => spoolEntries().length === 0);
+    expect(await second.getEvents(id)).toHaveLength(250);
   });
 
   it('sets aside a corrupt spool entry with a log line and still replays the others', async () => {

@@ -37,7 +37,7 @@ export interface RequestStoreHandle {
 /**
  * The store the service uses (SPEC §5): nano against `couchdbUrl` when given, otherwise against
  * an embedded CouchDB-compatible server started on loopback over `dataDir`, by default in a
- * child process of its own (`embedded`). Either way the store's mode is 'embedded'. Writes still
+ * child process of its own (`embedded`) or in this process; its mode is then 'embedded'. Writes still
  * queued at close are spooled in `dataDir/spool` and replayed at the next start (both modes).
  */
 export async function createRequestStore(options: RequestStoreOptions): Promise<RequestStoreHandle> {

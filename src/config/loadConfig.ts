@@ -38,6 +38,10 @@ export interface Config {
   /** An upload that sends nothing for this long is abandoned (408 UPLOAD_TIMEOUT) and its slot freed. */
   uploadIdleTimeoutMs: number;
   couchdbUrl?: string;
+  /** Redis server carrying events between instances (SPEC §8); unset: events stay in this process. */
+  redisUrl?: string;
+  /** The Redis pub/sub channel the instances of one deployment share. */
+  redisChannel: string;
   dataDir: string;
   /** Where the embedded database runs when `couchdbUrl` is unset. */
   embeddedDb: 'child-process' | 'in-process';
@@ -151,6 +155,32 @@ function couchUrlProblem(value: string): string | undefined {
 const couchUrl = urlVariable(couchUrlProblem);
 
 /**
+ * Why `value` cannot be REDIS_URL, or undefined when it can: `redis://` or `rediss://` (TLS), a
+ * host, credentials node-redis can decode, and at most a database number as the path. A query
+ * is refused rather than ignored (node-redis reads nothing from it: `?db=1` would silently use 0).
+ */
+function redisUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a URL such as redis://:password@localhost:6379';
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return 'must start with redis:// or rediss:// (TLS)';
+  if (!url.hostname) return 'names no host';
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return "the user name or password holds a '%' that is not URL-encoded (write it as %25)";
+  }
+  if (url.search || url.hash || value.includes('?') || value.includes('#')) return 'must not have a query or fragment (a database number goes in the path: redis://host:6379/1)';
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,5}$/.test(url.pathname)) return 'its path can only be a database number (redis://host:6379/1)';
+  return undefined;
+}
+const redisUrl = urlVariable(redisUrlProblem);
+
+/**
  * Why `value` cannot be GEMINI_BASE_URL, or undefined when it can. The SDK appends
  * `/v1beta/models/…` to it and fetches that, so a value it cannot fetch would only fail every
  * request (502) instead of the start: another scheme ("localhost:8080" reads as scheme
@@ -170,7 +200,7 @@ const geminiUrl = urlVariable(geminiUrlProblem);
 const WEBSOCKET_DEBUG_NAMESPACE = 'websocket:server';
 
 /** Variables whose values may hold secrets: an error shows them redacted. */
-const URL_VARIABLES = new Set(['COUCHDB_URL', 'GEMINI_BASE_URL']);
+const URL_VARIABLES = new Set(['COUCHDB_URL', 'GEMINI_BASE_URL', 'REDIS_URL']);
 
 const EnvSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
@@ -192,6 +222,12 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_MS: positiveInt(3_600_000).default(180_000),
   UPLOAD_IDLE_TIMEOUT_MS: positiveInt(600_000).default(30_000),
   COUCHDB_URL: couchUrl,
+  REDIS_URL: redisUrl,
+  REDIS_CHANNEL: z
+    .string()
+    .trim()
+    .regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters, no spaces')
+    .default('snatchshot:events'),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_DB: z.enum(['child-process', 'in-process']).default('child-process'),
   WS_AUTH_TOKEN: optionalString,
@@ -258,6 +294,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
     couchdbUrl: e.COUCHDB_URL,
+    redisUrl: e.REDIS_URL,
+    redisChannel: e.REDIS_CHANNEL,
     dataDir: path.resolve(e.DATA_DIR),
     embeddedDb: e.EMBEDDED_DB,
     wsAuthToken: e.WS_AUTH_TOKEN,

@@ -31,6 +31,8 @@ describe('loadConfig', () => {
       requestTimeoutMs: 180_000,
       uploadIdleTimeoutMs: 30_000,
       couchdbUrl: undefined,
+      redisUrl: undefined,
+      redisChannel: 'snatchshot:events',
       dataDir: path.resolve('./data'),
       embeddedDb: 'child-process',
       wsAuthToken: undefined,
@@ -189,6 +191,37 @@ describe('loadConfig', () => {
 
   it('accepts a GEMINI_BASE_URL with a path prefix, as a gateway may need', () => {
     expect(loadConfig({ GEMINI_BASE_URL: 'https://gateway.example/gemini' }).gemini.baseUrl).toBe('https://gateway.example/gemini');
+  });
+
+  it.each([
+    ['localhost:6379', 'must start with redis:// or rediss:// (TLS)'],
+    ['http://:Sup3rSecret@cache.example:6379', 'must start with redis:// or rediss:// (TLS)'],
+    ['redis://:Sup3r%Secret@cache.example:6379', "the user name or password holds a '%' that is not URL-encoded (write it as %25)"],
+    ['redis://:Sup3rSecret@cache.example:6379?db=2', 'must not have a query or fragment'],
+    ['redis://:Sup3rSecret@cache.example:6379/events', 'its path can only be a database number'],
+    ['redis:Sup3rSecret', 'names no host'],
+  ])('refuses REDIS_URL=%s saying why, without printing the password', (value, why) => {
+    const err = refusalOf({ REDIS_URL: value });
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/^Invalid REDIS_URL="[^"]*": /);
+    expect(err.message).toContain(why);
+    expect(err.message).not.toContain('Sup3r');
+  });
+
+  it('shows a refused REDIS_URL with its password masked', () => {
+    expect(refusalOf({ REDIS_URL: 'redis://:Sup3rSecret@cache.example:6379/x' }).message).toMatch(/^Invalid REDIS_URL="redis:\/\/\*\*\*:\*\*\*@cache\.example:6379\/x": /);
+  });
+
+  it('accepts Redis URLs with and without TLS, credentials and a database number', () => {
+    for (const url of ['redis://127.0.0.1:6379', 'rediss://default:p%40ss@cache.example:6380/2', 'redis://:secret@cache.example/']) {
+      expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+    }
+    expect(loadConfig({ REDIS_URL: ' ' }).redisUrl).toBeUndefined();
+  });
+
+  it('takes a REDIS_CHANNEL of printable characters and refuses one with spaces', () => {
+    expect(loadConfig({ REDIS_CHANNEL: 'staging:events' }).redisChannel).toBe('staging:events');
+    expect(() => loadConfig({ REDIS_CHANNEL: 'my events' })).toThrow(/^Invalid REDIS_CHANNEL="my events": must be 1 to 200 printable ASCII characters, no spaces$/);
   });
 
   it('reads lists and sizes', () => {

@@ -14,4 +14,10 @@ describe('redactUrl', () => {
   it('never echoes something it cannot parse', () => {
     expect(redactUrl('admin:secret@nowhere')).toBe('[invalid url]');
   });
+
+  it('masks a Redis URL\'s password, and shows no Redis "URL" without a host', () => {
+    expect(redactUrl('redis://:s3cret@cache.internal:6379/2')).toBe('redis://***:***@cache.internal:6379/2');
+    expect(redactUrl('rediss://default:p%40ss@cache.internal')).toBe('rediss://***:***@cache.internal');
+    expect(redactUrl('redis:s3cret')).toBe('[invalid url]');
+  });
 });

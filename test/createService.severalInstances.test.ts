@@ -32,6 +32,7 @@ function joinShared(shared: EventTransport): EventTransport {
   const unsubscribes = new Set<() => void>();
   return {
     publish: (event) => shared.publish(event),
+    health: () => shared.health(),
     subscribe(handler) {
       const unsubscribe = shared.subscribe(handler);
       unsubscribes.add(unsubscribe);

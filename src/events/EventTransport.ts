@@ -1,15 +1,32 @@
 import type { PipelineEvent } from './eventSchemas';
 
-export type EventHandler = (event: PipelineEvent) => void;
+/**
+ * Receives one event. `encoded`, when the transport has it, is the event as UTF-8 JSON (what a
+ * WebSocket client is sent), so a multi-megabyte image event need not be serialized again.
+ */
+export type EventHandler = (event: PipelineEvent, encoded?: Buffer) => void;
+
+/** Which transport carries the events, and whether it can now reach the other instances. */
+export interface EventTransportHealth {
+  transport: 'in-process' | 'redis';
+  /** `unavailable`: events still reach this instance's clients, but not the other instances'. */
+  status: 'ok' | 'unavailable';
+  /** Events this instance could not hand to Redis (it was unreachable or not keeping up). */
+  unpublished?: number;
+  /** Messages on the channel that were not this service's events, dropped. */
+  rejected?: number;
+}
 
 /**
- * Moves events between publishers and subscribers. In-process today; a Redis pub/sub
- * transport implementing the same three methods lets several instances share events.
+ * Moves events between publishers and subscribers: in-process, or over Redis pub/sub so
+ * several instances share them (SPEC §8). Either way an event published here reaches this
+ * process's handlers synchronously, before `publish` returns.
  */
 export interface EventTransport {
   publish(event: PipelineEvent): void;
   /** Returns a function that removes the handler. */
   subscribe(handler: EventHandler): () => void;
+  health(): EventTransportHealth;
   /** Idempotent. */
   close(): Promise<void>;
 }

@@ -1,16 +1,21 @@
 import type { Logger } from '../logging/Logger';
 import { createInProcessTransport } from './createInProcessTransport';
-import type { EventTransport } from './EventTransport';
+import type { EventTransport, EventTransportHealth } from './EventTransport';
 import { PipelineEventSchema, type PipelineEvent } from './eventSchemas';
 
-/** A bus subscriber. What it returns is ignored, except that a promise that rejects is logged like a throw. */
-export type EventListener = (event: PipelineEvent) => unknown;
+/**
+ * A bus subscriber. What it returns is ignored, except that a promise that rejects is logged like
+ * a throw. `encoded` is the event as UTF-8 JSON when the transport already has it.
+ */
+export type EventListener = (event: PipelineEvent, encoded?: Buffer) => unknown;
 
 /** The typed bus every stage publishes to and every consumer (WebSocket, store) listens on. */
 export interface EventBus {
   publish(event: PipelineEvent): void;
   /** Returns a function that removes the listener. */
   subscribe(listener: EventListener): () => void;
+  /** The transport's state (`/health`). */
+  health(): EventTransportHealth;
   close(): Promise<void>;
 }
 
@@ -42,14 +47,15 @@ export function createEventBus(options: {
     // Whatever the transport, a handler that throws or returns a rejected promise is logged
     // with its request id and never stops the publish, the other handlers or the process.
     subscribe: (listener) =>
-      transport.subscribe((event) => {
+      transport.subscribe((event, encoded) => {
         try {
-          const result: unknown = listener(event);
+          const result: unknown = listener(event, encoded);
           if (result instanceof Promise) result.catch((err: unknown) => report(err, event));
         } catch (err) {
           report(err, event);
         }
       }),
+    health: () => transport.health(),
     close: () => transport.close(),
   };
 }

@@ -16,6 +16,7 @@ export function createInProcessTransport(): EventTransport {
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
+    health: () => ({ transport: 'in-process', status: 'ok' }),
     async close() {
       closed = true;
       handlers.clear();

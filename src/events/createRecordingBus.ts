@@ -15,6 +15,7 @@ export function createRecordingBus(bus: EventBus, record: (event: PipelineEvent)
       record(event);
     },
     subscribe: (listener) => bus.subscribe(listener),
+    health: () => bus.health(),
     close: () => bus.close(),
   };
 }

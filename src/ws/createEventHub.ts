@@ -37,8 +37,11 @@ export interface EventHub {
   /** Handles one inbound text message from a client. */
   receive(connectionId: string, text: string): void;
   disconnect(connectionId: string): void;
-  /** Sends one pipeline event to its recipients, serialized once. */
-  deliver(event: PipelineEvent): void;
+  /**
+   * Sends one pipeline event to its recipients, serialized once (`encoded`: the event's UTF-8
+   * JSON when the caller already has it, e.g. as it arrived from Redis).
+   */
+  deliver(event: PipelineEvent, encoded?: Buffer): void;
   has(connectionId: string): boolean;
   stats(): EventHubStats;
   /** Closes every client with `code`. */
@@ -203,12 +206,12 @@ export function createEventHub(options: {
       }
     },
 
-    deliver(event) {
+    deliver(event, encoded) {
       track(event);
       stats.eventsBroadcast += 1;
       if (clients.size === 0) return;
       // Serialize once for every recipient: a 1.5 MB image event is not copied per client.
-      const data = Buffer.from(JSON.stringify(event));
+      const data = encoded ?? Buffer.from(JSON.stringify(event));
       for (const client of recipients(event)) sendTo(client, data);
       forget(event);
     },

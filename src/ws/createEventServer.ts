@@ -110,7 +110,7 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
   logger.info({ port }, 'WebSocket server listening');
 
   // Only once listening: a failed bind leaves nothing subscribed or ticking behind.
-  const unsubscribe = bus.subscribe((event) => hub.deliver(event));
+  const unsubscribe = bus.subscribe((event, encoded) => hub.deliver(event, encoded));
   const heartbeat = setInterval(() => {
     for (const socket of wss.clients) {
       if (!alive.has(socket)) {

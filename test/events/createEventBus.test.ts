@@ -70,4 +70,10 @@ describe('createEventBus', () => {
     bus.publish(event);
     expect(seen).toEqual([]);
   });
+
+  it('reports its in-process transport as always ok (there is nothing to reach)', async () => {
+    const bus = createEventBus({ logger: createLogger({ level: 'silent' }) });
+    expect(bus.health()).toEqual({ transport: 'in-process', status: 'ok' });
+    await bus.close();
+  });
 });

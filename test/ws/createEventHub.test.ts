@@ -44,6 +44,16 @@ describe('createEventHub', () => {
     expect(hello).toMatchObject({ connectionId: id, delivery });
   });
 
+  it('sends the bytes an event arrived as (from Redis) instead of serializing the event again', () => {
+    const hub = createEventHub({ logger });
+    const client = memorySocket();
+    hub.connect(client.socket);
+    // A newer instance's added field travels on to clients, as the wire bytes carry it.
+    const arrived = Buffer.from(JSON.stringify({ ...event('from another instance'), addedLater: 1 }));
+    hub.deliver(event('from another instance'), arrived);
+    expect(client.sent[1]).toBe(arrived.toString('utf8'));
+  });
+
   it('closes a client whose send throws with 1011 and keeps delivering to the others', () => {
     const hub = createEventHub({ logger });
     const healthy = memorySocket();

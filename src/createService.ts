@@ -11,6 +11,7 @@ import { createHeicDecoder } from './domain/heic/createHeicDecoder';
 import { AppError } from './errors/AppError';
 import { createEventBus, type EventBus } from './events/createEventBus';
 import { createRecordingBus } from './events/createRecordingBus';
+import { startEventTransport } from './events/startEventTransport';
 import { createEngine } from './engine/createEngine';
 import type { ImageEngine } from './engine/ImageEngine';
 import { answerClientError } from './http/answerClientError';
@@ -65,7 +66,13 @@ export interface Service {
 /** Starts the whole service; resolves once both ports are listening. */
 export async function createService(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<Service> {
   const version = readVersion();
-  const bus = overrides.bus ?? createEventBus({ logger, validate: overrides.validateEvents });
+  const bus =
+    overrides.bus ??
+    createEventBus({
+      logger,
+      validate: overrides.validateEvents,
+      transport: await startEventTransport({ redisUrl: config.redisUrl, redisChannel: config.redisChannel, logger }),
+    });
   const engine = overrides.engine ?? createEngine(config, logger);
   const releaseEngineAndBus = async () => {
     await engine.close();
@@ -148,6 +155,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
     version,
     eventServer,
     store,
+    events: bus,
     isDraining: () => draining,
     rateLimit: rateLimiter?.middleware,
     shutdownSignal: shutdownDeadline.signal,

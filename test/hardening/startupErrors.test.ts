@@ -93,4 +93,10 @@ describe('the real process refusing to start', () => {
     const text = lines.join('\n');
     for (const name of ['WS_PORT', 'MAX_CONCURRENT_REQUESTS', 'WS_DELIVERY']) expect(text).toContain(`Invalid ${name}=`);
   });
+
+  it('names REDIS_URL when it is not a Redis URL, masking its password, and exits non-zero', async () => {
+    const { code, lines } = await run({ REDIS_URL: 'http://:Sup3rSecret@cache.example:6379', HTTP_PORT: String(await freePort()), WS_PORT: String(await freePort()) });
+    expect(code).toBe(1);
+    expect(lines).toEqual(['Configuration error:', 'Invalid REDIS_URL="http://***:***@cache.example:6379": must start with redis:// or rediss:// (TLS)']);
+  });
 });

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { HeicDecoder } from '../../domain/heic/createHeicDecoder';
 import type { EngineName } from '../../engine/ImageEngine';
+import type { EventTransportHealth } from '../../events/EventTransport';
 import type { ConcurrencyLimiter } from '../../pipeline/createConcurrencyLimiter';
 import type { RequestStore, StoreHealth } from '../../store/RequestStore';
 import type { EventServer } from '../../ws/createEventServer';
@@ -12,6 +13,8 @@ export interface HealthDeps {
   eventServer: Pick<EventServer, 'stats'>;
   limiter: ConcurrencyLimiter;
   store?: Pick<RequestStore, 'health'>;
+  /** The EventBus: which transport carries events between instances, and whether it reaches them. */
+  events?: { health(): EventTransportHealth };
   /** HEIC photos decoding and waiting to (reported as `heicDecodes`). */
   heicDecoder?: Pick<HeicDecoder, 'active' | 'waiting'>;
   /** True while shutting down: health answers 503 so load balancers stop sending work. */
@@ -41,8 +44,14 @@ export function createHealthRouter(deps: HealthDeps): Router {
     const ws = deps.eventServer.stats();
     const database = await databaseHealth();
     const draining = deps.isDraining();
+    const events: EventTransportHealth = deps.events?.health() ?? { transport: 'in-process', status: 'ok' };
+    // Redis down costs other instances' clients this instance's events, never a request: degraded.
     const status =
-      draining || ws.status !== 'running' ? 'error' : database.status === 'ok' || database.status === 'disabled' ? 'ok' : 'degraded';
+      draining || ws.status !== 'running'
+        ? 'error'
+        : (database.status === 'ok' || database.status === 'disabled') && events.status === 'ok'
+          ? 'ok'
+          : 'degraded';
     res.status(status === 'error' ? 503 : 200).json({
       status,
       initialized: true,
@@ -50,6 +59,7 @@ export function createHealthRouter(deps: HealthDeps): Router {
       engine: deps.engine,
       database,
       websocket: { status: ws.status, connections: ws.connections, port: ws.port },
+      events,
       requests: deps.limiter.stats(),
       ...(deps.heicDecoder ? { heicDecodes: { active: deps.heicDecoder.active, waiting: deps.heicDecoder.waiting } } : {}),
       uptime: Math.round(process.uptime() * 10) / 10,

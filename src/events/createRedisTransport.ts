@@ -4,7 +4,7 @@
  * pub/sub channel, and every other instance's events on that channel are delivered here.
  */
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import type { Logger } from '../logging/Logger';
 import { redactUrl } from '../util/redactUrl';
 import type { EventHandler, EventTransport, EventTransportHealth } from './EventTransport';

@@ -1,7 +1,7 @@
 /**
  * The Redis transport against a real redis-server: two transports stand for two instances.
  */
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { createRedisTransport, type RedisTransport } from '../../src/events/createRedisTransport';
 import type { PipelineEvent } from '../../src/events/eventSchemas';
 import { captureLogger } from '../support/captureLogger';

@@ -10,6 +10,7 @@ import type { LogLevel } from '../logging/createLogger';
 import { redactUrl } from '../util/redactUrl';
 import { debugEnables } from './debugEnables';
 import { DEFAULT_TRUST_PROXY, trustProxySetting, type TrustProxy } from './trustProxySetting';
+import { couchUrlProblem, geminiUrlProblem, redisUrlProblem } from './urlProblems';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -120,80 +121,14 @@ const optionalString = z
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
 
-/** `value` as an http(s) URL naming a host, or why it is not one (`example` shows a good one). */
-function parseServerUrl(value: string, example: string): URL | string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `must be a URL such as ${example}`;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
-  if (!url.hostname) return 'names no host';
-  return url;
-}
-
 /** A URL variable: blank means unset, and `problemOf` says why a value cannot be used. */
 const urlVariable = (problemOf: (value: string) => string | undefined) =>
   optionalString.superRefine((value, ctx) => {
     const problem = value === undefined ? undefined : problemOf(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
-
-/** Why `value` cannot be a CouchDB server's URL, or undefined when it can. */
-function couchUrlProblem(value: string): string | undefined {
-  const url = parseServerUrl(value, 'http://user:password@localhost:5984');
-  if (typeof url === 'string') return url;
-  try {
-    decodeURIComponent(url.username);
-    decodeURIComponent(url.password);
-  } catch {
-    return "the user name or password holds a '%' that is not URL-encoded (write it as %25)";
-  }
-  return undefined;
-}
 const couchUrl = urlVariable(couchUrlProblem);
-
-/**
- * Why `value` cannot be REDIS_URL, or undefined when it can: `redis://` or `rediss://` (TLS), a
- * host, credentials node-redis can decode, and at most a database number as the path. A query
- * is refused rather than ignored (node-redis reads nothing from it: `?db=1` would silently use 0).
- */
-function redisUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be a URL such as redis://:password@localhost:6379';
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return 'must start with redis:// or rediss:// (TLS)';
-  if (!url.hostname) return 'names no host';
-  try {
-    decodeURIComponent(url.username);
-    decodeURIComponent(url.password);
-  } catch {
-    return "the user name or password holds a '%' that is not URL-encoded (write it as %25)";
-  }
-  if (url.search || url.hash || value.includes('?') || value.includes('#')) return 'must not have a query or fragment (a database number goes in the path: redis://host:6379/1)';
-  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,5}$/.test(url.pathname)) return 'its path can only be a database number (redis://host:6379/1)';
-  return undefined;
-}
 const redisUrl = urlVariable(redisUrlProblem);
-
-/**
- * Why `value` cannot be GEMINI_BASE_URL, or undefined when it can. The SDK appends
- * `/v1beta/models/…` to it and fetches that, so a value it cannot fetch would only fail every
- * request (502) instead of the start: another scheme ("localhost:8080" reads as scheme
- * "localhost:"), credentials (fetch refuses them, and its error would echo the password to
- * clients), or a query or fragment (the path lands after it).
- */
-function geminiUrlProblem(value: string): string | undefined {
-  const url = parseServerUrl(value, 'https://gemini-gateway.example');
-  if (typeof url === 'string') return url;
-  if (url.username || url.password) return 'must not hold a user name or password (the Gemini client cannot send them; the key goes in GEMINI_API_KEY)';
-  if (url.search || url.hash || value.includes('?') || value.includes('#')) return 'must not have a query or fragment (the API path is appended to it)';
-  return undefined;
-}
 const geminiUrl = urlVariable(geminiUrlProblem);
 
 /** The `debug` namespace of the WebSocket server's logs: `DEBUG=websocket:*` (or `*`) turns them on. */

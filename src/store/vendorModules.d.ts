@@ -4,7 +4,7 @@
  */
 declare module 'pouchdb-node' {
   interface PouchDBStatic {
-    defaults(options: { prefix?: string; db?: unknown }): new (name: string, options?: object) => { name: string; close(): Promise<void>; info(): Promise<unknown> };
+    defaults(options: { prefix?: string; db?: unknown; deterministic_revs?: boolean }): new (name: string, options?: object) => { name: string; close(): Promise<void>; info(): Promise<unknown> };
     /** PouchDB classes are EventEmitters ('created', 'destroyed'); subclasses share the root's listeners. */
     listeners(event: string): Array<(...args: unknown[]) => void>;
     removeListener(event: string, listener: (...args: unknown[]) => void): void;

@@ -125,4 +125,27 @@ describe('startEmbeddedCouch', () => {
       nativeOpen.mockRestore();
     }
   });
+
+  it('stores an attachment without turning its bytes into JSON, and still gives each revision a new id', async () => {
+    // PouchDB's default deterministic revisions hash JSON.stringify of the document, attachment
+    // bytes included: Buffer#toJSON makes an array of one number per byte (~40× the bytes in memory).
+    const toJson = jest.spyOn(Buffer.prototype, 'toJSON');
+    try {
+      const couch = nano((await start()).url);
+      await couch.db.create('photos');
+      const db = couch.use('photos');
+      const bytes = randomBytes(256 * 1024);
+      await db.attachment.insert('req_1', 'image-1', bytes, 'image/jpeg');
+      const first = await db.get('req_1');
+      await db.attachment.insert('req_1', 'image-2', bytes, 'image/jpeg', { rev: first._rev });
+      const second = await db.get('req_1');
+      expect(Buffer.compare(await db.attachment.get('req_1', 'image-2'), bytes)).toBe(0);
+      expect(second._rev).toMatch(/^2-[0-9a-f]{32}$/);
+      expect(second._attachments).toMatchObject({ 'image-1': { length: bytes.length }, 'image-2': { length: bytes.length } });
+      const serialised = toJson.mock.contexts.filter((buffer) => (buffer as Buffer).length >= bytes.length);
+      expect(serialised).toHaveLength(0);
+    } finally {
+      toJson.mockRestore();
+    }
+  });
 });

@@ -12,6 +12,12 @@ export interface WriteJob {
   label: string;
   /** Bytes this job holds in memory while queued. */
   bytes: number;
+  /**
+   * True when it sends attachment bytes: such writes are slow and may wait for the database's
+   * attachment budget, so they never take the last slots (`attachmentConcurrency`), which stay
+   * free for documents and events.
+   */
+  sendsAttachments?: boolean;
   /** Performs the write; must be safe to run again after a failure (idempotent). */
   run(): Promise<void>;
   /** The write as data, so that one still queued at close can be kept on disk (`keep`). */
@@ -44,6 +50,11 @@ export interface WriteQueueOptions {
   maxQueuedBytes?: number;
   /** Lanes written at once while the database answers (one probe at a time while it fails). Default 8. */
   concurrency?: number;
+  /**
+   * How many of those may be writes that send attachments (`sendsAttachments`). Default
+   * `concurrency` − 2 (at least 1): two slots always stay free for small writes.
+   */
+  attachmentConcurrency?: number;
   /** Longest an `enqueue` caller waits before the write is left to the background. Default 10 s. */
   settleTimeoutMs?: number;
   /**

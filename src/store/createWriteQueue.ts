@@ -21,10 +21,13 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
   const maxQueuedWrites = options.maxQueuedWrites ?? 10_000;
   const maxQueuedBytes = options.maxQueuedBytes ?? 256 * 1024 * 1024;
   const concurrency = options.concurrency ?? 8;
+  const attachmentConcurrency = Math.max(1, Math.min(concurrency, options.attachmentConcurrency ?? concurrency - 2));
   const settleTimeoutMs = options.settleTimeoutMs ?? 10_000;
 
   const lanes = new Map<string, Entry[]>();
   const running = new Set<string>();
+  /** The running lanes whose write sends attachments. */
+  const runningAttachments = new Set<string>();
   const drainWaiters = new Set<() => void>();
   let pending = 0;
   let pendingBytes = 0;
@@ -138,7 +141,11 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
       if (running.size >= limit) break;
       if (running.has(lane)) continue;
       const entry = entries[0];
+      // A slow attachment write must not take the slots small writes (documents, events) need.
+      const sendsAttachments = entry.job.sendsAttachments === true;
+      if (sendsAttachments && runningAttachments.size >= attachmentConcurrency) continue;
       running.add(lane);
+      if (sendsAttachments) runningAttachments.add(lane);
       entry.attempts += 1;
       let outcome: Promise<void>;
       try {
@@ -149,12 +156,14 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
       outcome.then(
         () => {
           running.delete(lane);
+          runningAttachments.delete(lane);
           if (closed) return;
           onSuccess(lane, entry);
           pump();
         },
         (err: unknown) => {
           running.delete(lane);
+          runningAttachments.delete(lane);
           if (closed) return;
           onFailure(lane, entry, err);
           pump();

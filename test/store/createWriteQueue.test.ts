@@ -316,4 +316,34 @@ describe('createWriteQueue', () => {
     await queue.close(10);
     expect(queue.accepts({ bytes: 1 })).toBe(false);
   });
+
+  it('keeps slots free for small writes while attachment writes hang, and runs the held attachment writes in turn', async () => {
+    make({ concurrency: 4 });
+    const gate = deferred();
+    const started: string[] = [];
+    const attachment = (lane: string): WriteJob => ({
+      lane,
+      label: `image of ${lane}`,
+      bytes: 1,
+      sendsAttachments: true,
+      run: async () => {
+        started.push(lane);
+        await gate.promise;
+      },
+    });
+    const attachments = ['r1', 'r2', 'r3', 'r4', 'r5'].map((lane) => queue.enqueue(attachment(lane)));
+    await waitFor(() => started.length === 2);
+    // Two of four slots for attachments (concurrency − 2): a document and an event write still run.
+    const small: string[] = [];
+    await Promise.all([
+      queue.enqueue(job('doc', 'document', async () => { small.push('doc'); })),
+      queue.enqueue(job('events', 'event', async () => { small.push('event'); })),
+    ]);
+    expect(small.sort()).toEqual(['doc', 'event']);
+    expect(started).toEqual(['r1', 'r2']);
+    gate.resolve();
+    await Promise.all(attachments);
+    expect(started).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+    expect(queue.stats()).toMatchObject({ pending: 0, stored: 7, lost: 0 });
+  });
 });

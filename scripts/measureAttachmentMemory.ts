@@ -5,7 +5,10 @@
  * N attachments of S MB at once (each in its own request lane, as N concurrent requests would),
  * and reports the child's peak RSS (VmHWM) above its RSS before the batch, and the time taken.
  *
- *   npx ts-node --transpile-only scripts/measureAttachmentMemory.ts [--count 8] [--mb 40] [--rounds 2] [--json]
+ *   npx ts-node --transpile-only scripts/measureAttachmentMemory.ts [--count 8] [--mb 40] [--rounds 2]
+ *                   [--budget-mb 32] [--json]
+ *
+ * --budget-mb sets the store's maxAttachmentBytesInFlight (0: no budget; default: the store's own).
  *
  * The bytes are random, so LevelDB's compression cannot shrink them (photos do not compress either).
  */
@@ -20,6 +23,7 @@ interface Options {
   count: number;
   mb: number;
   rounds: number;
+  budgetMb?: number;
   json: boolean;
 }
 
@@ -31,6 +35,7 @@ function parseArgs(argv: string[]): Options {
       case '--count': options.count = value(); break;
       case '--mb': options.mb = value(); break;
       case '--rounds': options.rounds = value(); break;
+      case '--budget-mb': options.budgetMb = value(); break;
       case '--json': options.json = true; break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
@@ -57,7 +62,14 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attach-mem-'));
   // The queue's own byte bound (256 MiB) would drop part of a large batch: this measures the database.
   const maxQueuedBytes = 2 * options.count * options.mb * 1024 * 1024 + 256 * 1024 * 1024;
-  const handle = await createRequestStore({ dataDir, logger: createLogger({ level: 'warn' }), storeOptions: { maxQueuedBytes } });
+  const handle = await createRequestStore({
+    dataDir,
+    logger: createLogger({ level: 'warn' }),
+    storeOptions: {
+      maxQueuedBytes,
+      ...(options.budgetMb !== undefined ? { maxAttachmentBytesInFlight: options.budgetMb * 1024 * 1024 } : {}),
+    },
+  });
   const pid = handle.embeddedPid as number;
   const results: Array<{ round: number; before: number; peak: number; ms: number }> = [];
   try {

@@ -28,3 +28,10 @@ export type SpooledWriteKind = SpooledWrite['kind'];
 
 /** Every kind, for checking a description read back from disk. */
 export const SPOOLED_WRITE_KINDS: ReadonlySet<string> = new Set<SpooledWriteKind>(['arrived', 'started', 'image', 'finished', 'interrupted', 'event']);
+
+/**
+ * Whether a write of `kind` sends attachment bytes (the upload with the start record, an image):
+ * such writes wait for the attachment budget and take only some of the queue's slots. The final
+ * result is counted as a document update: its images were stored before it in its lane.
+ */
+export const sendsAttachments = (kind: SpooledWriteKind): boolean => kind === 'started' || kind === 'image';

@@ -3,6 +3,8 @@ import type { CouchStore } from './CouchStore';
 import type { StoreHealth } from './RequestStore';
 import { CouchError, isCouchStatus } from './CouchClient';
 import { createNanoCouchClient } from './createNanoCouchClient';
+import { createByteBudget } from './createByteBudget';
+import { withAttachmentBudget } from './withAttachmentBudget';
 import { createWriteQueue } from './createWriteQueue';
 import type { FailureKind, RetryOptions, WriteJob } from './WriteQueue';
 import { createEventLog } from './createEventLog';
@@ -11,7 +13,7 @@ import { startedBytes } from './writeStartedRequest';
 import { finishedBytes } from './writeFinishedRequest';
 import { writeInterrupted } from './writeInterrupted';
 import { performWrite } from './performWrite';
-import type { SpooledWrite } from './SpooledWrite';
+import { sendsAttachments, type SpooledWrite } from './SpooledWrite';
 import { createWriteSpool } from './createWriteSpool';
 import { createSpoolReplay, type SpoolReplay } from './createSpoolReplay';
 import { readRequest } from './readRequest';
@@ -40,6 +42,12 @@ export interface CouchStoreOptions {
    * (`DATA_DIR/spool` in the service). Unset: they are lost (logged).
    */
   spoolDir?: string;
+  /**
+   * Attachment bytes written to the database at once; an attachment larger than this is written
+   * alone. Default 32 MiB in `embedded` mode, whose server holds several copies of each attachment
+   * while it stores it; none in `external` mode (CouchDB streams attachments to disk). `0`: none.
+   */
+  maxAttachmentBytesInFlight?: number;
   /** Deadline of one database write call. Default 30 s. */
   requestTimeoutMs?: number;
   /**
@@ -56,6 +64,9 @@ export interface CouchStoreOptions {
   /** Longest the start waits for the databases to be created before going on without. Default 5 s. */
   startTimeoutMs?: number;
 }
+
+/** The embedded server's default attachment budget: with its ~4-8 copies, a few hundred MB at the peak. */
+export const EMBEDDED_ATTACHMENT_BUDGET = 32 * 1024 * 1024;
 
 /**
  * No answer, or a gateway saying the server behind it is away (502/503/504): retry until it
@@ -104,7 +115,10 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
   const logger = options.logger.child({ component: 'store' });
   const names = databaseNames(options.dbPrefix);
   const url = redactUrl(options.url);
-  const client = createNanoCouchClient({ url: options.url, timeoutMs: options.requestTimeoutMs });
+  const nanoClient = createNanoCouchClient({ url: options.url, timeoutMs: options.requestTimeoutMs });
+  const attachmentBudget = options.maxAttachmentBytesInFlight ?? (options.mode === 'embedded' ? EMBEDDED_ATTACHMENT_BUDGET : 0);
+  // Writes only: reads of attachments are the results API's, one per HTTP request.
+  const client = attachmentBudget > 0 ? withAttachmentBudget(nanoClient, createByteBudget(attachmentBudget)) : nanoClient;
   const readClient = createNanoCouchClient({ url: options.url, timeoutMs: options.readTimeoutMs ?? 10_000 });
   const spool = options.spoolDir ? createWriteSpool({ dir: options.spoolDir, logger }) : undefined;
   /** Set once the queue exists (it is the queue's `keep`, and feeds the queue). */
@@ -155,7 +169,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
 
   /** A store write as a queue job: its description is what the spool keeps, and what it runs. */
   function job(lane: string, label: string, bytes: number, what: SpooledWrite): WriteJob {
-    return { lane, label, bytes, spool: what, run: () => perform(what) };
+    return { lane, label, bytes, spool: what, sendsAttachments: sendsAttachments(what.kind), run: () => perform(what) };
   }
 
   /**

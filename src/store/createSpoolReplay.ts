@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/Logger';
-import type { SpooledWrite } from './SpooledWrite';
+import { sendsAttachments, type SpooledWrite } from './SpooledWrite';
 import type { SpoolEntry, WriteSpool, WriteToSpool } from './createWriteSpool';
 import type { WriteJob, WriteQueue } from './WriteQueue';
 
@@ -55,6 +55,7 @@ export function createSpoolReplay(options: SpoolReplayOptions): SpoolReplay {
       lane: entry.lane,
       label: `${entry.label} (spooled)`,
       bytes: entry.bytes,
+      sendsAttachments: sendsAttachments(entry.kind),
       run: async () => perform(await spool.read(entry)),
       done(ok) {
         queued.delete(job);

@@ -1,7 +1,7 @@
 /**
  * Runs the embedded CouchDB-compatible server in its own child process, the way a real CouchDB
  * runs beside the service: PouchDB's memory (~20 MB at rest, ~20 MB per concurrent 5 MB upload)
- * and its base64 attachment work leave the service process. This module loads no PouchDB.
+ * and its attachment work leave the service process. This module loads no PouchDB.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -42,14 +42,15 @@ const MAX_LAUNCH_DELAY_MS = 30_000;
 const ENTRY = path.join(__dirname, `embeddedCouchProcess${path.extname(__filename)}`);
 
 /**
- * The child's V8 heap settings. PouchDB turns each attachment into strings several times its
- * size, nearly all garbage at once, yet V8 sizes its heap from the machine's memory: on a large
- * machine it lets the old generation grow to up to 4× what survived the last full collection
- * before collecting again, so the child held 150-250 MB of heap after a few 5 MB uploads with
- * about 35 MB live. A growth of at most 30% over the live size makes it collect that garbage,
- * with no ceiling a large upload could hit (--max-old-space-size=512 would be one: the child died
- * out of heap on 8 concurrent 40 MB attachments; with this flag it stored them). Semi-spaces of
- * 8 MB instead of 16 keep the young generation at most 16 MB. Measured CPU cost: ~10% per 5 MB
+ * The child's V8 heap settings. PouchDB makes each attachment into garbage several times its
+ * size (when these were measured, an array of one number per byte too: see deterministic_revs
+ * in startEmbeddedCouch), nearly all of it at once, yet V8 sizes its heap from the machine's
+ * memory: on a large machine it lets the old generation grow to up to 4× what survived the
+ * last full collection before collecting again, so the child held 150-250 MB of heap after a
+ * few 5 MB uploads with about 35 MB live. A growth of at most 30% over the live size makes it
+ * collect that garbage, with no ceiling a large upload could hit (--max-old-space-size=512
+ * would be one: the child died out of heap on 8 concurrent 40 MB attachments; with this flag it
+ * stored them). Semi-spaces of 8 MB instead of 16 keep the young generation at most 16 MB. Measured CPU cost: ~10% per 5 MB
  * attachment (semi-spaces of 4 MB cost ~20% more; the service's own 1 MB about twice as slow).
  */
 const CHILD_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--heap-growing-percent=30'];

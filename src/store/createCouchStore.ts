@@ -112,11 +112,12 @@ async function read<T>(what: string, run: () => Promise<T>): Promise<T> {
  * then writes wait in the bounded queue.
  */
 export async function createCouchStore(options: CouchStoreOptions): Promise<CouchStore> {
+  const attachmentBudget = options.maxAttachmentBytesInFlight ?? (options.mode === 'embedded' ? EMBEDDED_ATTACHMENT_BUDGET : 0);
+  if (!(attachmentBudget >= 0)) throw new Error(`maxAttachmentBytesInFlight must be 0 (none) or more bytes; got ${attachmentBudget}`);
   const logger = options.logger.child({ component: 'store' });
   const names = databaseNames(options.dbPrefix);
   const url = redactUrl(options.url);
   const nanoClient = createNanoCouchClient({ url: options.url, timeoutMs: options.requestTimeoutMs });
-  const attachmentBudget = options.maxAttachmentBytesInFlight ?? (options.mode === 'embedded' ? EMBEDDED_ATTACHMENT_BUDGET : 0);
   // Writes only: reads of attachments are the results API's, one per HTTP request.
   const client = attachmentBudget > 0 ? withAttachmentBudget(nanoClient, createByteBudget(attachmentBudget)) : nanoClient;
   const readClient = createNanoCouchClient({ url: options.url, timeoutMs: options.readTimeoutMs ?? 10_000 });

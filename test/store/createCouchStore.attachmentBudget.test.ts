@@ -155,4 +155,9 @@ describe('createCouchStore attachment budget (embedded server)', () => {
     expect(store.pendingWrites()).toBe(0);
     expect(await store.getEvents(id)).toHaveLength(1);
   });
+
+  it('refuses a budget that is not a number of bytes', async () => {
+    await expect(createCouchStore({ url: server.url, mode: 'embedded', logger: captureLogger(), maxAttachmentBytesInFlight: -1 })).rejects.toThrow(/maxAttachmentBytesInFlight/);
+    await expect(createCouchStore({ url: server.url, mode: 'embedded', logger: captureLogger(), maxAttachmentBytesInFlight: Number.NaN })).rejects.toThrow(/maxAttachmentBytesInFlight/);
+  });
 });

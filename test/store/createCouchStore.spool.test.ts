@@ -58,6 +58,15 @@ describe('createCouchStore with a write spool', () => {
     return store;
   };
   const spoolEntries = () => (fs.existsSync(spoolDir) ? fs.readdirSync(spoolDir).filter((name) => name.endsWith('.json')) : []);
+  /** A store closed while the database is down, with one request's start record and result queued: both spooled. */
+  const spoolStartAndFinish = async () => {
+    const lifecycle = makeLifecycle(makeRequestId());
+    const first = await open();
+    await first.startRequest(lifecycle.started);
+    await first.finishRequest(lifecycle.finished);
+    await first.close();
+    return { lifecycle, id: lifecycle.started.requestId };
+  };
 
   it('spools what is queued at close while the database is down, and the next store replays all of it', async () => {
     const lifecycle = makeLifecycle(makeRequestId());
@@ -86,12 +95,7 @@ describe('createCouchStore with a write spool', () => {
   });
 
   it("replays each request's writes in the order they were made: the start record before the result", async () => {
-    const lifecycle = makeLifecycle(makeRequestId());
-    const id = lifecycle.started.requestId;
-    const first = await open();
-    await first.startRequest(lifecycle.started);
-    await first.finishRequest(lifecycle.finished);
-    await first.close();
+    const { lifecycle, id } = await spoolStartAndFinish();
 
     await startServer();
     const seen: string[] = [];
@@ -113,12 +117,7 @@ describe('createCouchStore with a write spool', () => {
   });
 
   it('keeps the spool while the database is still down at start, says so in health, and replays it once the database returns', async () => {
-    const lifecycle = makeLifecycle(makeRequestId());
-    const id = lifecycle.started.requestId;
-    const first = await open();
-    await first.startRequest(lifecycle.started);
-    await first.finishRequest(lifecycle.finished);
-    await first.close();
+    const { id } = await spoolStartAndFinish();
 
     const second = await open();
     expect(await second.health()).toMatchObject({ status: 'error', spooledWrites: 2 });

@@ -37,6 +37,10 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
   let catchingUp = false;
   /** The write that kept its caller waiting `settleTimeoutMs` unanswered; callers do not wait while it is set. */
   let stalledBy: Entry | undefined;
+  /** When a write of each kind was last stored: progress tells a backlog from a hang. */
+  const lastStoredAt = { attachments: 0, documents: 0 };
+  /** A backlog was logged; reset once the queue empties. */
+  let backlogged = false;
   let failedRounds = 0;
   let lastError: string | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -63,6 +67,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
     if (pending === 0) {
       catchingUp = false;
       stalledBy = undefined;
+      backlogged = false;
       for (const wake of [...drainWaiters]) wake();
     }
   }
@@ -79,6 +84,18 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
    * database where only some writes hang (big attachments) would otherwise cost 10 s per request.
    */
   function onSettleTimeout(entry: Entry): void {
+    const kind = entry.job.sendsAttachments === true ? 'attachments' : 'documents';
+    if (!stalledBy && Date.now() - lastStoredAt[kind] < settleTimeoutMs) {
+      // A backlog, not a hang: writes of its kind are being stored, this one waits its turn (a
+      // burst of large uploads behind the attachment budget). Its caller goes on; the database
+      // is not called stalled, so health does not turn degraded for a busy but answering server.
+      if (!backlogged) {
+        backlogged = true;
+        logger.info({ pendingWrites: pending, settleTimeoutMs, write: entry.job.label }, 'database writes are queued behind others; continuing without waiting for them');
+      }
+      entry.settle();
+      return;
+    }
     if (!stalledBy) {
       logger.warn({ pendingWrites: pending, settleTimeoutMs, write: entry.job.label }, 'database writes are not answered; continuing without waiting for them');
       stalledBy = entry;
@@ -98,6 +115,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
 
   function onSuccess(lane: string, entry: Entry): void {
     stored += 1;
+    lastStoredAt[entry.job.sendsAttachments === true ? 'attachments' : 'documents'] = Date.now();
     if (failing) {
       logger.info({ pendingWrites: pending - 1 }, 'database writes succeed again; draining the write queue');
     }

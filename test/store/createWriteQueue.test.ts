@@ -212,6 +212,38 @@ describe('createWriteQueue', () => {
     expect(queue.stats()).toMatchObject({ pending: 0, stored: 5, lost: 0, stalled: false });
   });
 
+  it('lets a caller go at settleTimeoutMs without calling the database stalled while writes of its kind are being stored (a backlog), and still notices a hang after it', async () => {
+    jest.useFakeTimers();
+    try {
+      make({ concurrency: 1, settleTimeoutMs: 1000 });
+      const first = deferred();
+      const second = deferred();
+      let secondSettled = false;
+      const a = queue.enqueue(job('a', 'a', () => first.promise));
+      void queue.enqueue(job('b', 'b', () => second.promise)).then(() => (secondSettled = true));
+      // The first write is stored 900 ms in; the second, waiting its turn since 0 ms, then runs.
+      await jest.advanceTimersByTimeAsync(900);
+      first.resolve();
+      await a;
+      // Its caller's 1 s passes 100 ms after a write was stored: a backlog. It goes on, and the database is not stalled.
+      await jest.advanceTimersByTimeAsync(200);
+      expect(secondSettled).toBe(true);
+      expect(queue.stats()).toMatchObject({ stalled: false, pending: 1 });
+      expect(logger.entries.some((e) => e.msg.includes('not answered'))).toBe(false);
+      expect(logger.entries.some((e) => e.level === 'info' && e.msg.includes('queued behind others'))).toBe(true);
+
+      // Nothing stored for a whole settleTimeoutMs while a new caller waits: that is a hang.
+      void queue.enqueue(job('c', 'c', async () => undefined));
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(queue.stats().stalled).toBe(true);
+      expect(logger.entries.some((e) => e.level === 'warn' && e.msg.includes('not answered'))).toBe(true);
+      second.resolve();
+      await jest.advanceTimersByTimeAsync(10);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('ends a stall when the unanswered write is finally refused, so health does not stay degraded', async () => {
     make({ settleTimeoutMs: 20 });
     const hung = deferred();

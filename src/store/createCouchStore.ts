@@ -148,7 +148,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
     return found;
   }
 
-  const events = createEventLog({ client, readClient, db: names.events, queue, logger, write });
+  const events = createEventLog({ client, readClient, db: names.events, queue, logger, perform });
 
   // Create the databases now when the server answers; a server that does not answer in time
   // must not hold up the service's start (the first write tries again).

@@ -1,9 +1,8 @@
 import type { Logger } from '../logging/Logger';
 import { TERMINAL_EVENT_TYPES, type PipelineEvent } from '../events/eventSchemas';
 import type { CouchClient } from './CouchClient';
-import type { EventDoc } from './SpooledWrite';
+import type { EventDoc, SpooledWrite } from './SpooledWrite';
 import type { WriteQueue } from './WriteQueue';
-import { writeEvent } from './writeEvent';
 
 /** Digits of the sequence number in event ids, so ids sort in emission order. */
 const SEQ_DIGITS = 6;
@@ -25,10 +24,10 @@ export interface EventLogOptions {
   queue: WriteQueue;
   logger: Logger;
   /**
-   * Runs one write once the databases exist, and has them created again before the next write
-   * when it fails with 404 (the database was deleted while running).
+   * Makes one described write: the store's, shared by every live write and the spool's replay
+   * (it waits for the databases, and has them created again after a 404).
    */
-  write: (run: () => Promise<void>) => Promise<void>;
+  perform: (write: SpooledWrite) => Promise<void>;
 }
 
 /** The event without its image bytes (they are stored once, as an attachment of the request). */
@@ -44,7 +43,7 @@ export function stripImageData(event: PipelineEvent): PipelineEvent {
  * so event writes never conflict; a 409 means an earlier attempt already stored it.
  */
 export function createEventLog(options: EventLogOptions): EventLog {
-  const { client, db, queue, logger, write } = options;
+  const { client, db, queue, logger, perform } = options;
   const nextSeq = new Map<string, number>();
 
   function takeSeq(requestId: string, terminal: boolean): number {
@@ -76,12 +75,13 @@ export function createEventLog(options: EventLogOptions): EventLog {
           timestamp: event.timestamp,
           event: stored,
         };
+        const write: SpooledWrite = { kind: 'event', data: doc };
         void queue.enqueue({
           lane: `events:${requestId}`,
           label: `event ${doc._id} ${event.type}`,
           bytes: JSON.stringify(stored).length + 256,
-          spool: { kind: 'event', data: doc },
-          run: () => write(() => writeEvent(client, db, doc)),
+          spool: write,
+          run: () => perform(write),
         });
       } catch (err) {
         // A store must never break the pipeline that feeds it.

@@ -6,6 +6,9 @@ interface Entry {
   settle(): void;
 }
 
+/** Which progress a job's storing shows: attachment writes and small writes move at their own pace. */
+const progressKind = (job: WriteJob): 'attachments' | 'documents' => (job.sendsAttachments === true ? 'attachments' : 'documents');
+
 /**
  * A bounded, in-memory write queue with per-lane ordering and one shared back-off: while the
  * database fails, a single write probes it at growing intervals; the first success releases
@@ -84,8 +87,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
    * database where only some writes hang (big attachments) would otherwise cost 10 s per request.
    */
   function onSettleTimeout(entry: Entry): void {
-    const kind = entry.job.sendsAttachments === true ? 'attachments' : 'documents';
-    if (!stalledBy && Date.now() - lastStoredAt[kind] < settleTimeoutMs) {
+    if (!stalledBy && Date.now() - lastStoredAt[progressKind(entry.job)] < settleTimeoutMs) {
       // A backlog, not a hang: writes of its kind are being stored, this one waits its turn (a
       // burst of large uploads behind the attachment budget). Its caller goes on; the database
       // is not called stalled, so health does not turn degraded for a busy but answering server.
@@ -115,7 +117,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
 
   function onSuccess(lane: string, entry: Entry): void {
     stored += 1;
-    lastStoredAt[entry.job.sendsAttachments === true ? 'attachments' : 'documents'] = Date.now();
+    lastStoredAt[progressKind(entry.job)] = Date.now();
     if (failing) {
       logger.info({ pendingWrites: pending - 1 }, 'database writes succeed again; draining the write queue');
     }

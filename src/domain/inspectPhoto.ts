@@ -13,6 +13,7 @@ import { transcodeHeic } from './heic/transcodeHeic';
 import type { Photo, PhotoFormat } from './Photo';
 import { sniffImageFormat } from './sniffImageFormat';
 import { sha256Hex } from '../util/sha256Hex';
+import { errorMessage } from '../util/errorMessage';
 
 const FORMAT_NAMES: Record<PhotoFormat, string> = {
   jpeg: 'JPEG',
@@ -166,7 +167,7 @@ function normaliseFormat(format: string | undefined): PhotoFormat | undefined {
 }
 
 function describe(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   // libvips messages are multi-line; the first line is the useful one (some end in a bare colon).
   return text.split('\n')[0].trim().replace(/:$/, '') || 'unknown decoder error';
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../logging/Logger';
 import { redactUrl } from '../util/redactUrl';
 import type { EventHandler, EventTransport, EventTransportHealth } from './EventTransport';
 import { decodeEventMessage, encodeEventMessage } from './redisEventMessage';
+import { errorMessage } from '../util/errorMessage';
 
 export interface RedisTransportOptions {
   /** `redis://` or `rediss://` (REDIS_URL). */
@@ -89,7 +90,7 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
   function trouble(err: unknown): void {
     if (closed || outage) return;
     outage = true;
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorMessage(err);
     if (everConnected) logger.warn({ ...where, err: reason }, 'Redis unreachable; events no longer cross instances until it is back');
     else logger.warn({ ...where, err: reason }, 'Redis not reachable at start; events stay on this instance until it is');
     for (const settle of firstOutcome) settle('unreachable');

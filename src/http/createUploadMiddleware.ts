@@ -3,6 +3,7 @@ import multer from 'multer';
 import { AppError } from '../errors/AppError';
 import { createPresizedMemoryStorage } from './createPresizedMemoryStorage';
 import { formatMb } from '../util/formatMb';
+import { errorMessage } from '../util/errorMessage';
 
 /**
  * Parses the multipart upload into memory with every limit set, and turns multer's errors
@@ -66,6 +67,6 @@ function toAppError(err: unknown, maxUploadBytes: number): AppError {
         return new AppError('MALFORMED_REQUEST', `The upload was rejected: ${err.message}`, { cause: err });
     }
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return new AppError('MALFORMED_REQUEST', `The multipart body could not be parsed: ${message}`, { cause: err });
 }

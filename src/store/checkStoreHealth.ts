@@ -4,6 +4,7 @@ import type { DatabaseNames } from './ensureDatabases';
 import { isCouchWelcome, NOT_COUCHDB } from './isCouchWelcome';
 import type { WriteQueueStats } from './WriteQueue';
 import { createDeadline } from '../util/createDeadline';
+import { errorMessage } from '../util/errorMessage';
 
 export interface StoreHealthInput {
   client: CouchClient;
@@ -82,7 +83,7 @@ export async function checkStoreHealth(input: StoreHealthInput): Promise<StoreHe
       ...base,
       status: 'error',
       reachable: false,
-      error: err instanceof Error ? err.message : String(err),
+      error: errorMessage(err),
     };
   } finally {
     probe.clear();

@@ -24,6 +24,7 @@ import { NOT_COUCHDB_ERROR } from './isCouchWelcome';
 import { redactUrl } from '../util/redactUrl';
 import { StoreError } from './StoreError';
 import { EMBEDDED_ATTACHMENT_BUDGET, type CouchStoreOptions } from './CouchStoreOptions';
+import { errorMessage } from '../util/errorMessage';
 
 export type { CouchStoreOptions } from './CouchStoreOptions';
 
@@ -155,7 +156,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
   let startTimer: NodeJS.Timeout | undefined;
   await Promise.race([
     ready().catch((err: unknown) => {
-      logger.warn({ url, err: err instanceof Error ? err.message : String(err) }, startFailure(err));
+      logger.warn({ url, err: errorMessage(err) }, startFailure(err));
     }),
     new Promise<void>((resolve) => {
       startTimer = setTimeout(() => {

@@ -1,4 +1,5 @@
 import type { WriteJob, WriteQueue, WriteQueueOptions } from './WriteQueue';
+import { errorMessage } from '../util/errorMessage';
 
 interface Entry {
   job: WriteJob;
@@ -130,7 +131,7 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
     // Answered, if with an error: not hanging (failing takes over below if the database is down).
     if (entry === stalledBy) stalledBy = undefined;
     const kind = classify(err);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     lastError = message;
     if (kind === 'permanent' || (kind === 'retryable' && entry.attempts >= maxAttempts)) {
       lost += 1;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logging/Logger';
+import { errorMessage } from '../util/errorMessage';
 import { isJsonObject } from '../util/isJsonObject';
 import { SPOOLED_WRITE_KINDS, type SpooledWrite } from './SpooledWrite';
 import { joinBuffers, splitBuffers, type ValuePath } from './splitBuffers';
@@ -51,10 +52,6 @@ export interface WriteSpool {
    * Resolves with how many it kept. Never rejects.
    */
   save(writes: WriteToSpool[]): Promise<number>;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**

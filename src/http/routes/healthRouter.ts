@@ -6,6 +6,7 @@ import type { ConcurrencyLimiter } from '../../pipeline/createConcurrencyLimiter
 import type { RequestStore, StoreHealth } from '../../store/RequestStore';
 import type { EventServer } from '../../ws/createEventServer';
 import { rejectOtherMethods } from '../rejectOtherMethods';
+import { errorMessage } from '../../util/errorMessage';
 
 export interface HealthDeps {
   engine: EngineName;
@@ -36,7 +37,7 @@ export function createHealthRouter(deps: HealthDeps): Router {
       return await deps.store.health();
     } catch (err) {
       // A store should report trouble, not throw; if one does, say only what is known.
-      return { status: 'error', error: err instanceof Error ? err.message : String(err) };
+      return { status: 'error', error: errorMessage(err) };
     }
   };
 

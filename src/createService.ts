@@ -59,8 +59,13 @@ export interface Service {
   /**
    * Graceful stop: refuse new work, let in-flight requests finish (up to the shutdown
    * deadline), close WebSocket clients with 1001, flush the store. Idempotent.
+   *
+   * With `{ drain: false }` (after a crash, when in-flight work cannot be trusted to finish)
+   * in-flight requests are stopped at once instead of awaited, as at the shutdown deadline;
+   * the rest is the same, so writes still queued are stored or spooled. It also cuts short
+   * a drain already under way.
    */
-  close(): Promise<void>;
+  close(options?: { drain?: boolean }): Promise<void>;
 }
 
 /** Starts the whole service; resolves once both ports are listening. */
@@ -195,6 +200,10 @@ export async function createService(config: Config, logger: Logger, overrides: S
 
   const loopback = (port: number, scheme: string) => `${scheme}://127.0.0.1:${port}`;
   let closing: Promise<void> | undefined;
+  // Ends the drain early (a close without draining, possibly after one that drains).
+  let drainCutShort = false;
+  let stopDraining: () => void = () => undefined;
+  const drainCut = new Promise<void>((resolve) => (stopDraining = resolve));
 
   return {
     httpPort,
@@ -204,22 +213,32 @@ export async function createService(config: Config, logger: Logger, overrides: S
     // What is published on it is stored too, as the pipeline's events are.
     bus: localBus,
     eventServer,
-    close() {
+    close(options = {}) {
+      if (options.drain === false) {
+        drainCutShort = true;
+        stopDraining();
+      }
       closing ??= (async () => {
         // Keep listening while draining: new requests (and /health) get a quick 503 with
         // Connection: close, so load balancers see the drain instead of refused connections.
         draining = true;
-        const idleWithin = (ms: number) =>
+        const idleWithin = (ms: number, cut?: Promise<void>) =>
           new Promise<boolean>((resolve) => {
             const timer = setTimeout(() => resolve(false), ms);
             timer.unref();
+            void cut?.then(() => {
+              clearTimeout(timer);
+              const { running, queued } = limiter.stats();
+              resolve(running + queued === 0);
+            });
             void limiter.whenIdle().then(() => {
               clearTimeout(timer);
               resolve(true);
             });
           });
-        if (!(await idleWithin(config.shutdownTimeoutMs))) {
-          logger.warn({ requests: limiter.stats() }, 'shutdown deadline passed; aborting in-flight requests');
+        if (!(await idleWithin(config.shutdownTimeoutMs, drainCut))) {
+          const why = drainCutShort ? 'stopping without draining' : 'shutdown deadline passed';
+          logger.warn({ requests: limiter.stats() }, `${why}; aborting in-flight requests`);
           shutdownDeadline.abort(new AppError('SHUTTING_DOWN', 'The server is shutting down; the request was stopped', { headers: { 'Retry-After': '5' } }));
           // Aborted pipelines record their failure and answer quickly; do not wait forever.
           if (!(await idleWithin(5_000))) {

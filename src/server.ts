@@ -7,8 +7,13 @@ import { findUnknownVariables } from './config/findUnknownVariables';
 import { ConfigError, loadConfig, type Config } from './config/loadConfig';
 import { createService, type Service } from './createService';
 import { createLogger } from './logging/createLogger';
-import type { Logger } from './logging/Logger';
 import { StartupError } from './errors/StartupError';
+
+/**
+ * How long the stop after an uncaught exception may take (stopping requests, closing sockets,
+ * storing or spooling queued writes) before the process exits regardless.
+ */
+const CRASH_STOP_MS = 20_000;
 
 async function main(): Promise<void> {
   const dotenvResult = dotenv.config({ quiet: true });
@@ -25,7 +30,6 @@ async function main(): Promise<void> {
 
   const logger = createLogger({ level: config.logLevel });
   const wsLogger = config.debugWebsocket ? createLogger({ level: 'debug', name: 'websocket' }) : undefined;
-  installProcessGuards(logger);
   for (const { name, didYouMean } of findUnknownVariables(Object.keys(dotenvResult.parsed ?? {}))) {
     logger.warn({ variable: name, ...(didYouMean ? { didYouMean } : {}) }, 'variable in .env is not a setting of this service; ignored');
   }
@@ -35,11 +39,12 @@ async function main(): Promise<void> {
   let service: Service | undefined;
   let stopRequested = false;
   let signals = 0;
-  const stop = (running: Service) =>
-    running.close().then(
+  let crashed = false;
+  const stop = (running: Service, options?: { drain: false }) =>
+    running.close(options).then(
       () => {
         logger.info('shutdown complete');
-        process.exit(0);
+        process.exit(crashed ? 1 : 0);
       },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
@@ -62,6 +67,26 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+
+  // A stray rejection is logged, never fatal. An uncaught exception leaves state unknown: no
+  // request is awaited, but what the store still holds is written or spooled (a bounded close)
+  // rather than lost, then the process exits with 1.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (err) => {
+    process.exitCode = 1;
+    if (crashed || !service) {
+      logger.fatal({ err }, 'uncaught exception; exiting');
+      setTimeout(() => process.exit(1), 100).unref();
+      return;
+    }
+    crashed = true;
+    logger.fatal({ err }, 'uncaught exception; stopping in-flight requests and keeping queued writes, then exiting');
+    setTimeout(() => {
+      logger.error({ afterMs: CRASH_STOP_MS }, 'stopping after the uncaught exception takes too long; exiting now');
+      process.exit(1);
+    }, CRASH_STOP_MS).unref();
+    void stop(service, { drain: false });
+  });
 
   try {
     service = await createService(config, logger, { wsLogger });
@@ -87,16 +112,6 @@ async function main(): Promise<void> {
     },
     'SnatchShot Cloud API ready',
   );
-}
-
-/** A stray rejection is logged, never fatal; an uncaught exception leaves state unknown, so exit. */
-function installProcessGuards(logger: Logger): void {
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
-  process.on('uncaughtException', (err) => {
-    logger.fatal({ err }, 'uncaught exception; exiting');
-    process.exitCode = 1;
-    setTimeout(() => process.exit(1), 100).unref();
-  });
 }
 
 main().catch((err) => {

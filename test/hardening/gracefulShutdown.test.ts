@@ -11,24 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../support/freePort';
 import { isRunning, processesWith, waitForExit } from '../support/processes';
-import { connectRaw, multipartBody, parseResponse, processImageHead, readUntilClosed } from './support/rawHttp';
 import { spawnServer, startProcess, type ServerProcess } from './support/spawnServer';
+import { startSlowUpload } from './support/startSlowUpload';
 import { health, upload } from './support/uploads';
 import { waitUntil } from './support/waitUntil';
-
-const BOUNDARY = 'shutdown-boundary-93hf';
-
-/** Starts an upload whose body arrives in two halves; resolves once it holds a slot. */
-async function startSlowUpload(server: ServerProcess, photo: Buffer) {
-  const body = multipartBody([{ disposition: 'form-data; name="image"; filename="p.jpg"', contentType: 'image/jpeg', body: photo }], BOUNDARY);
-  const socket = await connectRaw(server.httpPort);
-  socket.on('error', () => undefined);
-  const answer = readUntilClosed(socket).then(parseResponse);
-  socket.write(processImageHead(body.length, BOUNDARY));
-  socket.write(body.subarray(0, body.length / 2));
-  await waitUntil(async () => (await health(server.httpUrl)).body.requests.running === 1, 'the upload to hold a slot');
-  return { answer, finish: () => socket.write(body.subarray(body.length / 2)) };
-}
 
 /** The embedded database's child process, from the service's own log line. */
 function couchChildPid(server: ServerProcess): number {

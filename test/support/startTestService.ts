@@ -43,8 +43,8 @@ export async function startTestService(env: Record<string, string> = {}, overrid
     ...service,
     config,
     dataDir,
-    async close() {
-      await service.close();
+    async close(options) {
+      await service.close(options);
       // The folder this helper made is removed; one the caller named is kept (restart tests).
       if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },

@@ -2,6 +2,7 @@
  * The few CouchDB HTTP calls the store makes, behind our own interface (the nano implementation is
  * createNanoCouchClient). Every call has a deadline; failures are CouchError.
  */
+import type { Readable } from 'node:stream';
 
 /** An attachment as a document lists it. */
 export interface AttachmentStub {
@@ -9,6 +10,12 @@ export interface AttachmentStub {
   digest?: string;
   length?: number;
   stub?: boolean;
+}
+
+/** Bytes `start` to `end` of an attachment, both included (as HTTP's `Range: bytes=start-end`). */
+export interface ByteSpan {
+  start: number;
+  end: number;
 }
 
 /** A document as read back: `_id`, `_rev`, attachment stubs, and our fields. */
@@ -67,6 +74,14 @@ export interface CouchClient {
   putAttachment(db: string, id: string, name: string, data: Buffer, contentType: string, rev?: string): Promise<string>;
   /** The attachment bytes, or null when the document or attachment is missing. */
   getAttachment(db: string, id: string, name: string): Promise<Buffer | null>;
+  /**
+   * The bytes `span` of an attachment as a stream, exactly `span`'s length; null when the document
+   * or attachment is missing. Resolves once the server has answered (within the call's deadline);
+   * after that each wait for more bytes gets the deadline anew, so a slow reader is not cut off
+   * but a server that stops sending is. A server that fails, stops or sends fewer bytes destroys
+   * the stream with a CouchError; destroying the stream (or aborting `signal`) ends the call.
+   */
+  openAttachment(db: string, id: string, name: string, span: ByteSpan, options?: CallOptions): Promise<Readable | null>;
   allDocs(db: string, query: RangeQuery): Promise<ViewRow[]>;
   view(db: string, designDoc: string, view: string, query: RangeQuery, options?: CallOptions): Promise<ViewRow[]>;
   /** Aborts calls in flight; later calls fail at once. Idempotent. */

@@ -12,6 +12,7 @@ import {
 import { createDeadline } from '../util/createDeadline';
 import { isJsonObject } from '../util/isJsonObject';
 import { NOT_COUCHDB_ERROR } from './isCouchWelcome';
+import { createAttachmentOpener } from './openAttachmentStream';
 
 /** nano's request options, including the ones its typings leave out. */
 interface RelaxOptions {
@@ -37,8 +38,9 @@ export interface NanoCouchClientOptions {
 }
 
 /**
- * A CouchClient over nano (the only CouchDB client the project uses). Each call gets a deadline
- * and is aborted by `close()`, so nothing outlives the store.
+ * A CouchClient over nano (the only CouchDB client the project uses; attachments are streamed with
+ * fetch, see openAttachmentStream). Each call gets a deadline and is aborted by `close()`, so
+ * nothing outlives the store.
  */
 export function createNanoCouchClient(options: NanoCouchClientOptions): CouchClient {
   // parseUrl: false keeps a path in the URL (CouchDB behind a reverse proxy at /couchdb) as the
@@ -48,6 +50,7 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
   const relax = server.relax.bind(server) as unknown as (opts: RelaxOptions) => Promise<unknown>;
   const defaultTimeoutMs = options.timeoutMs ?? 30_000;
   const closing = new AbortController();
+  const openAttachment = createAttachmentOpener({ url: options.url, timeoutMs: defaultTimeoutMs, closing: closing.signal });
 
   async function call<T>(opts: RelaxOptions, callOptions: CallOptions = {}): Promise<T> {
     if (closing.signal.aborted) throw new CouchError('CouchDB client is closed');
@@ -118,6 +121,8 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
       if (body === null) return null;
       return Buffer.isBuffer(body) ? body : Buffer.from(body);
     },
+
+    openAttachment,
 
     async allDocs(db, query) {
       return rowsOf(await call<unknown>({ db, path: '_all_docs', qs: toQs(query) }), `GET ${db}/_all_docs`);

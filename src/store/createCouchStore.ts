@@ -15,6 +15,7 @@ import { performWrite } from './performWrite';
 import { sendsAttachments, type SpooledWrite } from './SpooledWrite';
 import { createWriteSpool } from './createWriteSpool';
 import { createSpoolReplay, type SpoolReplay } from './createSpoolReplay';
+import { readOrUnavailable } from './readOrUnavailable';
 import { readRequest } from './readRequest';
 import { readImage } from './readImage';
 import { readOriginal } from './readOriginal';
@@ -54,16 +55,6 @@ function startFailure(err: unknown): string {
  */
 function requestLane(requestId: string): string {
   return `request:${requestId}`;
-}
-
-/** Reads fail as StoreError `unavailable` when the database does; other errors are bugs and pass through. */
-async function read<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof CouchError) throw new StoreError('unavailable', `could not read ${what}: ${err.message}`, { cause: err });
-    throw err;
-  }
 }
 
 /**
@@ -140,7 +131,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
    * again rather than 404.
    */
   async function readQueued<T>(what: string, requestId: string, run: () => Promise<T | null>): Promise<T | null> {
-    const found = await read(what, run);
+    const found = await readOrUnavailable(what, run);
     const { failing, stalled, catchingUp } = queue.stats();
     const lane = requestLane(requestId);
     if (found === null && (((failing || stalled || catchingUp) && queue.holds(lane)) || replay?.holds(lane))) {
@@ -197,8 +188,8 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
       readQueued(`image ${index} of ${requestId}`, requestId, () => readImage(readClient, names.requests, requestId, index)),
     getOriginal: (requestId) =>
       readQueued(`upload of ${requestId}`, requestId, () => readOriginal(readClient, names.requests, requestId)),
-    getEvents: (requestId) => read(`events of ${requestId}`, () => events.read(requestId)),
-    listRequests: (listOptions) => read('request list', () => listRequests(readClient, names.requests, listOptions)),
+    getEvents: (requestId) => readOrUnavailable(`events of ${requestId}`, () => events.read(requestId)),
+    listRequests: (listOptions) => readOrUnavailable('request list', () => listRequests(readClient, names.requests, listOptions)),
 
     pendingWrites: () => queue.stats().pending,
 
@@ -208,7 +199,7 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
       const stale: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await read('interrupted requests', () => listRequests(client, names.requests, { status: 'processing', limit: 100, cursor }, { signal }));
+        const page = await readOrUnavailable('interrupted requests', () => listRequests(client, names.requests, { status: 'processing', limit: 100, cursor }, { signal }));
         for (const summary of page.requests) {
           if (summary.createdAt && Date.parse(summary.createdAt) < createdBefore.getTime()) stale.push(summary.requestId);
         }

@@ -173,6 +173,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
     routers: [
       createResultsRouter({
         store,
+        logger,
         listRequests: config.wsDelivery !== 'subscribed',
         listToken: config.wsAuthToken,
         inFlight: (id) => pipeline.inFlight(id),

@@ -30,7 +30,7 @@ const env = (dataDir: string) => ({ DATA_DIR: dataDir, IMAGE_COUNT: '2' });
 
 function resultsApp(store: CouchStore): express.Express {
   const app = express();
-  app.use(createResultsRouter({ store }));
+  app.use(createResultsRouter({ store, logger }));
   app.use(createErrorMiddleware(logger));
   return app;
 }

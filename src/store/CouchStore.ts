@@ -3,10 +3,14 @@
  * results API serves. Read types here are what the store hands out; they never carry CouchDB
  * internals (`_rev`, attachment stubs).
  */
+import type { Readable } from 'node:stream';
 import type { Analysis, CameraSettings } from '../domain/schemas';
 import type { EngineCallRecord, EngineName } from '../engine/ImageEngine';
 import type { PipelineEvent, Stage } from '../events/eventSchemas';
 import type { FinishedImage, RejectedUpload, RequestStore, UploadMeta } from './RequestStore';
+import type { ByteSpan } from './CouchClient';
+
+export type { ByteSpan } from './CouchClient';
 
 export const REQUEST_STATUSES = ['processing', 'completed', 'failed'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -42,12 +46,23 @@ export interface StoredRequest {
   error?: { code: string; message: string; stage?: Stage };
 }
 
-/** Stored bytes with what a web layer needs to serve them. */
+/**
+ * Stored bytes: what a web layer needs to answer for them (a HEAD, a 304) without reading them,
+ * and a way to read them.
+ */
 export interface StoredBinary {
-  data: Buffer;
   mimeType: string;
-  /** Hex SHA-256 of `data`; a stable validator (ETag). */
+  /** Hex SHA-256 of the bytes; a stable validator (ETag). */
   sha256: string;
+  /** Length in bytes. */
+  size: number;
+  /**
+   * The bytes of `span` (within `size`), streamed from the database: resolves once it answers,
+   * with null when they are no longer stored; rejects with StoreError `unavailable` when it does
+   * not answer. A failure mid-stream destroys the stream; destroying it (or aborting `signal`)
+   * ends the read.
+   */
+  open(span: ByteSpan, signal?: AbortSignal): Promise<Readable | null>;
 }
 
 /** One row of a listing: enough to show a history without loading each request. */

@@ -1,14 +1,21 @@
 /**
- * Fetches one attachment of a request document with the type and checksum the API reports, for
+ * One attachment of a request document with the type, checksum and size the API reports, for
  * `readImage` and `readOriginal`.
  */
-import type { CouchClient, CouchDoc } from './CouchClient';
+import { Readable } from 'node:stream';
+import type { ByteSpan, CouchClient, CouchDoc } from './CouchClient';
 import type { StoredBinary } from './CouchStore';
+import { readOrUnavailable } from './readOrUnavailable';
 import { sha256Hex } from '../util/sha256Hex';
 
 /**
  * Attachment `name` of `doc`, or null when it is not stored. `known` is what the document records
  * of it (type, checksum), used in preference to what would otherwise be derived.
+ *
+ * With the checksum recorded, nothing is fetched here: a HEAD or a 304 is answered from the
+ * document (the stub has the size), and the bytes are streamed when asked for. Without it (bytes
+ * stored before their record: an image between its write and the final record, or documents
+ * older than the record) the bytes are fetched and hashed now, and served from memory.
  */
 export async function readAttachment(
   client: CouchClient,
@@ -19,12 +26,22 @@ export async function readAttachment(
 ): Promise<StoredBinary | null> {
   const stub = doc._attachments?.[name];
   if (!stub) return null;
+  const mimeType = stub.content_type || known.mimeType || 'application/octet-stream';
+  if (known.sha256 !== undefined && typeof stub.length === 'number') {
+    const what = `${name} of ${doc._id}`;
+    return {
+      mimeType,
+      sha256: known.sha256,
+      size: stub.length,
+      open: (span, signal) => readOrUnavailable(what, () => client.openAttachment(db, doc._id, name, span, { signal })),
+    };
+  }
   const data = await client.getAttachment(db, doc._id, name);
   if (!data) return null;
   return {
-    data,
-    mimeType: stub.content_type || known.mimeType || 'application/octet-stream',
-    // Recorded at write time; computed only for attachments stored before their record.
+    mimeType,
     sha256: known.sha256 ?? sha256Hex(data),
+    size: data.length,
+    open: async (span: ByteSpan) => Readable.from([data.subarray(span.start, span.end + 1)], { objectMode: false }),
   };
 }

@@ -3,12 +3,13 @@
  * middleware: validators and caching, and one byte range (RFC 9110 §14).
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
 import sharp from 'sharp';
 import { createErrorMiddleware } from '../../src/http/errorMiddleware';
-import { sendBinary } from '../../src/http/sendBinary';
-import type { StoredBinary } from '../../src/store/CouchStore';
+import { sendBinary, type BinaryToSend } from '../../src/http/sendBinary';
+import type { ByteSpan } from '../../src/store/CouchStore';
 import { binaryBody } from '../support/binaryBody';
 import { captureLogger } from '../support/captureLogger';
 import { realPhotoJpeg } from '../support/images';
@@ -16,15 +17,29 @@ import { realPhotoJpeg } from '../support/images';
 let jpeg: Buffer;
 let etag: string;
 let app: express.Express;
+/** The spans the app opened, in order. */
+let opened: ByteSpan[];
 
 beforeAll(async () => {
   jpeg = await sharp(await realPhotoJpeg()).resize(256).jpeg().toBuffer();
   const sha256 = createHash('sha256').update(jpeg).digest('hex');
   etag = `"${sha256}"`;
-  const binary: StoredBinary = { data: jpeg, mimeType: 'image/jpeg', sha256 };
+  const binary: BinaryToSend = {
+    mimeType: 'image/jpeg',
+    sha256,
+    size: jpeg.length,
+    open: async (span) => {
+      opened.push(span);
+      return Readable.from([jpeg.subarray(span.start, span.end + 1)], { objectMode: false });
+    },
+  };
   app = express()
-    .get('/image', (req, res) => sendBinary(req, res, binary))
+    .get('/image', (req, res) => sendBinary(req, res, binary, captureLogger()))
     .use(createErrorMiddleware(captureLogger()));
+});
+
+beforeEach(() => {
+  opened = [];
 });
 
 describe('sendBinary', () => {
@@ -94,5 +109,18 @@ describe('sendBinary', () => {
     await request(app).get('/image').set({ Range: `bytes=${jpeg.length}-`, 'If-None-Match': etag }).expect(304);
     const head = await request(app).head('/image').set('Range', 'bytes=0-9').expect(200);
     expect(head.headers['content-length']).toBe(String(jpeg.length));
+  });
+
+  it('opens the bytes only for a GET that sends them, and only the span it sends', async () => {
+    await request(app).head('/image').expect(200);
+    await request(app).get('/image').set('If-None-Match', etag).expect(304);
+    await request(app).get('/image').set('Range', `bytes=${jpeg.length}-`).expect(416);
+    expect(opened).toEqual([]);
+    await fetchBytes({ Range: 'bytes=100-199' }).expect(206);
+    await fetchBytes({}).expect(200);
+    expect(opened).toEqual([
+      { start: 100, end: 199 },
+      { start: 0, end: jpeg.length - 1 },
+    ]);
   });
 });

@@ -15,6 +15,7 @@ import type { CouchStore } from '../../src/store/CouchStore';
 import { realPhotoJpeg } from '../support/images';
 import { localEngineWith } from '../support/localEngineWith';
 import { startStoreTarget, type StoreTarget } from '../store/support/storeTarget';
+import { storedBytes } from '../store/support/storedBytes';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -81,7 +82,7 @@ describe('createPipeline: a request stopped during image generation', () => {
 
     const stored = await store.getRequest(requestId);
     expect(stored).toMatchObject({ status: 'failed', imagesGenerated: 1, error: { code: 'REQUEST_TIMEOUT', stage: 'image_generation' } });
-    expect((await store.getImage(requestId, 1))?.data.toString('base64')).toBe(images[0].imageData);
+    expect((await storedBytes(store.getImage(requestId, 1)))?.toString('base64')).toBe(images[0].imageData);
   });
 
   it('is stored as CLIENT_CLOSED when the client leaves after the first image', async () => {

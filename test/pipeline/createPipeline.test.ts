@@ -11,6 +11,7 @@ import type { CouchStore } from '../../src/store/CouchStore';
 import { realPhotoJpeg } from '../support/images';
 import { localEngineWith } from '../support/localEngineWith';
 import { startStoreTarget, type StoreTarget } from '../store/support/storeTarget';
+import { storedBytes } from '../store/support/storedBytes';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -152,7 +153,7 @@ describe('createPipeline with a store', () => {
     const result = await running;
     expect(await store.getRequest(requestId)).toMatchObject({ status: 'completed', imagesGenerated: 2 });
     for (const image of result.images) {
-      if ('imageData' in image) expect((await store.getImage(requestId, image.index))?.data.toString('base64')).toBe(image.imageData);
+      if ('imageData' in image) expect((await storedBytes(store.getImage(requestId, image.index)))?.toString('base64')).toBe(image.imageData);
     }
     await engine.close();
     await bus.close();

@@ -15,6 +15,7 @@ import { sha256Hex } from '../../src/util/sha256Hex';
 import { captureLogger } from '../support/captureLogger';
 import { makeRequestId } from './support/lifecycle';
 import { tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
+import { storedBytes } from './support/storedBytes';
 
 /** What the proxy saw each time an attachment write reached it. */
 interface InFlight {
@@ -133,7 +134,7 @@ describe('createCouchStore attachment budget (embedded server)', () => {
     for (const [i, data] of images.entries()) {
       const stored = await store.getImage(ids[i], 1);
       expect(stored).toMatchObject({ mimeType: 'image/jpeg', sha256: sha256Hex(data) });
-      expect(Buffer.compare(stored?.data ?? Buffer.alloc(0), data)).toBe(0);
+      expect(Buffer.compare((await storedBytes(stored)) ?? Buffer.alloc(0), data)).toBe(0);
     }
   });
 

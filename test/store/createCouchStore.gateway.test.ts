@@ -16,6 +16,7 @@ import { captureLogger } from '../support/captureLogger';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { startForwardingProxy } from './support/startForwardingProxy';
 import { tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
+import { storedBytes } from './support/storedBytes';
 
 // A limited write gives up after 3 attempts, tens of milliseconds apart.
 const retry = { initialDelayMs: 10, maxDelayMs: 40, maxAttempts: 3 };
@@ -142,7 +143,7 @@ describe('createCouchStore behind answers that say "try again"', () => {
       [3, 'completed', true],
     ]);
     expect(await store.getImage(id, 2)).toBeNull();
-    expect((await store.getImage(id, 3))?.data).toEqual(lifecycle.finished.images[2].data);
+    expect(await storedBytes(store.getImage(id, 3))).toEqual(lifecycle.finished.images[2].data);
   });
 
   it('recreates the events database deleted while running, and stores the next events in it', async () => {

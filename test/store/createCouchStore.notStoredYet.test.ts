@@ -56,7 +56,7 @@ describe('reading a request whose writes are still queued', () => {
 
   it('answers 503 DATABASE_UNAVAILABLE with Retry-After for the request, its images and upload, not 404, until they are stored', async () => {
     const app = express();
-    app.use(createResultsRouter({ store }));
+    app.use(createResultsRouter({ store, logger }));
     app.use(createErrorMiddleware(logger));
     const lifecycle = makeLifecycle(makeRequestId());
     const id = lifecycle.started.requestId;

@@ -6,6 +6,7 @@ import { captureLogger } from '../support/captureLogger';
 import { forkStoreParent } from './support/forkStoreParent';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { startStoreTarget, tempDataDir, waitFor } from './support/storeTarget';
+import { storedBytes } from './support/storedBytes';
 
 describe('createRequestStore', () => {
   let dataDir: string;
@@ -37,8 +38,8 @@ describe('createRequestStore', () => {
     try {
       expect(second.embeddedPid).not.toBe(process.pid);
       expect(await second.store.getRequest(id)).toMatchObject({ status: 'completed', hasOriginal: true, imagesGenerated: 3 });
-      expect((await second.store.getImage(id, 3))?.data.equals(lifecycle.finished.images[2].data as Buffer)).toBe(true);
-      expect((await second.store.getOriginal(id))?.data.equals(lifecycle.started.original)).toBe(true);
+      expect((await storedBytes(second.store.getImage(id, 3)))?.equals(lifecycle.finished.images[2].data as Buffer)).toBe(true);
+      expect((await storedBytes(second.store.getOriginal(id)))?.equals(lifecycle.started.original)).toBe(true);
       expect((await second.store.getEvents(id)).map((event) => event.type)).toEqual(lifecycle.events.map((event) => event.type));
       expect((await second.store.listRequests({ limit: 5 })).requests.map((r) => r.requestId)).toEqual([id]);
     } finally {

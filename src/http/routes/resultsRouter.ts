@@ -2,7 +2,7 @@
  * The results API: stored requests, their images, uploads and event logs (read-only).
  * Handlers only parse, read and render; failures are thrown as AppError for the error middleware.
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../errors/AppError';
 import { carriesToken } from '../../net/carriesToken';
 import { REQUEST_ID_PATTERN } from '../../events/eventSchemas';
@@ -10,8 +10,11 @@ import {
   REQUEST_STATUSES,
   type RequestStatus,
   type ResultsReader,
+  type ByteSpan,
+  type StoredBinary,
   type StoredRequest,
 } from '../../store/CouchStore';
+import type { Logger } from '../../logging/Logger';
 import type { InFlightRequest } from '../../pipeline/createPipeline';
 import { StoreError } from '../../store/StoreError';
 import { rejectOtherMethods } from '../rejectOtherMethods';
@@ -19,6 +22,8 @@ import { sendBinary } from '../sendBinary';
 
 export interface ResultsRouterDeps {
   store: ResultsReader;
+  /** Where an image or upload whose bytes stop coming mid-answer is reported. */
+  logger: Logger;
   /**
    * false: GET /requests answers 404, so nobody can discover other clients' request ids
    * (WS_DELIVERY=subscribed, where an id is what lets a client follow a request). Default true.
@@ -162,6 +167,20 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
     return live && { requestId: id, status: 'processing', engine: live.engine, createdAt: live.createdAt, hasOriginal: false, images: [] };
   };
 
+  /**
+   * Streams stored bytes (`what` names them in a 404). Opening them fails like the store's other
+   * reads, and bytes gone since their record was read are as missing as if it had said so.
+   */
+  const serveBinary = async (req: Request, res: Response, binary: StoredBinary | null | undefined, what: string) => {
+    if (!binary) throw notFound(what);
+    const open = async (span: ByteSpan, signal: AbortSignal) => {
+      const body = await fromStore(() => binary.open(span, signal));
+      if (!body) throw notFound(what);
+      return body;
+    };
+    await sendBinary(req, res, { ...binary, open }, deps.logger);
+  };
+
   router.get('/requests', async (req, res) => {
     if (deps.listRequests === false) {
       throw new AppError('NOT_FOUND', 'Listing requests is disabled while WS_DELIVERY=subscribed; fetch your own request by its id');
@@ -205,15 +224,13 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
     // No request has more than IMAGE_COUNT's bound of images: a huge index is simply not there.
     const image = index <= MAX_IMAGE_INDEX ? await fromStore(() => store.getImage(id, index)) : undefined;
     // The index as sent: past the safe integers, `${index}` would read 1e+40.
-    if (!image) throw notFound(`Image ${rawIndex} of request ${id}`);
-    sendBinary(req, res, image);
+    await serveBinary(req, res, image, `Image ${rawIndex} of request ${id}`);
   });
 
   router.get('/requests/:id/original', async (req, res) => {
     const id = requestIdOf(req);
     const original = await fromStore(() => store.getOriginal(id));
-    if (!original) throw notFound(`Upload of request ${id}`);
-    sendBinary(req, res, original);
+    await serveBinary(req, res, original, `Upload of request ${id}`);
   });
 
   router.get('/requests/:id/events', async (req, res) => {

@@ -27,7 +27,7 @@ function appFor(
   listToken?: string,
 ) {
   const app = express();
-  app.use(createResultsRouter({ store, inFlight, listToken }));
+  app.use(createResultsRouter({ store, inFlight, listToken, logger: captureLogger() }));
   app.use(createErrorMiddleware(captureLogger()));
   return app;
 }

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
+import nodeFs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logging/Logger';
 import { errorMessage } from '../util/errorMessage';
 import { isJsonObject } from '../util/isJsonObject';
 import { SPOOLED_WRITE_KINDS, type SpooledWrite } from './SpooledWrite';
+import type { SpoolFs } from './SpoolFs';
+import { makeFolderSynced, syncFolder, writeFileSynced } from './syncedFiles';
 import { joinBuffers, splitBuffers, type ValuePath } from './splitBuffers';
 
 /** Format of an entry file; a file of another version is set aside as corrupt. */
@@ -54,13 +56,21 @@ export interface WriteSpool {
   save(writes: WriteToSpool[]): Promise<number>;
 }
 
+export interface WriteSpoolOptions {
+  dir: string;
+  logger: Logger;
+  /** The file calls; node:fs/promises by default. */
+  fs?: SpoolFs;
+}
+
 /**
  * The spool of the write queue in folder `dir`: writes still queued when the store closes are
- * kept here and replayed by the next start, instead of being lost. Files are not fsynced: the
- * spool outlasts the process, not a power cut in the seconds after it stopped.
+ * kept here and replayed by the next start, instead of being lost. A save fsyncs each file before
+ * its rename and the folder after the last, so what it reports kept survives a crash or power cut.
  */
-export function createWriteSpool(options: { dir: string; logger: Logger }): WriteSpool {
+export function createWriteSpool(options: WriteSpoolOptions): WriteSpool {
   const { dir, logger } = options;
+  const fs = options.fs ?? nodeFs;
   const file = (name: string) => path.join(dir, name);
 
   async function listFiles(): Promise<string[]> {
@@ -107,11 +117,6 @@ export function createWriteSpool(options: { dir: string; logger: Logger }): Writ
     }
     if (files.length !== parts.length + 1) return 'unexpected files';
     return { key, lane, label, kind: kind as SpooledWrite['kind'], rest: data, attachments: parts, bytes: text.length, files };
-  }
-
-  async function writeAtomic(name: string, data: string | Buffer): Promise<void> {
-    await fs.writeFile(file(`${name}.tmp`), data);
-    await fs.rename(file(`${name}.tmp`), file(name));
   }
 
   async function removeFiles(files: string[]): Promise<void> {
@@ -173,7 +178,7 @@ export function createWriteSpool(options: { dir: string; logger: Logger }): Writ
       if (writes.length === 0) return 0;
       let seq: number;
       try {
-        await fs.mkdir(dir, { recursive: true });
+        await makeFolderSynced(fs, dir);
         const taken = (await listFiles()).map((name) => Number(KEY.exec(name.split('.')[0])?.[1] ?? 0));
         seq = Math.max(0, ...taken) + 1;
       } catch (err) {
@@ -190,17 +195,25 @@ export function createWriteSpool(options: { dir: string; logger: Logger }): Writ
           const { rest, buffers } = splitBuffers(write.data);
           for (const [i, buffer] of buffers.entries()) {
             written.push(`${key}.${i}.bin`);
-            await writeAtomic(`${key}.${i}.bin`, buffer.data);
+            await writeFileSynced(fs, file(`${key}.${i}.bin`), buffer.data);
           }
           const attachments = buffers.map((buffer) => ({ path: buffer.path, size: buffer.data.length }));
           written.push(`${key}.json`);
-          await writeAtomic(`${key}.json`, JSON.stringify({ version: VERSION, lane, label, kind: write.kind, data: rest, attachments }));
+          await writeFileSynced(fs, file(`${key}.json`), JSON.stringify({ version: VERSION, lane, label, kind: write.kind, data: rest, attachments }));
           kept += 1;
         } catch (err) {
           logger.error({ err: errorMessage(err), dir, write: label }, 'could not write to the write spool');
           await removeFiles(written.flatMap((name) => [name, `${name}.tmp`])).catch(() => undefined);
           break;
         }
+      }
+      if (kept === 0) return 0;
+      try {
+        // Once for the whole save: it makes every rename above durable.
+        await syncFolder(fs, dir);
+      } catch (err) {
+        logger.error({ err: errorMessage(err), dir }, 'could not sync the write spool folder; its new entries may not survive a crash, so they are not counted as kept');
+        return 0;
       }
       return kept;
     },

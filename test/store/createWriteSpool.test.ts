@@ -3,8 +3,10 @@
  * and in the order they were kept, and anything that is not a complete entry set aside.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createWriteSpool } from '../../src/store/createWriteSpool';
+import type { SpoolFs } from '../../src/store/SpoolFs';
 import type { SpooledWrite } from '../../src/store/SpooledWrite';
 import { captureLogger } from '../support/captureLogger';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
@@ -84,6 +86,51 @@ describe('createWriteSpool', () => {
     fs.truncateSync(path.join(dir, bin), 10);
     expect(await spool.load()).toEqual([]);
     expect(fs.readdirSync(dir).filter((name) => name !== 'corrupt')).toEqual([]);
+  });
+
+  /** The real node:fs/promises, recording in order each fsync (of a file or a folder) and each rename, by base name. */
+  function recordingFs(ops: string[]): SpoolFs {
+    return {
+      ...fsp,
+      async open(file, flags) {
+        const handle = await fsp.open(file, flags);
+        const sync = handle.sync.bind(handle);
+        handle.sync = async () => {
+          await sync();
+          ops.push(`sync ${path.basename(String(file))}`);
+        };
+        return handle;
+      },
+      async rename(from, to) {
+        await fsp.rename(from, to);
+        ops.push(`rename ${path.basename(String(from))} ${path.basename(String(to))}`);
+      },
+    };
+  }
+
+  it("fsyncs each file before its rename, the new folder's parent, and the folder once after a save's renames", async () => {
+    const ops: string[] = [];
+    const spool = createWriteSpool({ dir, logger, fs: recordingFs(ops) });
+    expect(await spool.save(writes)).toBe(2);
+
+    const renames = ops.filter((op) => op.startsWith('rename '));
+    // Four buffers and two descriptions.
+    expect(renames).toHaveLength(6);
+    for (const rename of renames) {
+      const [, from, to] = rename.split(' ');
+      expect(from).toBe(`${to}.tmp`);
+      expect(ops.indexOf(`sync ${from}`)).toBeGreaterThan(-1);
+      expect(ops.indexOf(`sync ${from}`)).toBeLessThan(ops.indexOf(rename));
+    }
+    // The spool folder was made by this save: its entry in the folder above is synced too.
+    expect(ops.indexOf(`sync ${path.basename(root)}`)).toBeLessThan(ops.indexOf(renames[0]));
+    // Synced once, after the last rename, before save resolved.
+    expect(ops.filter((op) => op === 'sync spool')).toEqual(['sync spool']);
+    expect(ops[ops.length - 1]).toBe('sync spool');
+
+    ops.length = 0;
+    expect(await spool.save(writes.slice(0, 1))).toBe(1);
+    expect(ops.filter((op) => !op.endsWith('.tmp') && !op.startsWith('rename '))).toEqual(['sync spool']);
   });
 
   it('keeps nothing, logs and does not throw when the folder cannot be made', async () => {

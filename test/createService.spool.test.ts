@@ -49,7 +49,7 @@ describe('createService: writes spooled while the database is down', () => {
     server = await startEmbeddedCouch({ dataDir: path.join(root, 'db'), port, logger: createLogger({ level: 'silent' }) });
   };
   const spoolDir = () => path.join(dataDir, 'spool');
-  const spoolEntries = () => (fs.existsSync(spoolDir()) ? fs.readdirSync(spoolDir()).filter((name) => name.endsWith('.json')) : []);
+  const spoolEntries = () => (fs.existsSync(spoolDir()) ? fs.readdirSync(spoolDir()).filter((name) => /\.(json|claim)$/.test(name)) : []);
 
   it('stores, at the next start, the result and images of a request answered while the database was down', async () => {
     service = await startTestService(env());

@@ -16,8 +16,9 @@ export interface SpoolReplay {
   /** Resolves once every spooled write is stored (or given up); rejects with `signal`'s reason if it aborts first. */
   whenReplayed(signal?: AbortSignal): Promise<void>;
   /**
-   * The queue's `keep` at close: spooled writes not stored yet are on disk already; the others
-   * are written to the spool after them. Resolves with how many are kept.
+   * The queue's `keep` at close: spooled writes not stored yet are on disk already (their claims
+   * given back, for the next start); the others are written to the spool after them. Resolves
+   * with how many are kept.
    */
   keep(jobs: WriteJob[]): Promise<number>;
 }
@@ -41,6 +42,8 @@ export function createSpoolReplay(options: SpoolReplayOptions): SpoolReplay {
   const { spool, queue, perform, logger } = options;
   const window = options.window ?? DEFAULT_WINDOW;
   let entries: SpoolEntry[] = [];
+  /** Claimed entries not stored (or set aside) yet. */
+  const unsettled = new Set<SpoolEntry>();
   let next = 0;
   let outstanding = 0;
   let stored = 0;
@@ -67,6 +70,7 @@ export function createSpoolReplay(options: SpoolReplayOptions): SpoolReplay {
   }
 
   function settled(entry: SpoolEntry, ok: boolean): void {
+    unsettled.delete(entry);
     if (ok) stored += 1;
     else refused += 1;
     outstanding -= 1;
@@ -93,6 +97,7 @@ export function createSpoolReplay(options: SpoolReplayOptions): SpoolReplay {
   return {
     async start() {
       entries = await spool.load();
+      for (const entry of entries) unsettled.add(entry);
       outstanding = entries.length;
       for (const entry of entries) lanes.set(entry.lane, (lanes.get(entry.lane) ?? 0) + 1);
       if (entries.length > 0) logger.info({ spooledWrites: entries.length, dir: spool.dir }, 'replaying writes spooled when the service last stopped');
@@ -128,6 +133,7 @@ export function createSpoolReplay(options: SpoolReplayOptions): SpoolReplay {
         if (queued.has(job)) onDisk += 1;
         else if (job.spool) toSave.push({ lane: job.lane, label: job.label, write: job.spool });
       }
+      await spool.release([...unsettled]);
       return onDisk + (await spool.save(toSave));
     },
   };

@@ -6,6 +6,7 @@ import { errorMessage } from '../util/errorMessage';
 import { isJsonObject } from '../util/isJsonObject';
 import { SPOOLED_WRITE_KINDS, type SpooledWrite } from './SpooledWrite';
 import type { SpoolFs } from './SpoolFs';
+import { createSpoolOwner } from './createSpoolOwner';
 import { makeFolderSynced, syncFolder, writeFileSynced } from './syncedFiles';
 import { joinBuffers, splitBuffers, type ValuePath } from './splitBuffers';
 
@@ -14,7 +15,10 @@ const VERSION = 1;
 /** `<16-digit sequence>-<hex>`: names sort in the order the entries were written. */
 const KEY = /^(\d{16})-[0-9a-f]+$/;
 
-/** One write kept on disk: `<key>.json` (the description) and `<key>.<n>.bin` (its buffers). */
+/**
+ * One write kept on disk: `<key>.json` (the description) and `<key>.<n>.bin` (its buffers). A
+ * store replaying it has renamed the description to `<key>.<owner>.claim` (`files[0]`).
+ */
 export interface SpoolEntry {
   key: string;
   lane: string;
@@ -38,8 +42,12 @@ export interface WriteToSpool {
 export interface WriteSpool {
   readonly dir: string;
   /**
-   * The complete entries, oldest first. Anything else in the folder (a partial write, an
-   * unreadable or foreign file) is moved to `corrupt/` and logged. Never rejects.
+   * Claims the complete entries, oldest first, and returns them: each is renamed to this store's
+   * claim, which only one store can win, so two stores sharing the folder never both replay one.
+   * Stops at the first entry claimed by a store still running (the rest are left to it, so no
+   * request's writes are split between two stores), and takes over the claims of one that is
+   * gone. Anything else in the folder (a partial write, an unreadable or foreign file) is moved
+   * to `corrupt/` and logged. Never rejects.
    */
   load(): Promise<SpoolEntry[]>;
   /** The entry's write with its buffers read back from their files. */
@@ -54,6 +62,8 @@ export interface WriteSpool {
    * Resolves with how many it kept. Never rejects.
    */
   save(writes: WriteToSpool[]): Promise<number>;
+  /** Gives claimed entries not stored yet back to the folder, as they were before `load`. Never rejects. */
+  release(entries: SpoolEntry[]): Promise<void>;
 }
 
 export interface WriteSpoolOptions {
@@ -71,7 +81,10 @@ export interface WriteSpoolOptions {
 export function createWriteSpool(options: WriteSpoolOptions): WriteSpool {
   const { dir, logger } = options;
   const fs = options.fs ?? nodeFs;
+  const owner = createSpoolOwner();
   const file = (name: string) => path.join(dir, name);
+  /** The name a file has outside a claim: a claim is the entry's description. */
+  const unclaimed = (name: string) => (name.endsWith('.claim') ? `${name.split('.')[0]}.json` : name);
 
   async function listFiles(): Promise<string[]> {
     try {
@@ -85,21 +98,21 @@ export function createWriteSpool(options: WriteSpoolOptions): WriteSpool {
   async function moveTo(sub: 'corrupt' | 'refused', files: string[]): Promise<void> {
     try {
       await fs.mkdir(file(sub), { recursive: true });
-      for (const name of files) await fs.rename(file(name), path.join(dir, sub, name));
+      for (const name of files) await fs.rename(file(name), path.join(dir, sub, unclaimed(name)));
     } catch (err) {
       logger.error({ err: errorMessage(err), dir, files }, `could not move spooled files to ${sub}/`);
     }
   }
 
-  /** The entry of `key` from its files, or why it is not one. */
+  /** The entry of `key` from its files (its claimed description first), or why it is not one. */
   async function check(key: string, files: string[]): Promise<SpoolEntry | string> {
     if (!KEY.test(key)) return 'not a spool entry';
     if (files.some((name) => name.endsWith('.tmp'))) return 'partly written';
-    if (!files.includes(`${key}.json`)) return 'no description (.json)';
+    if (!files[0]?.endsWith('.claim')) return 'no description (.json)';
     let parsed: unknown;
     let text: string;
     try {
-      text = await fs.readFile(file(`${key}.json`), 'utf8');
+      text = await fs.readFile(file(files[0]), 'utf8');
       parsed = JSON.parse(text);
     } catch (err) {
       return `unreadable: ${errorMessage(err)}`;
@@ -117,6 +130,29 @@ export function createWriteSpool(options: WriteSpoolOptions): WriteSpool {
     }
     if (files.length !== parts.length + 1) return 'unexpected files';
     return { key, lane, label, kind: kind as SpooledWrite['kind'], rest: data, attachments: parts, bytes: text.length, files };
+  }
+
+  /**
+   * Claims entry `key` by renaming its description (or the claim of a store that is gone) to this
+   * store's claim: its files, the claim first (it names the buffers' files, so it is read first and
+   * deleted first); 'held' when another store has it; the files as they are when there is no
+   * description to claim (`check` says why).
+   */
+  async function claim(key: string, files: string[]): Promise<string[] | 'held'> {
+    const mine = `${key}.${owner.id}.claim`;
+    const taken = files.find((name) => name.endsWith('.claim'));
+    if (taken === mine) return [mine, ...files.filter((name) => name !== mine)];
+    if (taken && owner.isLive(taken.slice(key.length + 1, -'.claim'.length))) return 'held';
+    const from = taken ?? (files.includes(`${key}.json`) ? `${key}.json` : undefined);
+    if (!from) return files;
+    try {
+      await fs.rename(file(from), file(mine));
+    } catch (err) {
+      // Another store renamed it first: only one rename of a name can succeed.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'held';
+      throw err;
+    }
+    return [mine, ...files.filter((name) => name !== from)];
   }
 
   async function removeFiles(files: string[]): Promise<void> {
@@ -144,10 +180,19 @@ export function createWriteSpool(options: WriteSpoolOptions): WriteSpool {
         byKey.set(key, [...(byKey.get(key) ?? []), name]);
       }
       const entries: SpoolEntry[] = [];
-      for (const key of [...byKey.keys()].sort()) {
-        const files = byKey.get(key) as string[];
-        // The description names its buffers' files, so it is read first and deleted first.
-        files.sort((a, b) => Number(b.endsWith('.json')) - Number(a.endsWith('.json')));
+      const keys = [...byKey.keys()].sort();
+      for (const [i, key] of keys.entries()) {
+        let files: string[] | 'held';
+        try {
+          files = await claim(key, byKey.get(key) as string[]);
+        } catch (err) {
+          logger.error({ err: errorMessage(err), dir }, 'could not claim an entry of the write spool; it and the later ones are left for the next start');
+          break;
+        }
+        if (files === 'held') {
+          logger.info({ dir, heldWrites: keys.length - i }, 'the rest of the write spool is being replayed by another running store; it is left to it');
+          break;
+        }
         const checked = await check(key, files);
         if (typeof checked === 'string') {
           logger.error({ dir, files, reason: checked }, 'corrupt entry in the write spool moved to corrupt/; it is not replayed');
@@ -173,6 +218,14 @@ export function createWriteSpool(options: WriteSpoolOptions): WriteSpool {
     },
 
     setAside: (entry) => moveTo('refused', entry.files),
+
+    async release(entries) {
+      for (const entry of entries) {
+        await fs.rename(file(entry.files[0]), file(unclaimed(entry.files[0]))).catch((err: unknown) => {
+          logger.error({ err: errorMessage(err), dir, files: entry.files }, 'could not give back a claimed entry of the write spool; the next start takes it over');
+        });
+      }
+    },
 
     async save(writes) {
       if (writes.length === 0) return 0;

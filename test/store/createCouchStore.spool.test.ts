@@ -12,6 +12,7 @@ import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmb
 import { createLogger } from '../../src/logging/createLogger';
 import { captureLogger } from '../support/captureLogger';
 import { freePort } from '../support/freePort';
+import { forkSpoolClaimer, type SpoolClaimer } from './support/forkSpoolClaimer';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
 import { startForwardingProxy } from './support/startForwardingProxy';
 import { tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
@@ -32,6 +33,7 @@ describe('createCouchStore with a write spool', () => {
   let server: EmbeddedCouch | undefined;
   let stores: CouchStore[];
   let logger: ReturnType<typeof captureLogger>;
+  let claimer: SpoolClaimer | undefined;
 
   beforeEach(async () => {
     dataDir = tempDataDir();
@@ -44,6 +46,9 @@ describe('createCouchStore with a write spool', () => {
   });
 
   afterEach(async () => {
+    claimer?.process.kill('SIGKILL');
+    await claimer?.exited;
+    claimer = undefined;
     for (const store of stores) await store.close();
     await server?.close();
     server = undefined;
@@ -58,7 +63,7 @@ describe('createCouchStore with a write spool', () => {
     stores.push(store);
     return store;
   };
-  const spoolEntries = () => (fs.existsSync(spoolDir) ? fs.readdirSync(spoolDir).filter((name) => name.endsWith('.json')) : []);
+  const spoolEntries = () => (fs.existsSync(spoolDir) ? fs.readdirSync(spoolDir).filter((name) => /\.(json|claim)$/.test(name)) : []);
   /** A store closed while the database is down, with one request's start record and result queued: both spooled. */
   const spoolStartAndFinish = async () => {
     const lifecycle = makeLifecycle(makeRequestId());
@@ -122,9 +127,11 @@ describe('createCouchStore with a write spool', () => {
 
     const second = await open();
     expect(await second.health()).toMatchObject({ status: 'error', spooledWrites: 2 });
-    // Nothing was stored, and a second stop while still down keeps the same entries.
+    // Nothing was stored, and a second stop while still down keeps the same entries, given back
+    // as they were (unclaimed).
     await second.close();
     expect(spoolEntries()).toHaveLength(2);
+    expect(spoolEntries().every((name) => name.endsWith('.json'))).toBe(true);
 
     const third = await open();
     await startServer();
@@ -149,6 +156,46 @@ describe('createCouchStore with a write spool', () => {
     await startServer();
     await waitFor(() => spoolEntries().length === 0);
     expect(await second.getEvents(id)).toHaveLength(250);
+  });
+
+  it('replays each spooled write exactly once when two stores over the same spool start together', async () => {
+    const lifecycle = makeLifecycle(makeRequestId());
+    const id = lifecycle.started.requestId;
+    const step = lifecycle.events.find((event) => event.type === 'analysis_started') as PipelineEvent;
+    const first = await open();
+    await first.startRequest(lifecycle.started);
+    for (let i = 0; i < 40; i++) first.appendEvent(step);
+    await first.finishRequest(lifecycle.finished);
+    await first.close();
+    expect(spoolEntries()).toHaveLength(42);
+
+    await startServer();
+    const [a, b] = await Promise.all([open(), open()]);
+    await waitFor(() => spoolEntries().length === 0);
+    // The two took 42 entries between them, none twice, and wrote each once.
+    const replaying = logger.entries.filter((e) => /^replaying writes spooled/.test(e.msg)).map((e) => e.fields.spooledWrites as number);
+    expect(replaying.reduce((sum, n) => sum + n, 0)).toBe(42);
+    expect(await a.getEvents(id)).toHaveLength(40);
+    expect(await b.getRequest(id)).toMatchObject({ status: 'completed', hasOriginal: true, imagesGenerated: 3 });
+  });
+
+  it('leaves entries claimed by a running process to it, and takes them over once it is killed', async () => {
+    const { id } = await spoolStartAndFinish();
+    claimer = await forkSpoolClaimer(spoolDir);
+    expect(claimer.claimed).toBe(2);
+
+    await startServer();
+    const second = await open();
+    expect(await second.health()).toMatchObject({ status: 'ok', spooledWrites: 0 });
+    expect(logger.entries.some((e) => /another running store/.test(e.msg) && e.fields.heldWrites === 2)).toBe(true);
+    expect(spoolEntries().filter((name) => name.endsWith('.claim'))).toHaveLength(2);
+    await expect(second.getRequest(id)).resolves.toBeNull();
+
+    claimer.process.kill('SIGKILL');
+    await claimer.exited;
+    const third = await open();
+    await waitFor(() => spoolEntries().length === 0);
+    expect(await third.getRequest(id)).toMatchObject({ status: 'completed', hasOriginal: true });
   });
 
   it('sets aside a corrupt spool entry with a log line and still replays the others', async () => {

@@ -85,6 +85,8 @@ export function createWriteSpool(options: WriteSpoolOptions): WriteSpool {
   const file = (name: string) => path.join(dir, name);
   /** The name a file has outside a claim: a claim is the entry's description. */
   const unclaimed = (name: string) => (name.endsWith('.claim') ? `${name.split('.')[0]}.json` : name);
+  /** The name a file of an entry has while this store writes it. */
+  const temporary = (name: string) => `${name}.${owner.id}.tmp`;
 
   async function listFiles(): Promise<string[]> {
     try {
@@ -135,10 +137,13 @@ export function createWriteSpool(options: WriteSpoolOptions): WriteSpool {
   /**
    * Claims entry `key` by renaming its description (or the claim of a store that is gone) to this
    * store's claim: its files, the claim first (it names the buffers' files, so it is read first and
-   * deleted first); 'held' when another store has it; the files as they are when there is no
-   * description to claim (`check` says why).
+   * deleted first); 'held' when another running store has it or is still writing it; the files
+   * as they are when there is no description to claim (`check` says why).
    */
   async function claim(key: string, files: string[]): Promise<string[] | 'held'> {
+    // A running store's stop still writing this entry: its temporary files name it.
+    const writer = files.find((name) => name.endsWith('.tmp'))?.split('.').at(-2);
+    if (writer && owner.isLive(writer)) return 'held';
     const mine = `${key}.${owner.id}.claim`;
     const taken = files.find((name) => name.endsWith('.claim'));
     if (taken === mine) return [mine, ...files.filter((name) => name !== mine)];
@@ -190,7 +195,7 @@ export function createWriteSpool(options: WriteSpoolOptions): WriteSpool {
           break;
         }
         if (files === 'held') {
-          logger.info({ dir, heldWrites: keys.length - i }, 'the rest of the write spool is being replayed by another running store; it is left to it');
+          logger.info({ dir, heldWrites: keys.length - i }, 'the rest of the write spool is held by another running store (replaying or still writing it); it is left to it');
           break;
         }
         const checked = await check(key, files);
@@ -246,17 +251,21 @@ export function createWriteSpool(options: WriteSpoolOptions): WriteSpool {
         const written: string[] = [];
         try {
           const { rest, buffers } = splitBuffers(write.data);
+          // Every file under a temporary name of this store before any is renamed: until the
+          // description is, a store reading the folder sees who is still writing the entry.
           for (const [i, buffer] of buffers.entries()) {
             written.push(`${key}.${i}.bin`);
-            await writeFileSynced(fs, file(`${key}.${i}.bin`), buffer.data);
+            await writeFileSynced(fs, file(temporary(`${key}.${i}.bin`)), buffer.data);
           }
           const attachments = buffers.map((buffer) => ({ path: buffer.path, size: buffer.data.length }));
           written.push(`${key}.json`);
-          await writeFileSynced(fs, file(`${key}.json`), JSON.stringify({ version: VERSION, lane, label, kind: write.kind, data: rest, attachments }));
+          await writeFileSynced(fs, file(temporary(`${key}.json`)), JSON.stringify({ version: VERSION, lane, label, kind: write.kind, data: rest, attachments }));
+          // The description last: with it the entry is complete.
+          for (const name of written) await fs.rename(file(temporary(name)), file(name));
           kept += 1;
         } catch (err) {
           logger.error({ err: errorMessage(err), dir, write: label }, 'could not write to the write spool');
-          await removeFiles(written.flatMap((name) => [name, `${name}.tmp`])).catch(() => undefined);
+          await removeFiles(written.flatMap((name) => [name, temporary(name)])).catch(() => undefined);
           break;
         }
       }

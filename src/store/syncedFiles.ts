@@ -2,20 +2,18 @@ import path from 'node:path';
 import type { SpoolFs } from './SpoolFs';
 
 /**
- * Writes `file` through `<file>.tmp`, fsynced before the rename: once the name exists it points
- * at data a crash cannot take back. The rename itself is durable only once the folder is synced
- * (`syncFolder`), which a caller writing several files does once, after the last.
+ * Writes `file` and fsyncs it, so that a rename of it afterwards (temporary name to final one)
+ * points at data a crash cannot take back. The rename is durable only once the folder is synced
+ * (`syncFolder`), which a caller renaming several files does once, after the last.
  */
 export async function writeFileSynced(fs: SpoolFs, file: string, data: string | Buffer): Promise<void> {
-  const tmp = `${file}.tmp`;
-  const handle = await fs.open(tmp, 'w');
+  const handle = await fs.open(file, 'w');
   try {
     await handle.writeFile(data);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await fs.rename(tmp, file);
 }
 
 /** Fsyncs folder `dir`, making the names created or renamed in it durable. */

@@ -118,7 +118,7 @@ describe('createWriteSpool', () => {
     expect(renames).toHaveLength(6);
     for (const rename of renames) {
       const [, from, to] = rename.split(' ');
-      expect(from).toBe(`${to}.tmp`);
+      expect(from.startsWith(`${to}.`) && from.endsWith('.tmp')).toBe(true);
       expect(ops.indexOf(`sync ${from}`)).toBeGreaterThan(-1);
       expect(ops.indexOf(`sync ${from}`)).toBeLessThan(ops.indexOf(rename));
     }
@@ -131,6 +131,34 @@ describe('createWriteSpool', () => {
     ops.length = 0;
     expect(await spool.save(writes.slice(0, 1))).toBe(1);
     expect(ops.filter((op) => !op.endsWith('.tmp') && !op.startsWith('rename '))).toEqual(['sync spool']);
+  });
+
+  it('leaves an entry another running store is still writing, instead of setting it aside as corrupt', async () => {
+    let paused!: () => void;
+    let resume!: () => void;
+    const renaming = new Promise<void>((resolve) => (paused = resolve));
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    // The writing store's first rename waits: its first entry's files are all there, under temporary names.
+    const writing = createWriteSpool({
+      dir,
+      logger,
+      fs: {
+        ...fsp,
+        async rename(from, to) {
+          paused();
+          await resumed;
+          await fsp.rename(from, to);
+        },
+      },
+    });
+    const saving = writing.save(writes);
+    await renaming;
+
+    expect(await createWriteSpool({ dir, logger }).load()).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'corrupt'))).toBe(false);
+    resume();
+    expect(await saving).toBe(2);
+    expect((await createWriteSpool({ dir, logger }).load()).map((entry) => entry.label)).toEqual(['start', 'finish']);
   });
 
   it('keeps nothing, logs and does not throw when the folder cannot be made', async () => {

@@ -4,12 +4,12 @@
  * pub/sub channel, and every other instance's events on that channel are delivered here.
  */
 import { randomUUID } from 'node:crypto';
-import { createClient } from '@redis/client';
 import type { Logger } from '../logging/Logger';
 import { redactUrl } from '../util/redactUrl';
 import type { EventHandler, EventTransport, EventTransportHealth } from './EventTransport';
 import { decodeEventMessage, encodeEventMessage } from './redisEventMessage';
 import { errorMessage } from '../util/errorMessage';
+import { keepRedisConnected, type RedisConnectionOptions } from './keepRedisConnected';
 
 export interface RedisTransportOptions {
   /** `redis://` or `rediss://` (REDIS_URL). */
@@ -51,7 +51,8 @@ const CLOSE_GRACE_MS = 1_000;
  *   dropped, never queued for later, so none can arrive after one emitted later.
  * - Outage: nothing waits on Redis or fails because of it. The publisher has no offline queue
  *   (while disconnected, events simply do not cross) and at most `maxPendingBytes` unacknowledged;
- *   node-redis reconnects both connections and resubscribes. One warning per outage; `health()`
+ *   a failed connection is made again after a back-off of at most `maxReconnectDelayMs`
+ *   (keepRedisConnected: close() cancels it), the subscriber subscribing again. One warning per outage; `health()`
  *   says `unavailable` meanwhile. Pub/sub keeps no history: what was published during the outage
  *   is not delivered later (the stored event log has it).
  * - Arriving messages are checked against the event schemas; anything else is logged and dropped.
@@ -74,16 +75,21 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
   let everConnected = false;
   const firstOutcome = new Set<(outcome: 'connected' | 'unreachable') => void>();
 
-  const clientOptions = {
-    url: options.url,
-    socket: {
+  const connection = (disableOfflineQueue: boolean, prepare?: RedisConnectionOptions['prepare']) =>
+    keepRedisConnected({
+      client: { url: options.url, disableOfflineQueue },
+      prepare,
+      onError: trouble,
+      onReady: ready,
       // Exponential back-off capped low: an outage is noticed over once Redis is back within a second.
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, maxReconnectDelayMs) + Math.floor(Math.random() * 50),
-    },
-  };
-  const publisher = createClient({ ...clientOptions, disableOfflineQueue: true });
-  // Its only commands are SUBSCRIBE and UNSUBSCRIBE: a queue held while offline stays tiny.
-  const subscriber = createClient(clientOptions);
+      retryDelayMs: (failures) => Math.min(50 * 2 ** (failures - 1), maxReconnectDelayMs) + Math.floor(Math.random() * 50),
+      closeGraceMs: CLOSE_GRACE_MS,
+    });
+  const publisher = connection(true);
+  // Its only commands are SUBSCRIBE and UNSUBSCRIBE: a queue held while offline stays tiny. Each
+  // new connection subscribes again. Buffers, not strings: the event's bytes go to the WebSocket
+  // clients as they arrived.
+  const subscriber = connection(false, (client) => void client.subscribe(channel, receive, true).catch(trouble));
 
   const connected = () => publisher.isReady && subscriber.isReady;
 
@@ -105,12 +111,6 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
     everConnected = true;
     for (const settle of firstOutcome) settle('connected');
     firstOutcome.clear();
-  }
-
-  for (const client of [publisher, subscriber]) {
-    // node-redis emits `error` on every failed attempt; without a listener it would be thrown.
-    client.on('error', trouble);
-    client.on('ready', ready);
   }
 
   function deliver(event: Parameters<EventHandler>[0], encoded: Buffer): void {
@@ -153,7 +153,7 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
       return;
     }
     pendingBytes += message.length;
-    publisher.publish(channel, message).then(
+    publisher.client.publish(channel, message).then(
       () => {
         pendingBytes -= message.length;
         if (backlogged && pendingBytes === 0) {
@@ -167,26 +167,6 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
         trouble(err);
       },
     );
-  }
-
-  void publisher.connect().catch(trouble);
-  void subscriber.connect().catch(trouble);
-  // Buffers, not strings: the event's bytes go to the WebSocket clients as they arrived.
-  subscriber.subscribe(channel, receive, true).catch(trouble);
-
-  async function disconnect(client: typeof publisher): Promise<void> {
-    if (!client.isOpen) return;
-    if (!client.isReady) {
-      client.destroy();
-      return;
-    }
-    // A stalled server must not hold shutdown: what it has not acknowledged by then is cut.
-    const cut = setTimeout(() => client.destroy(), CLOSE_GRACE_MS);
-    try {
-      await client.close();
-    } finally {
-      clearTimeout(cut);
-    }
   }
 
   return {
@@ -229,7 +209,7 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
         handlers.clear();
         for (const settle of firstOutcome) settle('unreachable');
         firstOutcome.clear();
-        await Promise.all([disconnect(publisher), disconnect(subscriber)]);
+        await Promise.all([publisher.close(), subscriber.close()]);
       })();
       return closing;
     },

@@ -7,6 +7,7 @@ import type { PipelineEvent } from '../../src/events/eventSchemas';
 import { captureLogger } from '../support/captureLogger';
 import { freePort } from '../support/freePort';
 import { startRedisServer, type RedisServer } from '../support/startRedisServer';
+import { oneLoopTurn, watchResources } from '../support/watchResources';
 import { waitFor } from '../store/support/storeTarget';
 
 const REQUEST = 'req_1758260128188_zfubq1yiv';
@@ -222,5 +223,32 @@ describe('createRedisTransport', () => {
     // The sockets' handles are released as the event loop turns.
     await waitFor(() => sockets() === before);
     expect(a.transport.health().status).toBe('unavailable');
+  });
+
+  /** What closing the transport `made` leaves running of what it made. */
+  async function leftByClose(made: () => Promise<RedisTransport>): Promise<string[]> {
+    const watch = watchResources();
+    try {
+      const transport = await made();
+      await transport.close();
+      await oneLoopTurn();
+      return watch.alive();
+    } finally {
+      watch.stop();
+    }
+  }
+
+  it('closed while Redis is unreachable, leaves no reconnection timer or socket running', async () => {
+    const unreachable = `redis://127.0.0.1:${await freePort()}`;
+    const left = await leftByClose(async () => {
+      const a = await connect(unreachable);
+      expect(await a.transport.started(10_000)).toBe('unreachable');
+      return a.transport;
+    });
+    expect(left).toEqual([]);
+  });
+
+  it('closed while its connections are still being made, leaves none running', async () => {
+    expect(await leftByClose(async () => (await connect()).transport)).toEqual([]);
   });
 });

@@ -1,14 +1,16 @@
 /**
  * close() leaves nothing running: once it has resolved (and the event loop has turned once, to
  * release the handles it closed), no socket, server, child process or timer the service made is
- * still alive — with Redis up, down from the start or lost while running, and with the database
- * down while writes are queued.
+ * still alive — with the embedded database in-process or in its own process, with Redis up, down
+ * from the start or lost while running, and with the database down while writes are queued (also
+ * when closed without draining).
  */
 import request from 'supertest';
 import { freePort } from './support/freePort';
 import { createWsClient } from './support/createWsClient';
 import { realPhotoJpeg } from './support/images';
 import { startRedisServer, type RedisServer } from './support/startRedisServer';
+import type { ServiceOverrides } from '../src/createService';
 import { startTestService, type TestService } from './support/startTestService';
 import { oneLoopTurn, watchResources, type ResourceWatch } from './support/watchResources';
 import { waitFor } from './store/support/storeTarget';
@@ -27,16 +29,16 @@ describe('createService: nothing left running after close()', () => {
   });
 
   /** Starts the service with `env`, watching from just before what it makes. */
-  async function start(env: Record<string, string> = {}): Promise<TestService> {
+  async function start(env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<TestService> {
     watch = watchResources();
-    service = await startTestService(env);
+    service = await startTestService(env, overrides);
     return service;
   }
 
   /** Closes the service (twice at once: close is idempotent) and answers what it left alive. */
-  async function closeAndList(): Promise<string[]> {
+  async function closeAndList(options?: { drain: false }): Promise<string[]> {
     const closing = service as TestService;
-    await Promise.all([closing.close(), closing.close()]);
+    await Promise.all([closing.close(options), closing.close(options)]);
     service = undefined;
     await oneLoopTurn();
     return (watch as ResourceWatch).alive();
@@ -46,6 +48,14 @@ describe('createService: nothing left running after close()', () => {
 
   it('with the defaults (local engine, embedded database)', async () => {
     await start();
+    expect(await closeAndList()).toEqual([]);
+  });
+
+  it('with the embedded database in its own child process (the npm start default)', async () => {
+    const photo = await realPhotoJpeg();
+    const { httpUrl } = await start({ IMAGE_COUNT: '1' }, { embeddedStore: 'child-process' });
+    const res = await request(httpUrl).post('/process-image').set('Connection', 'close').attach('image', photo, 'photo.jpg');
+    expect(res.status).toBe(200);
     expect(await closeAndList()).toEqual([]);
   });
 
@@ -92,5 +102,13 @@ describe('createService: nothing left running after close()', () => {
     const res = await request(httpUrl).post('/process-image').set('Connection', 'close').attach('image', photo, 'photo.jpg');
     expect(res.status).toBe(200);
     expect(await closeAndList()).toEqual([]);
+  });
+
+  it('closed without draining (the stop after an uncaught exception), database down and writes queued', async () => {
+    const photo = await realPhotoJpeg();
+    const { httpUrl } = await start({ COUCHDB_URL: `http://127.0.0.1:${await freePort()}`, IMAGE_COUNT: '1' });
+    const res = await request(httpUrl).post('/process-image').set('Connection', 'close').attach('image', photo, 'photo.jpg');
+    expect(res.status).toBe(200);
+    expect(await closeAndList({ drain: false })).toEqual([]);
   });
 });

@@ -2,8 +2,8 @@
 export const USAGE = `Usage: npx ts-node test-api.ts [photo] [options]
 
   photo              image to upload (default ./ss.jpg)
-  --url <url>        HTTP API base       (env API_URL, default http://localhost:HTTP_PORT,
-                     HTTP_PORT as the service reads it, else 4000)
+  --url <url>        HTTP API base       (env API_URL, default http://HOST:HTTP_PORT as the
+                     service reads them, a wildcard HOST meaning localhost, else localhost:4000)
   --ws <url>         WebSocket URL       (env WS_URL, default: the API host, on the
                      port its /ws-health reports, else WS_PORT, else 4001)
   --token <token>    WebSocket token     (env WS_AUTH_TOKEN)

@@ -22,7 +22,7 @@ export const DEFAULT_GEMINI_MAX_RETRIES = 3;
  */
 export const DEFAULT_GEMINI_MAX_CONCURRENCY = 8;
 
-/** First back-off step; attempt n waits a random time in [0, min(max, base·2ⁿ)] (full jitter). */
+/** First back-off step; the wait after failed attempt n is a random time in [0, min(max, base·2ⁿ⁻¹)] (full jitter). */
 export const DEFAULT_GEMINI_RETRY_BASE_DELAY_MS = 500;
 
 /** Cap of one back-off wait. */

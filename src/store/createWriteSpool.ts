@@ -8,6 +8,7 @@ import { SPOOLED_WRITE_KINDS, type SpooledWrite } from './SpooledWrite';
 import type { SpoolFs } from './SpoolFs';
 import { createSpoolOwner } from './createSpoolOwner';
 import { makeFolderSynced, syncFolder, writeFileSynced } from './syncedFiles';
+import { makeDirectory } from '../util/makeDirectory';
 import { joinBuffers, splitBuffers, type ValuePath } from './splitBuffers';
 
 /** Format of an entry file; a file of another version is set aside as corrupt. */
@@ -99,7 +100,7 @@ export function createWriteSpool(options: WriteSpoolOptions): WriteSpool {
 
   async function moveTo(sub: 'corrupt' | 'refused', files: string[]): Promise<void> {
     try {
-      await fs.mkdir(file(sub), { recursive: true });
+      await makeDirectory(file(sub), fs);
       for (const name of files) await fs.rename(file(name), path.join(dir, sub, unclaimed(name)));
     } catch (err) {
       logger.error({ err: errorMessage(err), dir, files }, `could not move spooled files to ${sub}/`);

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +6,7 @@ import expressPouchdb from 'express-pouchdb';
 import { StartupError } from '../errors/StartupError';
 import type { Logger } from '../logging/Logger';
 import { watchedLeveldown, type LevelDbSettings } from './watchedLeveldown';
+import { makeDirectory } from '../util/makeDirectory';
 
 export interface EmbeddedCouchOptions {
   /** Directory of the LevelDB files (created when missing). */
@@ -63,7 +63,7 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions): Promise
   const logger = options.logger.child({ component: 'embedded-couchdb' });
   const dataDir = path.resolve(options.dataDir);
   // LevelDB creates its own directory but not the parents.
-  await fs.mkdir(dataDir, { recursive: true });
+  await makeDirectory(dataDir);
 
   // Every database express-pouchdb opens (several per name, plus view indexes) is tracked so
   // close() can release the LevelDB locks; a class per server keeps two servers apart.

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { SpoolFs } from './SpoolFs';
+import { makeDirectory } from '../util/makeDirectory';
 
 /**
  * Writes `file` and fsyncs it, so that a rename of it afterwards (temporary name to final one)
@@ -33,7 +34,7 @@ export async function syncFolder(fs: SpoolFs, dir: string): Promise<void> {
  * so the new folders survive a crash too. Nothing is synced when `dir` was there already.
  */
 export async function makeFolderSynced(fs: SpoolFs, dir: string): Promise<void> {
-  const first = await fs.mkdir(dir, { recursive: true });
+  const first = await makeDirectory(dir, fs);
   if (first === undefined) return;
   for (let made = path.resolve(dir); ; made = path.dirname(made)) {
     await syncFolder(fs, path.dirname(made));

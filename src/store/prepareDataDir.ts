@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { StartupError } from '../errors/StartupError';
+import { makeDirectory } from '../util/makeDirectory';
 
 /**
  * Creates the embedded database's folder (and its parents) and checks it is writable, so a bad
@@ -7,7 +8,7 @@ import { StartupError } from '../errors/StartupError';
  */
 export async function prepareDataDir(dir: string): Promise<void> {
   try {
-    await fs.mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     await fs.access(dir, fs.constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -18,7 +19,9 @@ export async function prepareDataDir(dir: string): Promise<void> {
           ? 'permission denied'
           : code === 'EROFS'
             ? 'the file system is read-only'
-            : (err as Error).message;
+            : code === 'ENOENT'
+              ? 'its file system does not allow a folder there'
+              : (err as Error).message;
     throw new StartupError(`Cannot use DATA_DIR=${dir}: ${why}. Point DATA_DIR at a writable directory.`, 'DATA_DIR', { cause: err });
   }
 }

@@ -64,6 +64,14 @@ describe('the real process refusing to start', () => {
     }
   });
 
+  it('names DATA_DIR in one line, instead of hanging, when its file system refuses folders (procfs)', async () => {
+    // Node's own recursive mkdir retries this ENOENT forever, at full CPU, deaf to signals.
+    const dir = '/proc/snatchshot-nope/data';
+    const { code, lines } = await run({ DATA_DIR: dir, HTTP_PORT: String(await freePort()), WS_PORT: String(await freePort()) });
+    expect(code).toBe(1);
+    expect(lines).toEqual([`Cannot use DATA_DIR=${dir}: its file system does not allow a folder there. Point DATA_DIR at a writable directory.`]);
+  });
+
   it('names HOST in one line when it is not an address of this machine', async () => {
     // 192.0.2.0/24 is reserved for documentation: never a local address.
     const { code, lines } = await run({ HOST: '192.0.2.1', HTTP_PORT: String(await freePort()), WS_PORT: String(await freePort()) });

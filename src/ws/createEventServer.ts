@@ -53,8 +53,15 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
   });
 
   const httpServer = http.createServer((_req, res) => {
-    res.writeHead(ERROR_CODES.UPGRADE_REQUIRED, { 'Content-Type': 'application/json', Upgrade: 'websocket' });
-    res.end(JSON.stringify({ success: false, error: { code: 'UPGRADE_REQUIRED', message: 'Connect with a WebSocket client' } }));
+    const body = JSON.stringify({ success: false, error: { code: 'UPGRADE_REQUIRED', message: 'Connect with a WebSocket client' } });
+    // no-store, as every error answer of the HTTP port: a cache must not keep it for the URL.
+    res.writeHead(ERROR_CODES.UPGRADE_REQUIRED, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+      Upgrade: 'websocket',
+      'Cache-Control': 'no-store',
+    });
+    res.end(body);
   });
   const maxPayload = options.maxPayloadBytes ?? 16 * 1024;
   const wss = new WebSocketServer({

@@ -115,6 +115,8 @@ describe('hostile WebSocket clients', () => {
   it('answers plain HTTP and a bad WebSocket version without upgrading', async () => {
     const plain = await rawExchange(service.wsPort, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
     expect(plain.status).toBe(426);
+    expect(plain.headers['cache-control']).toBe('no-store');
+    expect(JSON.parse(plain.body)).toMatchObject({ success: false, error: { code: 'UPGRADE_REQUIRED' } });
     const wrong = await rawExchange(
       service.wsPort,
       'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 99\r\n\r\n',

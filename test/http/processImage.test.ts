@@ -3,6 +3,7 @@ import request from 'supertest';
 import { PipelineEventSchema, REQUEST_ID_PATTERN, ServerMessageSchema } from '../../src/events/eventSchemas';
 import { createWsClient, type ReceivedMessage, type WsClient } from '../support/createWsClient';
 import { expectEventOrder } from '../support/expectEventOrder';
+import { expectSpecEvents } from '../support/expectSpecEvents';
 import { noise, realPhotoJpeg, syntheticPhoto } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
 
@@ -52,6 +53,9 @@ describe('POST /process-image on the local engine', () => {
       const parsed = ServerMessageSchema.safeParse(event);
       if (!parsed.success) throw new Error(`${event.type}: ${parsed.error.message}`);
     }
+    // SPEC §4's fields, checked apart from the schemas (which could drift with the code).
+    expectSpecEvents([a.messages[0], ...seqA]);
+    expect(seqA.find((e) => e.type === 'image_generation_started')?.totalImages).toBe(4);
     expect(seqA[0]).toMatchObject({ type: 'processing_started', connectionId: a.connectionId });
     expect(seqA.at(-1)).toMatchObject({
       type: 'processing_completed',
@@ -212,6 +216,7 @@ describe('POST /process-image on the local engine', () => {
       expect(events.map((e) => e.type)).toEqual(['processing_started', 'processing_error']);
       expect(events[1]).toMatchObject({ stage: 'validation', code: 'UNSUPPORTED_MEDIA_TYPE' });
       expect(PipelineEventSchema.safeParse(events[1]).success).toBe(true);
+      expectSpecEvents(events);
       await expectHealthyAfter();
     });
 

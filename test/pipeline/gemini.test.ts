@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { AnalysisSchema, CameraSettingsSchema } from '../../src/domain/schemas';
 import { PipelineEventSchema, REQUEST_ID_PATTERN } from '../../src/events/eventSchemas';
 import type { ReceivedMessage } from '../support/createWsClient';
+import { expectSpecEvents } from '../support/expectSpecEvents';
 import { realPhotoJpeg } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
 import { createFakeGeminiServer, FAKE_SUGGESTION_TITLES, type FakeGeminiServer } from '../support/gemini/createFakeGeminiServer';
@@ -34,6 +35,8 @@ function expectValidEvents(events: ReceivedMessage[]): void {
     const parsed = PipelineEventSchema.safeParse(event);
     if (!parsed.success) throw new Error(`${event.type} does not match its schema: ${parsed.error.message}`);
   }
+  // SPEC §4's fields, checked apart from the schemas (which could drift with the code).
+  expectSpecEvents(events);
 }
 
 describe('POST /process-image on the gemini engine', () => {

@@ -177,10 +177,13 @@ describe('POST /process-image on the local engine', () => {
       expect(res.body.error).toEqual({ code: 'MISSING_IMAGE', message: expect.stringMatching(/file field "image".*filename/) });
     });
 
-    it('rejects a file in another field with 400 UNEXPECTED_FIELD', async () => {
+    it('rejects a file in another field with 400 UNEXPECTED_FIELD, before any event', async () => {
+      const client = await connect();
       const res = await request(service.httpUrl).post('/process-image').attach('photo', photo, 'p.jpg');
       expect(res.status).toBe(400);
-      expect(res.body.error.code).toBe('UNEXPECTED_FIELD');
+      expect(res.body).toEqual({ success: false, error: { code: 'UNEXPECTED_FIELD', message: expect.any(String) } });
+      await pingRoundTrip(client);
+      expect(client.messages.filter((m) => m.type === 'processing_started')).toHaveLength(0);
       await expectHealthyAfter();
     });
 

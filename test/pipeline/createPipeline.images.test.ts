@@ -52,6 +52,29 @@ describe('createPipeline: generated images', () => {
     }
   });
 
+  it('streams each image as it finishes, in finishing order, not in index order', async () => {
+    let lastDone!: () => void;
+    const lastFinished = new Promise<void>((resolve) => (lastDone = resolve));
+    // Image 1 is held until image 3 has been generated, so the finishing order is not 1, 2, 3.
+    const engine = localEngine((local) => ({
+      generateImage: async (photo, suggestion, options) => {
+        if (options?.index === 1) await lastFinished;
+        const image = await local.generateImage(photo, suggestion, options);
+        if (options?.index === 3) lastDone();
+        return image;
+      },
+    }));
+    const pipeline = createPipeline({ engine, bus, logger, imageCount: 3, maxImagePixels: 1e8, requestTimeoutMs: 60_000 });
+    const result = await pipeline.process({ requestId: 'req_1758260128188_finishord', upload: await syntheticPhoto({ width: 480, height: 320 }) });
+
+    expect(result.imagesGenerated).toBe(3);
+    const completed = events.filter((e) => e.type === 'individual_image_completed').map((e) => e.imageIndex);
+    expect(completed.indexOf(3)).toBeLessThan(completed.indexOf(1));
+    expect([...completed].sort()).toEqual([1, 2, 3]);
+    // The answer still lists the images by index.
+    expect(result.images.map((i) => i.index)).toEqual([1, 2, 3]);
+  });
+
   it('generates exactly IMAGE_COUNT images when the engine suggests more', async () => {
     let suggested = 0;
     const engine = localEngine((local) => ({

@@ -2,14 +2,20 @@
  * The health router on its own: with a store that breaks its contract by throwing, the answer
  * says what is known and invents no database mode or address; with no store the database
  * check fails while the service stays healthy; HEIC decodes are counted; no answer may be cached.
+ * Then /db-health of the real service, embedded and through COUCHDB_URL: every field SPEC §3 names.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import { createHeicDecoder } from '../../../src/domain/heic/createHeicDecoder';
 import { createHealthRouter, type HealthDeps } from '../../../src/http/routes/healthRouter';
 import { createConcurrencyLimiter } from '../../../src/pipeline/createConcurrencyLimiter';
+import { createLogger } from '../../../src/logging/createLogger';
+import { startEmbeddedCouch } from '../../../src/store/startEmbeddedCouch';
 import { HEVC_HEIC_FIXTURE } from '../../support/images';
+import { startTestService } from '../../support/startTestService';
 
 /** An app serving only the health router, with a running WebSocket server and `deps` on top. */
 function healthApp(deps: Partial<HealthDeps>): express.Express {
@@ -67,5 +73,40 @@ describe('createHealthRouter', () => {
       await request(draining).head('/ws-health').expect(200),
     ];
     for (const answer of answers) expect(answer.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('GET /db-health on the real service (SPEC §3)', () => {
+  const databases = {
+    requests: { name: 'snatchshot_requests', docCount: expect.any(Number) },
+    events: { name: 'snatchshot_events', docCount: expect.any(Number) },
+  };
+
+  it('names the embedded server: status, loopback url, mode, both databases and the server version', async () => {
+    const service = await startTestService();
+    try {
+      const db = await request(service.httpUrl).get('/db-health').expect(200);
+      expect(db.body).toMatchObject({ status: 'ok', mode: 'embedded', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), databases, version: expect.stringMatching(/\d+\.\d+/) });
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('names a COUCHDB_URL server with its credentials redacted, mode external, both databases and the server version', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snatchshot-dbhealth-'));
+    const couch = await startEmbeddedCouch({ dataDir, logger: createLogger({ level: 'silent' }) });
+    const { host } = new URL(couch.url);
+    const service = await startTestService({ COUCHDB_URL: `http://dbadmin:Sup3rSecret@${host}` });
+    try {
+      const db = await request(service.httpUrl).get('/db-health').expect(200);
+      expect(db.body).toMatchObject({ status: 'ok', mode: 'external', url: `http://***:***@${host}`, databases, version: expect.stringMatching(/\d+\.\d+/) });
+      const health = await request(service.httpUrl).get('/health').expect(200);
+      expect(health.body.database).toMatchObject({ status: 'ok', mode: 'external' });
+      for (const answer of [db, health]) expect(answer.text).not.toMatch(/dbadmin|Sup3rSecret/);
+    } finally {
+      await service.close();
+      await couch.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

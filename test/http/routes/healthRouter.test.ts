@@ -63,6 +63,15 @@ describe('createHealthRouter', () => {
     expect(idle.body.heicDecodes).toEqual({ active: 0, waiting: 0 });
   });
 
+  it('says status error (503) while draining or when the WebSocket server is not running, naming the WebSocket status', async () => {
+    const draining = await request(healthApp({ isDraining: () => true })).get('/health').expect(503);
+    expect(draining.body).toMatchObject({ status: 'error', draining: true, initialized: true, engine: 'local', version: '0.0.0-test' });
+    const stopped: HealthDeps['eventServer'] = { stats: () => ({ status: 'closed', port: 4001, connections: 0, activeRequests: 0, subscriptions: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 }) };
+    const wsDown = await request(healthApp({ eventServer: stopped })).get('/health').expect(503);
+    expect(wsDown.body).toMatchObject({ status: 'error', websocket: { status: 'closed', connections: 0 } });
+    expect((await request(healthApp({ eventServer: stopped })).get('/ws-health').expect(503)).body.status).toBe('error');
+  });
+
   it('tells proxies and apps never to store a health answer, whether it says ok, error or draining', async () => {
     const draining = healthApp({ isDraining: () => true });
     const answers = [

@@ -143,6 +143,30 @@ describe('POST /process-image on the gemini engine', () => {
     }
   });
 
+  it('asks the models GEMINI_TEXT_MODEL and GEMINI_IMAGE_MODEL name, and picks the gemini engine from GEMINI_API_KEY alone', async () => {
+    const named = await startTestService({
+      ENGINE: '',
+      GEMINI_API_KEY: 'pipeline-key',
+      GEMINI_BASE_URL: gemini.url,
+      GEMINI_TEXT_MODEL: 'gemini-test-text',
+      GEMINI_IMAGE_MODEL: 'gemini-test-image',
+      IMAGE_COUNT: '2',
+    });
+    try {
+      const { status, body } = await processImageOverWs(named, photo);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ engine: 'gemini', imagesGenerated: 2 });
+      expect(gemini.calls.map((c) => `${c.kind} ${c.model}`).sort()).toEqual([
+        'image gemini-test-image',
+        'image gemini-test-image',
+        'text gemini-test-text',
+        'text gemini-test-text',
+      ]);
+    } finally {
+      await named.close();
+    }
+  });
+
   it('turns one always-failing image into an individual_image_error and still answers 200 with three images', async () => {
     gemini.failImagesWhosePromptContains('Lift the shadows', { type: 'status', status: 500, message: 'Internal error encountered.' });
     const { status, body, events } = await processImageOverWs(service, photo);

@@ -1,0 +1,35 @@
+/**
+ * The entry point's DEBUG handling (SPEC §6): `DEBUG=websocket:*` turns on the WebSocket
+ * server's debug logging even when LOG_LEVEL keeps every other debug line quiet.
+ */
+import { createWsClient } from './support/createWsClient';
+import { spawnServer, type ServerProcess } from './hardening/support/spawnServer';
+
+jest.setTimeout(60_000);
+
+/** Runs the real process with `env`, connects and disconnects one client, stops it; returns its logs. */
+async function logsOfOneClient(env: Record<string, string>): Promise<ReturnType<ServerProcess['logs']>> {
+  const server = await spawnServer({ LOG_LEVEL: 'info', ...env });
+  try {
+    const client = await createWsClient(server.wsUrl);
+    await client.close();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    return server.logs();
+  } finally {
+    await server.cleanup();
+  }
+}
+
+describe('src/server.ts with DEBUG', () => {
+  it('logs WebSocket clients connecting and leaving at debug level with DEBUG=websocket:*, and not without it', async () => {
+    const withDebug = await logsOfOneClient({ DEBUG: 'websocket:*' });
+    const debugLines = withDebug.filter((l) => l.level === 20).map((l) => l.msg);
+    expect(debugLines).toEqual(expect.arrayContaining(['client connected', 'client disconnected']));
+    // Only the WebSocket server's debug lines: the rest stays at LOG_LEVEL.
+    expect(withDebug.filter((l) => l.level === 20).every((l) => l.name === 'websocket')).toBe(true);
+
+    const without = await logsOfOneClient({});
+    expect(without.filter((l) => l.level !== undefined && l.level < 30)).toEqual([]);
+  });
+});

@@ -49,6 +49,20 @@ describe('createEventServer', () => {
     expect(server.stats().connections).toBe(2);
   });
 
+  it('sends connection_established to the new client only, and pong only to the client that pinged', async () => {
+    await start();
+    const first = await connect();
+    const second = await connect();
+    second.socket.send(JSON.stringify({ type: 'ping' }));
+    await second.waitFor((m) => m.type === 'pong');
+    // A round trip on the first client: anything sent to it before has arrived.
+    first.socket.send(JSON.stringify({ type: 'ping' }));
+    await first.waitFor((m) => m.type === 'pong');
+    expect(first.messages.map((m) => m.type)).toEqual(['connection_established', 'pong']);
+    expect(first.messages[0].connectionId).toBe(first.connectionId);
+    expect(second.messages.map((m) => m.type)).toEqual(['connection_established', 'pong']);
+  });
+
   it('broadcasts every bus event to every client', async () => {
     await start();
     const [a, b] = await Promise.all([connect(), connect()]);

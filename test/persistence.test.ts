@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import nano from 'nano';
 import request from 'supertest';
+import sharp from 'sharp';
 import type { PipelineEvent } from '../src/events/eventSchemas';
 import { createErrorMiddleware } from '../src/http/errorMiddleware';
 import { createResultsRouter } from '../src/http/routes/resultsRouter';
@@ -117,6 +119,38 @@ describe('persistence of processed requests', () => {
         }),
       );
       expect(log.text).not.toContain('imageData');
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('keeps the photo and images as attachments of a request document that records the upload (size, format, dimensions, sha256), and logs events with no WebSocket client connected', async () => {
+    const running = await start();
+    try {
+      const res = await request(running.service.httpUrl).post('/process-image').attach('image', photo, 'photo.jpg').expect(200);
+      const { requestId } = res.body as { requestId: string };
+      await waitFor(() => running.store.pendingWrites() === 0);
+
+      // The documents as CouchDB holds them, read past the store.
+      const couch = nano((await running.store.health()).url);
+      const doc = await couch.db.use<Record<string, unknown>>('snatchshot_requests').get(requestId);
+      const { width, height } = await sharp(photo).metadata();
+      expect(doc.upload).toMatchObject({ size: photo.length, format: 'jpeg', width, height, sha256: createHash('sha256').update(photo).digest('hex') });
+      const attachments = Object.values<{ length: number }>(doc._attachments ?? {});
+      expect(attachments.map((a) => a.length).sort()).toEqual(
+        [photo.length, ...(res.body.images as ProcessedImage[]).map((i) => Buffer.from(i.imageData as string, 'base64').length)].sort(),
+      );
+      const text = JSON.stringify(doc);
+      for (const bytes of [photo.toString('base64'), ...(res.body.images as ProcessedImage[]).map((i) => i.imageData as string)]) {
+        expect(text).not.toContain(bytes.slice(0, 64));
+      }
+
+      const events = await couch.db.use<Record<string, unknown>>('snatchshot_events').list({ include_docs: true, startkey: `${requestId}:`, endkey: `${requestId}:\ufff0` });
+      const types = events.rows.map((row) => row.doc?.eventType);
+      expect(types[0]).toBe('processing_started');
+      expect(types.at(-1)).toBe('processing_completed');
+      expect(types.filter((t) => t === 'individual_image_completed')).toHaveLength(2);
+      expect(JSON.stringify(events.rows)).not.toContain('imageData');
     } finally {
       await running.close();
     }

@@ -107,6 +107,16 @@ describe('POST /process-image on the local engine', () => {
     expect(res.body.imagesGenerated).toBe(4);
   });
 
+  it.each([
+    ['text/plain', 'notes.txt'],
+    ['image/png', 'photo.png'],
+    ['application/octet-stream', 'photo.bin'],
+  ])('processes a JPEG whose part says %s (named %s): the format is read from the bytes', async (contentType, filename) => {
+    const res = await request(service.httpUrl).post('/process-image').attach('image', photo, { filename, contentType });
+    expect(res.status).toBe(200);
+    expect(res.body.imagesGenerated).toBe(4);
+  });
+
   it('accepts the connection id as a form field', async () => {
     const client = await connect();
     const res = await request(service.httpUrl).post('/process-image').field('connectionId', client.connectionId).attach('image', photo, 'p.jpg');

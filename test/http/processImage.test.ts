@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
 import { PipelineEventSchema, REQUEST_ID_PATTERN, ServerMessageSchema } from '../../src/events/eventSchemas';
@@ -273,10 +275,16 @@ describe('POST /process-image on the local engine', () => {
     });
   });
 
-  it('serves the test page at / and answers unknown routes with a JSON 404', async () => {
+  it('serves the test page at / and /websocket-test.html and answers unknown routes with a JSON 404', async () => {
     const page = await request(service.httpUrl).get('/');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
+    const file = fs.readFileSync(path.resolve(__dirname, '../../websocket-test.html'), 'utf8');
+    expect(page.text).toBe(file);
+    const named = await request(service.httpUrl).get('/websocket-test.html');
+    expect(named.status).toBe(200);
+    expect(named.headers['content-type']).toMatch(/text\/html/);
+    expect(named.text).toBe(file);
     const missing = await request(service.httpUrl).get('/nope');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('NOT_FOUND');

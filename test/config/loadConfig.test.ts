@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import * as dotenv from 'dotenv';
-import { ConfigError, loadConfig } from '../../src/config/loadConfig';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config/loadConfig';
 
 
 /** The error loadConfig refuses `env` with (fails the test if it accepts it). */
@@ -47,6 +47,45 @@ describe('loadConfig', () => {
       corsOrigin: '*',
       logLevel: 'info',
       debugWebsocket: false,
+    });
+  });
+
+  it('reads every variable SPEC §6 names', () => {
+    const spec = ['HTTP_PORT', 'WS_PORT', 'ENGINE', 'GEMINI_API_KEY', 'GEMINI_TEXT_MODEL', 'GEMINI_IMAGE_MODEL', 'GEMINI_BASE_URL', 'IMAGE_COUNT', 'MAX_UPLOAD_MB', 'MAX_CONCURRENT_REQUESTS', 'COUCHDB_URL', 'DATA_DIR', 'WS_AUTH_TOKEN', 'CORS_ORIGIN', 'LOG_LEVEL', 'DEBUG'];
+    expect(CONFIG_VARIABLES).toEqual(expect.arrayContaining(spec));
+    // Each one changes the configuration it is read into.
+    const config = loadConfig({
+      HTTP_PORT: '5000',
+      WS_PORT: '5001',
+      ENGINE: 'gemini',
+      GEMINI_API_KEY: 'k',
+      GEMINI_TEXT_MODEL: 'text-model',
+      GEMINI_IMAGE_MODEL: 'image-model',
+      GEMINI_BASE_URL: 'http://gemini.example',
+      IMAGE_COUNT: '2',
+      MAX_UPLOAD_MB: '5',
+      MAX_CONCURRENT_REQUESTS: '3',
+      COUCHDB_URL: 'http://db.example:5984',
+      DATA_DIR: '/tmp/snatchshot-spec',
+      WS_AUTH_TOKEN: 'secret',
+      CORS_ORIGIN: 'http://a.example',
+      LOG_LEVEL: 'warn',
+      DEBUG: 'websocket:*',
+    });
+    expect(config).toMatchObject({
+      httpPort: 5000,
+      wsPort: 5001,
+      engine: 'gemini',
+      gemini: { apiKey: 'k', textModel: 'text-model', imageModel: 'image-model', baseUrl: 'http://gemini.example' },
+      imageCount: 2,
+      maxUploadBytes: 5 * 1024 * 1024,
+      maxConcurrentRequests: 3,
+      couchdbUrl: 'http://db.example:5984',
+      dataDir: '/tmp/snatchshot-spec',
+      wsAuthToken: 'secret',
+      corsOrigin: 'http://a.example',
+      logLevel: 'warn',
+      debugWebsocket: true,
     });
   });
 

@@ -78,6 +78,14 @@ describe('POST /process-image on the local engine', () => {
     expect(Object.keys(body.timings)).toEqual(expect.arrayContaining(['content_analysis', 'photo_analysis', 'image_generation']));
     expect(body.settings).toEqual(seqA.find((e) => e.type === 'content_analysis_complete')?.settings);
     expect(body.analysis.suggestions).toHaveLength(4);
+    // SPEC §1/§3's fields, apart from the schemas: the three settings, a summary, scores, and
+    // per suggestion a short title, an explanation and an edit instruction.
+    expect(body.settings).toMatchObject({ aperture: expect.stringMatching(/^f\/\d/), shutter_speed: expect.any(String), iso: expect.stringMatching(/^\d+$/) });
+    expect(body.analysis).toMatchObject({ summary: expect.any(String), scores: expect.any(Object) });
+    for (const s of body.analysis.suggestions) {
+      expect(s).toMatchObject({ title: expect.any(String), description: expect.any(String), instruction: expect.any(String) });
+      expect([s.title.length > 0, s.title.length <= 120, s.description.length > 0, s.instruction.length > 0]).toEqual([true, true, true, true]);
+    }
     expect(body.images.map((i: { index: number }) => i.index)).toEqual([1, 2, 3, 4]);
     for (const image of body.images) {
       expect(image.title).toBe(body.analysis.suggestions[image.index - 1].title);

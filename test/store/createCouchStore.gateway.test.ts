@@ -20,7 +20,6 @@ import { storedBytes } from './support/storedBytes';
 
 // A limited write gives up after 3 attempts, tens of milliseconds apart.
 const retry = { initialDelayMs: 10, maxDelayMs: 40, maxAttempts: 3 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Forwards to `target`, or answers with the status `refuse` returns for the request. */
 function startProxy(target: string, refuse: (req: http.IncomingMessage) => number | undefined) {
@@ -72,9 +71,8 @@ describe('createCouchStore behind answers that say "try again"', () => {
       const lifecycle = makeLifecycle(makeRequestId());
       await store.startRequest(lifecycle.started);
 
-      await sleep(500);
-      // Many more refusals than a limited write would sit through.
-      expect(refused).toBeGreaterThan(2 * retry.maxAttempts);
+      // Many more refusals than a limited write would sit through (one that gave up stops at 3).
+      await waitFor(() => refused > 2 * retry.maxAttempts);
       expect(await store.health()).toMatchObject({ lostWrites: 0, pendingWrites: 1 });
 
       away = false;

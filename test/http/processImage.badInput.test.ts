@@ -5,49 +5,28 @@
 import sharp from 'sharp';
 import request from 'supertest';
 import { PipelineEventSchema, REQUEST_ID_PATTERN } from '../../src/events/eventSchemas';
-import { createWsClient, type ReceivedMessage, type WsClient } from '../support/createWsClient';
+import { createWsClient, type WsClient } from '../support/createWsClient';
 import { expectSpecEvents } from '../support/expectSpecEvents';
-import { noise, realPhotoJpeg } from '../support/images';
-import { startTestService, type TestService } from '../support/startTestService';
+import { noise } from '../support/images';
+import { startTestService } from '../support/startTestService';
+import { eventsOf, terminal, useProcessImageService } from './support/useProcessImageService';
 
 describe('POST /process-image on the local engine', () => {
-  let service: TestService;
-  const clients: WsClient[] = [];
-  let photo: Buffer;
-
-  beforeAll(async () => {
-    service = await startTestService();
-    photo = await realPhotoJpeg();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await service.close();
-  });
-
-  async function connect(): Promise<WsClient> {
-    const client = await createWsClient(service.wsUrl);
-    clients.push(client);
-    return client;
-  }
-
-  const eventsOf = (client: WsClient, requestId: string) => client.messages.filter((m) => m.requestId === requestId);
-  const terminal = (requestId: string) => (m: ReceivedMessage) =>
-    m.requestId === requestId && (m.type === 'processing_completed' || m.type === 'processing_error');
+  const suite = useProcessImageService();
+  const { connect } = suite;
 
   describe('bad input', () => {
     async function expectHealthyAfter() {
-      const res = await request(service.httpUrl).post('/process-image').attach('image', photo, 'p.jpg');
+      const res = await request(suite.service.httpUrl).post('/process-image').attach('image', suite.photo, 'p.jpg');
       expect(res.status).toBe(200);
-      const health = await request(service.httpUrl).get('/health');
+      const health = await request(suite.service.httpUrl).get('/health');
       expect(health.body.status).toBe('ok');
       expect(health.body.requests.running).toBe(0);
     }
 
     it('rejects a request with no file with 400 MISSING_IMAGE, before any event', async () => {
       const client = await connect();
-      const res = await request(service.httpUrl).post('/process-image').field('note', 'hello');
+      const res = await request(suite.service.httpUrl).post('/process-image').field('note', 'hello');
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ success: false, error: { code: 'MISSING_IMAGE', message: expect.any(String) } });
       await pingRoundTrip(client);
@@ -63,10 +42,10 @@ describe('POST /process-image on the local engine', () => {
       const boundary = 'nofilename';
       const body = Buffer.concat([
         Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"\r\nContent-Type: image/jpeg\r\n\r\n`),
-        Buffer.concat([photo, Buffer.alloc(size)]).subarray(0, size),
+        Buffer.concat([suite.photo, Buffer.alloc(size)]).subarray(0, size),
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ]);
-      const res = await request(service.httpUrl).post('/process-image').set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body);
+      const res = await request(suite.service.httpUrl).post('/process-image').set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body);
       expect(res.status).toBe(400);
       expect(res.body.error).toEqual({ code: 'MISSING_IMAGE', message: expect.stringMatching(/"image" has no filename.*filename="photo\.jpg"/) });
       await pingRoundTrip(client);
@@ -78,17 +57,17 @@ describe('POST /process-image on the local engine', () => {
       const boundary = 'octetnofilename';
       const body = Buffer.concat([
         Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"\r\nContent-Type: application/octet-stream\r\n\r\n`),
-        photo,
+        suite.photo,
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ]);
-      const res = await request(service.httpUrl).post('/process-image').set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body);
+      const res = await request(suite.service.httpUrl).post('/process-image').set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body);
       expect(res.status).toBe(400);
       expect(res.body.error).toEqual({ code: 'MISSING_IMAGE', message: expect.stringMatching(/file field "image".*filename/) });
     });
 
     it('rejects a file in another field with 400 UNEXPECTED_FIELD, before any event', async () => {
       const client = await connect();
-      const res = await request(service.httpUrl).post('/process-image').attach('photo', photo, 'p.jpg');
+      const res = await request(suite.service.httpUrl).post('/process-image').attach('photo', suite.photo, 'p.jpg');
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ success: false, error: { code: 'UNEXPECTED_FIELD', message: expect.any(String) } });
       await pingRoundTrip(client);
@@ -98,8 +77,8 @@ describe('POST /process-image on the local engine', () => {
 
     it('rejects a malformed connectionId, as header or form field, with 400 MALFORMED_REQUEST before any event', async () => {
       const client = await connect();
-      const asHeader = await request(service.httpUrl).post('/process-image').set('X-Connection-Id', 'not an id').attach('image', photo, 'p.jpg');
-      const asField = await request(service.httpUrl).post('/process-image').field('connectionId', 'x'.repeat(65)).attach('image', photo, 'p.jpg');
+      const asHeader = await request(suite.service.httpUrl).post('/process-image').set('X-Connection-Id', 'not an id').attach('image', suite.photo, 'p.jpg');
+      const asField = await request(suite.service.httpUrl).post('/process-image').field('connectionId', 'x'.repeat(65)).attach('image', suite.photo, 'p.jpg');
       for (const res of [asHeader, asField]) {
         expect(res.status).toBe(400);
         expect(res.body.error).toEqual({ code: 'MALFORMED_REQUEST', message: expect.stringMatching(/connectionId/) });
@@ -109,7 +88,7 @@ describe('POST /process-image on the local engine', () => {
     });
 
     it('rejects a non-multipart body with 400 MISSING_IMAGE', async () => {
-      const res = await request(service.httpUrl).post('/process-image').send({ image: 'aGVsbG8=' });
+      const res = await request(suite.service.httpUrl).post('/process-image').send({ image: 'aGVsbG8=' });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('MISSING_IMAGE');
       await expectHealthyAfter();
@@ -117,7 +96,7 @@ describe('POST /process-image on the local engine', () => {
 
     it('rejects a text file sent as image/png with 415 after processing_started, with a validation processing_error', async () => {
       const client = await connect();
-      const res = await request(service.httpUrl)
+      const res = await request(suite.service.httpUrl)
         .post('/process-image')
         .attach('image', Buffer.from('just some text, not a picture\n'.repeat(20)), { filename: 'fake.png', contentType: 'image/png' });
       expect(res.status).toBe(415);
@@ -137,7 +116,7 @@ describe('POST /process-image on the local engine', () => {
       const noisy = await sharp(Buffer.from(Array.from({ length: 320 * 240 * 3 }, (_, i) => (i * 7919) % 256)), { raw: { width: 320, height: 240, channels: 3 } })
         .jpeg()
         .toBuffer();
-      const res = await request(service.httpUrl).post('/process-image').attach('image', noisy.subarray(0, noisy.length / 2), 'cut.jpg');
+      const res = await request(suite.service.httpUrl).post('/process-image').attach('image', noisy.subarray(0, noisy.length / 2), 'cut.jpg');
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('INVALID_IMAGE');
       const error = await client.waitFor(terminal(res.body.requestId));
@@ -150,10 +129,10 @@ describe('POST /process-image on the local engine', () => {
         { name: 'a JPEG signature followed by random bytes', filename: 'x.jpg', status: 422, code: 'INVALID_IMAGE', message: /starts like a JPEG image but is corrupt or truncated/, bytes: () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), noise(30_000, 99)]) },
         { name: 'a PNG signature followed by garbage', filename: 'x.png', status: 422, code: 'INVALID_IMAGE', message: /starts like a PNG image but is corrupt or truncated/, bytes: () => Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from('garbage, not chunks '.repeat(500))]) },
         { name: 'a text file', filename: 'notes.txt', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /not a supported image/, bytes: () => Buffer.from('a shopping list, not a photo\n'.repeat(50)) },
-        { name: 'the real photo cut to its first half', filename: 'cut.jpg', status: 422, code: 'INVALID_IMAGE', message: /could not be decoded/, bytes: () => photo.subarray(0, Math.floor(photo.length / 2)) },
+        { name: 'the real photo cut to its first half', filename: 'cut.jpg', status: 422, code: 'INVALID_IMAGE', message: /could not be decoded/, bytes: () => suite.photo.subarray(0, Math.floor(suite.photo.length / 2)) },
       ])('answers $name with $status $code and a validation processing_error', async ({ bytes, filename, status, code, message }) => {
         const client = await connect();
-        const res = await request(service.httpUrl).post('/process-image').attach('image', bytes(), { filename, contentType: 'image/jpeg' });
+        const res = await request(suite.service.httpUrl).post('/process-image').attach('image', bytes(), { filename, contentType: 'image/jpeg' });
         expect(res.status).toBe(status);
         expect(res.body).toMatchObject({ success: false, error: { code, message: expect.stringMatching(message) }, requestId: expect.stringMatching(REQUEST_ID_PATTERN) });
         await client.waitFor(terminal(res.body.requestId));
@@ -165,7 +144,7 @@ describe('POST /process-image on the local engine', () => {
     });
 
     it('rejects an empty file with 422 INVALID_IMAGE', async () => {
-      const res = await request(service.httpUrl).post('/process-image').attach('image', Buffer.alloc(0), 'empty.jpg');
+      const res = await request(suite.service.httpUrl).post('/process-image').attach('image', Buffer.alloc(0), 'empty.jpg');
       // multer drops zero-byte parts on some clients; either way it is a clear 4xx with a code.
       expect([400, 422]).toContain(res.status);
       expect(['MISSING_IMAGE', 'INVALID_IMAGE']).toContain(res.body.error.code);

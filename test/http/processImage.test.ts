@@ -3,46 +3,23 @@ import path from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
 import { REQUEST_ID_PATTERN, ServerMessageSchema } from '../../src/events/eventSchemas';
-import { createWsClient, type ReceivedMessage, type WsClient } from '../support/createWsClient';
 import { expectEventOrder } from '../support/expectEventOrder';
 import { expectSpecEvents } from '../support/expectSpecEvents';
-import { realPhotoJpeg, syntheticPhoto } from '../support/images';
-import { startTestService, type TestService } from '../support/startTestService';
+import { syntheticPhoto } from '../support/images';
+import { eventsOf, terminal, useProcessImageService } from './support/useProcessImageService';
 
 describe('POST /process-image on the local engine', () => {
-  let service: TestService;
-  const clients: WsClient[] = [];
-  let photo: Buffer;
-
-  beforeAll(async () => {
-    service = await startTestService();
-    photo = await realPhotoJpeg();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await service.close();
-  });
-
-  async function connect(): Promise<WsClient> {
-    const client = await createWsClient(service.wsUrl);
-    clients.push(client);
-    return client;
-  }
-
-  const eventsOf = (client: WsClient, requestId: string) => client.messages.filter((m) => m.requestId === requestId);
-  const terminal = (requestId: string) => (m: ReceivedMessage) =>
-    m.requestId === requestId && (m.type === 'processing_completed' || m.type === 'processing_error');
+  const suite = useProcessImageService();
+  const { connect } = suite;
 
   it('streams the identical, ordered event sequence to two clients and answers with the full result', async () => {
     const [a, b] = await Promise.all([connect(), connect()]);
     expect(a.connectionId).not.toBe(b.connectionId);
 
-    const res = await request(service.httpUrl)
+    const res = await request(suite.service.httpUrl)
       .post('/process-image')
       .set('X-Connection-Id', a.connectionId)
-      .attach('image', photo, { filename: 'chelsea.jpg', contentType: 'image/jpeg' });
+      .attach('image', suite.photo, { filename: 'chelsea.jpg', contentType: 'image/jpeg' });
     expect(res.status).toBe(200);
     const body = res.body;
     await Promise.all([a.waitFor(terminal(body.requestId)), b.waitFor(terminal(body.requestId))]);
@@ -100,7 +77,7 @@ describe('POST /process-image on the local engine', () => {
 
   it('gives a dark photo and a bright photo different exposure advice', async () => {
     const [dark, bright] = await Promise.all([syntheticPhoto({ brightness: 0.25 }), syntheticPhoto({ brightness: 1.6 })]);
-    const post = (bytes: Buffer) => request(service.httpUrl).post('/process-image').attach('image', bytes, 'p.jpg');
+    const post = (bytes: Buffer) => request(suite.service.httpUrl).post('/process-image').attach('image', bytes, 'p.jpg');
     const [d, b] = await Promise.all([post(dark), post(bright)]);
     expect(d.status).toBe(200);
     expect(b.status).toBe(200);
@@ -112,7 +89,7 @@ describe('POST /process-image on the local engine', () => {
 
   it('processes a grayscale PNG', async () => {
     const gray = await sharp(await syntheticPhoto({ format: 'png' })).grayscale().png().toBuffer();
-    const res = await request(service.httpUrl).post('/process-image').attach('image', gray, { filename: 'gray.png', contentType: 'image/png' });
+    const res = await request(suite.service.httpUrl).post('/process-image').attach('image', gray, { filename: 'gray.png', contentType: 'image/png' });
     expect(res.status).toBe(200);
     expect(res.body.imagesGenerated).toBe(4);
   });
@@ -122,14 +99,14 @@ describe('POST /process-image on the local engine', () => {
     ['image/png', 'photo.png'],
     ['application/octet-stream', 'photo.bin'],
   ])('processes a JPEG whose part says %s (named %s): the format is read from the bytes', async (contentType, filename) => {
-    const res = await request(service.httpUrl).post('/process-image').attach('image', photo, { filename, contentType });
+    const res = await request(suite.service.httpUrl).post('/process-image').attach('image', suite.photo, { filename, contentType });
     expect(res.status).toBe(200);
     expect(res.body.imagesGenerated).toBe(4);
   });
 
   it('accepts the connection id as a form field', async () => {
     const client = await connect();
-    const res = await request(service.httpUrl).post('/process-image').field('connectionId', client.connectionId).attach('image', photo, 'p.jpg');
+    const res = await request(suite.service.httpUrl).post('/process-image').field('connectionId', client.connectionId).attach('image', suite.photo, 'p.jpg');
     expect(res.status).toBe(200);
     const started = await client.waitFor((m) => m.type === 'processing_started' && m.requestId === res.body.requestId);
     expect(started.connectionId).toBe(client.connectionId);
@@ -137,34 +114,34 @@ describe('POST /process-image on the local engine', () => {
 
   it('takes the form field when an X-Connection-Id header is sent empty', async () => {
     const client = await connect();
-    const res = await request(service.httpUrl)
+    const res = await request(suite.service.httpUrl)
       .post('/process-image')
       .set('X-Connection-Id', '')
       .field('connectionId', client.connectionId)
-      .attach('image', photo, 'p.jpg');
+      .attach('image', suite.photo, 'p.jpg');
     expect(res.status).toBe(200);
     const started = await client.waitFor((m) => m.type === 'processing_started' && m.requestId === res.body.requestId);
     expect(started.connectionId).toBe(client.connectionId);
   });
 
   it('serves the test page at / and /websocket-test.html and answers unknown routes with a JSON 404', async () => {
-    const page = await request(service.httpUrl).get('/');
+    const page = await request(suite.service.httpUrl).get('/');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
     const file = fs.readFileSync(path.resolve(__dirname, '../../websocket-test.html'), 'utf8');
     expect(page.text).toBe(file);
-    const named = await request(service.httpUrl).get('/websocket-test.html');
+    const named = await request(suite.service.httpUrl).get('/websocket-test.html');
     expect(named.status).toBe(200);
     expect(named.headers['content-type']).toMatch(/text\/html/);
     expect(named.text).toBe(file);
-    const missing = await request(service.httpUrl).get('/nope');
+    const missing = await request(suite.service.httpUrl).get('/nope');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('NOT_FOUND');
   });
 
   it('reports health on /health and /ws-health', async () => {
     const client = await connect();
-    const health = await request(service.httpUrl).get('/health');
+    const health = await request(suite.service.httpUrl).get('/health');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({
       status: 'ok',
@@ -175,8 +152,8 @@ describe('POST /process-image on the local engine', () => {
       version: expect.any(String),
       uptime: expect.any(Number),
     });
-    const ws = await request(service.httpUrl).get('/ws-health');
-    expect(ws.body).toMatchObject({ status: 'ok', port: service.wsPort, connections: 1, activeRequests: 0, eventsBroadcast: expect.any(Number) });
+    const ws = await request(suite.service.httpUrl).get('/ws-health');
+    expect(ws.body).toMatchObject({ status: 'ok', port: suite.service.wsPort, connections: 1, activeRequests: 0, eventsBroadcast: expect.any(Number) });
     await client.close();
   });
 });

@@ -95,20 +95,15 @@ describe('createService: nothing left running after close()', () => {
     expect(await closeAndList()).toEqual([]);
   });
 
-  it('with COUCHDB_URL where nothing listens (database down) and writes queued', async () => {
+  it.each([
+    ['', undefined],
+    [', closed without draining (the stop after an uncaught exception)', { drain: false } as const],
+  ])('with COUCHDB_URL where nothing listens (database down) and writes queued%s', async (_, options) => {
     const photo = await realPhotoJpeg();
     const { httpUrl } = await start({ COUCHDB_URL: `http://127.0.0.1:${await freePort()}`, IMAGE_COUNT: '1' });
     // The database being down never fails an upload: its writes wait in the queue.
     const res = await request(httpUrl).post('/process-image').set('Connection', 'close').attach('image', photo, 'photo.jpg');
     expect(res.status).toBe(200);
-    expect(await closeAndList()).toEqual([]);
-  });
-
-  it('closed without draining (the stop after an uncaught exception), database down and writes queued', async () => {
-    const photo = await realPhotoJpeg();
-    const { httpUrl } = await start({ COUCHDB_URL: `http://127.0.0.1:${await freePort()}`, IMAGE_COUNT: '1' });
-    const res = await request(httpUrl).post('/process-image').set('Connection', 'close').attach('image', photo, 'photo.jpg');
-    expect(res.status).toBe(200);
-    expect(await closeAndList({ drain: false })).toEqual([]);
+    expect(await closeAndList(options)).toEqual([]);
   });
 });

@@ -202,7 +202,6 @@ export async function createService(config: Config, logger: Logger, overrides: S
   const loopback = (port: number, scheme: string) => `${scheme}://127.0.0.1:${port}`;
   let closing: Promise<void> | undefined;
   // Ends the drain early (a close without draining, possibly after one that drains).
-  let drainCutShort = false;
   let stopDraining: () => void = () => undefined;
   const drainCut = new Promise<void>((resolve) => (stopDraining = resolve));
 
@@ -215,39 +214,37 @@ export async function createService(config: Config, logger: Logger, overrides: S
     bus: localBus,
     eventServer,
     close(options = {}) {
-      if (options.drain === false) {
-        drainCutShort = true;
-        stopDraining();
-      }
+      if (options.drain === false) stopDraining();
       closing ??= (async () => {
         // Keep listening while draining: new requests (and /health) get a quick 503 with
         // Connection: close, so load balancers see the drain instead of refused connections.
         draining = true;
+        /** How waiting for the requests to finish ended: they did, the time ran out, or the drain was cut short. */
         const idleWithin = (ms: number, cut?: Promise<void>) =>
-          new Promise<boolean>((resolve) => {
-            const timer = setTimeout(() => resolve(false), ms);
+          new Promise<'idle' | 'shutdown deadline passed' | 'stopping without draining'>((resolve) => {
+            const timer = setTimeout(() => resolve('shutdown deadline passed'), ms);
             timer.unref();
             void cut?.then(() => {
               clearTimeout(timer);
               const { running, queued } = limiter.stats();
-              resolve(running + queued === 0);
+              resolve(running + queued === 0 ? 'idle' : 'stopping without draining');
             });
             void limiter.whenIdle().then(() => {
               clearTimeout(timer);
-              resolve(true);
+              resolve('idle');
             });
           });
-        if (!(await idleWithin(config.shutdownTimeoutMs, drainCut))) {
-          const why = drainCutShort ? 'stopping without draining' : 'shutdown deadline passed';
-          logger.warn({ requests: limiter.stats() }, `${why}; aborting in-flight requests`);
+        const drained = await idleWithin(config.shutdownTimeoutMs, drainCut);
+        if (drained !== 'idle') {
+          logger.warn({ requests: limiter.stats() }, `${drained}; aborting in-flight requests`);
           shutdownDeadline.abort(new AppError('SHUTTING_DOWN', 'The server is shutting down; the request was stopped', { headers: { 'Retry-After': '5' } }));
           // Aborted pipelines record their failure and answer quickly; do not wait forever.
-          if (!(await idleWithin(5_000))) {
+          if ((await idleWithin(5_000)) !== 'idle') {
             // A stage that ignores the abort (an uncancellable engine call) would otherwise leave its
             // client cut off with no answer, no processing_error, and its record `processing`.
             logger.warn({ requests: limiter.stats() }, 'requests still running after abort; answering them as stopped');
             void pipeline.abandonAll();
-            if (!(await idleWithin(5_000))) logger.warn({ requests: limiter.stats() }, 'requests still running after abort');
+            if ((await idleWithin(5_000)) !== 'idle') logger.warn({ requests: limiter.stats() }, 'requests still running after abort');
           }
         }
         // Last answers get a moment to flush (their connections close once written); the rest is cut.

@@ -7,6 +7,7 @@
  * failed client is replaced by a fresh one after a wait on a timer held here.
  */
 import { createClient, type RedisClientOptions, type RedisClientType } from '@redis/client';
+import { settledWithin } from '../util/settledWithin';
 
 export type RedisClient = RedisClientType;
 
@@ -118,11 +119,4 @@ export function keepRedisConnected(options: RedisConnectionOptions): RedisConnec
       return closing;
     },
   };
-}
-
-/** Resolves when `promise` settles or after `ms`, whichever is first, leaving no timer behind. */
-async function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }

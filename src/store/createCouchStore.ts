@@ -26,6 +26,7 @@ import { redactUrl } from '../util/redactUrl';
 import { StoreError } from './StoreError';
 import { EMBEDDED_ATTACHMENT_BUDGET, type CouchStoreOptions } from './CouchStoreOptions';
 import { errorMessage } from '../util/errorMessage';
+import { settledWithin } from '../util/settledWithin';
 
 export type { CouchStoreOptions } from './CouchStoreOptions';
 
@@ -144,19 +145,12 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
 
   // Create the databases now when the server answers; a server that does not answer in time
   // must not hold up the service's start (the first write tries again).
-  let startTimer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    ready().catch((err: unknown) => {
-      logger.warn({ url, err: errorMessage(err) }, startFailure(err));
-    }),
-    new Promise<void>((resolve) => {
-      startTimer = setTimeout(() => {
-        logger.warn({ url }, 'database slow to answer at start; continuing, writes will queue until it does');
-        resolve();
-      }, options.startTimeoutMs ?? 5000);
-    }),
-  ]);
-  clearTimeout(startTimer);
+  const answered = ready().catch((err: unknown) => {
+    logger.warn({ url, err: errorMessage(err) }, startFailure(err));
+  });
+  if (!(await settledWithin(answered, options.startTimeoutMs ?? 5000))) {
+    logger.warn({ url }, 'database slow to answer at start; continuing, writes will queue until it does');
+  }
   if (spool) {
     replay = createSpoolReplay({ spool, queue, logger, perform });
     await replay.start();

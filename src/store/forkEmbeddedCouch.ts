@@ -10,6 +10,7 @@ import type { LogLevel } from '../logging/createLogger';
 import type { Logger } from '../logging/Logger';
 import { toChildArgs, type ChildMessage, type ParentMessage } from './embeddedCouchProtocol';
 import type { EmbeddedCouch, EmbeddedCouchOptions } from './startEmbeddedCouch';
+import { settledWithin } from '../util/settledWithin';
 
 export interface ForkedCouchOptions extends EmbeddedCouchOptions {
   /** How long the child may take to listen before it is killed. Default 20 s (ts-node is slow). */
@@ -156,13 +157,10 @@ async function stopChild(child: ChildProcess): Promise<void> {
   // Without a channel the child is already stopping: a closed channel is its cue. (It ignores
   // SIGTERM, which a process-group stop would also deliver, so the kill below is the fallback.)
   if (child.connected) child.send({ kind: 'stop' } satisfies ParentMessage, () => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_GRACE_MS)));
-  if (await Promise.race([gone.then(() => false), timedOut])) {
+  if (!(await settledWithin(gone, STOP_GRACE_MS))) {
     child.kill('SIGKILL');
     await gone;
   }
-  clearTimeout(timer);
 }
 
 /**

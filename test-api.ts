@@ -68,13 +68,17 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
 
     for (const image of body.images ?? []) {
       // Only if its event never arrived (it should have): keep the files complete, but say so.
-      if (image.imageData && body.requestId && !track.saved.has(image.index)) {
+      if (image.imageData && body.requestId && !track.saved.has(image.index) && !track.unsaved.has(image.index)) {
         const file = saveImage(options.outDir, body.requestId, { ...image, imageData: image.imageData });
         track.saved.set(image.index, file);
         console.warn(`⚠️  image ${image.index} came only with the HTTP response; saved ${file}`);
       }
     }
     printSummary(body, track.saved);
+    if (track.unsaved.size > 0) {
+      const [why] = track.unsaved.values();
+      throw new Failure(`Processing succeeded, but ${track.unsaved.size} image(s) could not be saved in ${options.outDir}: ${why}`, EXIT.usage);
+    }
     console.log(`\n🎉 Done: ${track.saved.size} image(s) in ${path.resolve(options.outDir)}`);
     return EXIT.ok;
   } finally {

@@ -10,7 +10,10 @@ export interface Tracker {
   /** The request id, once known from processing_started (or the HTTP response). */
   adopt(requestId: string): void;
   terminal: Promise<PipelineMessage>;
+  /** Image index → the file it was saved to. */
   saved: Map<number, string>;
+  /** Image index → why it could not be saved (its event came, the file could not be written). */
+  unsaved: Map<number, string>;
 }
 
 /**
@@ -21,6 +24,7 @@ export function createTracker(options: { connectionId: string; outDir: string; s
   let requestId: string | undefined;
   const held: PipelineMessage[] = [];
   const saved = new Map<number, string>();
+  const unsaved = new Map<number, string>();
   let settle!: (event: PipelineMessage) => void;
   const terminal = new Promise<PipelineMessage>((resolve) => (settle = resolve));
 
@@ -32,6 +36,7 @@ export function createTracker(options: { connectionId: string; outDir: string; s
         saved.set(event.imageIndex, file);
         console.log(`      💾 saved ${file} (${Math.round((event.imageData.length * 3) / 4 / 1024)} KB)`);
       } catch (err) {
+        unsaved.set(event.imageIndex, (err as Error).message);
         console.error(`      ⚠️  could not save image ${event.imageIndex}: ${(err as Error).message}`);
       }
     }
@@ -54,5 +59,6 @@ export function createTracker(options: { connectionId: string; outDir: string; s
     adopt,
     terminal,
     saved,
+    unsaved,
   };
 }

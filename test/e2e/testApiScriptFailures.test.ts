@@ -114,6 +114,27 @@ describe('test-api.ts', () => {
   );
 
   test(
+    'exits 2 naming the output folder when it cannot be made once processing is done, instead of spinning on it (--out under /proc)',
+    async () => {
+      // procfs answers ENOENT to every mkdir: Node's recursive mkdir retries that forever.
+      const outDir = `/proc/snatchshot-test-api-${process.pid}/images`;
+      const result = await runScript([path.join(ROOT, 'ss.jpg'), '--url', service.httpUrl, '--ws', service.wsUrl, '--out', outDir, '--timeout', '60'], tmp, { killAfterMs: 90_000 });
+      if (process.getuid?.() === 0) {
+        // root may write to /proc's folder, so the early check lets the run go on.
+        expect(result.stdout).toMatch(/processing_completed/);
+        for (const index of [1, 2, 3, 4]) expect(result.stderr).toContain(`could not save image ${index}: ENOENT`);
+        expect(result.stderr).toContain(`Processing succeeded, but 4 image(s) could not be saved in ${outDir}: ENOENT`);
+        expect(result.stderr).not.toContain('Unexpected error');
+        expect(result.code).toBe(2);
+      } else {
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain(`Cannot use the output folder ${outDir}: EACCES`);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
     'leaves no socket or timer behind when --timeout expires while the event server never answers the handshake',
     async () => {
       const hung = await startSilentServer();

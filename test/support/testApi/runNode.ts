@@ -23,10 +23,15 @@ function scriptEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** `node <args>` in `cwd`; resolves once it has exited. */
-export function runNode(args: string[], cwd: string): Promise<RunResult> {
+/**
+ * `node <args>` in `cwd`; resolves once it has exited. With `killAfterMs`, a child still running
+ * then is SIGKILLed (code null), so a test of a hang fails instead of leaving a process behind.
+ */
+export function runNode(args: string[], cwd: string, options: { killAfterMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd, env: scriptEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const killer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    child.once('close', () => clearTimeout(killer));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

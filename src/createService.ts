@@ -182,6 +182,9 @@ export async function createService(config: Config, logger: Logger, overrides: S
   });
 
   const httpServer = http.createServer(app);
+  // A client that sent `Expect: 100-continue` reaches the app without Node's immediate 100:
+  // POST /process-image sends it when it reads the body, so a refusal comes before the upload.
+  httpServer.on('checkContinue', app);
   // Slow-loris guards: a client must send its headers and body within these limits.
   httpServer.headersTimeout = 30_000;
   httpServer.requestTimeout = config.requestTimeoutMs + 60_000;

@@ -8,6 +8,7 @@ import { lingerOnRefusal } from '../lingerOnRefusal';
 import { sendJsonStreamingLargeStrings } from '../sendJsonStreamingLargeStrings';
 import { watchUploadIdle } from '../watchUploadIdle';
 import { rejectOtherMethods } from '../rejectOtherMethods';
+import { continueIfExpected } from '../continueIfExpected';
 import { formatMb } from '../../util/formatMb';
 
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -53,6 +54,8 @@ export function createProcessImageRouter(deps: {
       if (stop.aborted) return resolve();
       const onStop = () => resolve();
       stop.addEventListener('abort', onStop, { once: true });
+      // A client waiting for the go-ahead sends its body only now.
+      continueIfExpected(res);
       // The upload middleware calls back with an AppError or nothing.
       upload(req, res, (err?: unknown) => {
         stop.removeEventListener('abort', onStop);

@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   /** The request line and headers (the URL included) are past Node's 16 KB limit. */
   HEADERS_TOO_LARGE: 431,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The upload's body is compressed (`Content-Encoding: gzip`…); the answer says `Accept-Encoding: identity`. */
+  UNSUPPORTED_CONTENT_ENCODING: 415,
   INVALID_IMAGE: 422,
   RATE_LIMITED: 429,
   /** The client went away mid-request (nginx's 499): never sent, but stored and in processing_error. */

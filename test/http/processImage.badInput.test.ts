@@ -2,6 +2,7 @@
  * POST /process-image given bad input: each refusal is a clear status and stable code (and a
  * processing_error once processing_started was sent), and the service carries on.
  */
+import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import request from 'supertest';
 import { PipelineEventSchema, REQUEST_ID_PATTERN } from '../../src/events/eventSchemas';
@@ -91,6 +92,27 @@ describe('POST /process-image on the local engine', () => {
       const res = await request(suite.service.httpUrl).post('/process-image').send({ image: 'aGVsbG8=' });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('MISSING_IMAGE');
+      await expectHealthyAfter();
+    });
+
+    it('refuses a gzip-compressed body with 415 UNSUPPORTED_CONTENT_ENCODING naming the encoding, before any event', async () => {
+      const client = await connect();
+      const boundary = 'gzipped';
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+        suite.photo,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const res = await request(suite.service.httpUrl)
+        .post('/process-image')
+        .set('Content-Type', `multipart/form-data; boundary=${boundary}`)
+        .set('Content-Encoding', 'gzip')
+        .send(gzipSync(body));
+      expect(res.status).toBe(415);
+      expect(res.headers['accept-encoding']).toBe('identity');
+      expect(res.body.error).toEqual({ code: 'UNSUPPORTED_CONTENT_ENCODING', message: expect.stringMatching(/"gzip".*uncompressed/) });
+      await pingRoundTrip(client);
+      expect(client.messages.filter((m) => m.type === 'processing_started')).toHaveLength(0);
       await expectHealthyAfter();
     });
 

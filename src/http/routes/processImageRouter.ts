@@ -45,6 +45,20 @@ export function createProcessImageRouter(deps: {
     next();
   };
 
+  // A compressed body would reach multer as garbage ("Unexpected end of form"): say what is wrong.
+  const checkEncoding: RequestHandler = (req, res, next) => {
+    const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding === undefined || encoding === '' || encoding === 'identity') return next();
+    lingerOnRefusal(req, res);
+    next(
+      new AppError(
+        'UNSUPPORTED_CONTENT_ENCODING',
+        `The request body is sent with Content-Encoding "${encoding.slice(0, 40)}", which this server does not decode; send the multipart body uncompressed (the photo is compressed already)`,
+        { headers: { 'Accept-Encoding': 'identity' } },
+      ),
+    );
+  };
+
   /**
    * Resolves when multer is done, or at once when `stop` aborts (the client left, or the
    * shutdown deadline passed); multer cleans up on its own when the connection closes.
@@ -121,7 +135,7 @@ export function createProcessImageRouter(deps: {
     }
   };
 
-  const handlers: RequestHandler[] = [checkLength, handle];
+  const handlers: RequestHandler[] = [checkLength, checkEncoding, handle];
   if (deps.rateLimit) handlers.unshift(deps.rateLimit);
   router.post('/process-image', ...handlers);
   router.all('/process-image', rejectOtherMethods('POST'));

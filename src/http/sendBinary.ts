@@ -19,6 +19,13 @@ export interface BinaryToSend {
   open(span: ByteSpan, signal: AbortSignal): Promise<Readable>;
 }
 
+export interface SendOptions {
+  /** How long a client may take no bytes mid-answer before its connection is cut (default 30 s). */
+  idleTimeoutMs?: number;
+}
+
+const DEFAULT_SEND_IDLE_TIMEOUT_MS = 30_000;
+
 /** The headers that describe the bytes; an error answered instead must not carry them. */
 function dropValidators(res: Response): void {
   res.removeHeader('ETag');
@@ -29,10 +36,12 @@ function dropValidators(res: Response): void {
  * Sends stored bytes (an image or an upload). They never change under a URL: cached forever,
  * validated by content hash (`ETag`, answered 304), and served whole or as one byte range
  * (206), or 416 RANGE_NOT_SATISFIABLE for a range past the end. A HEAD or a 304 never opens the
- * bytes; a GET streams them, and a source that fails mid-way cuts the connection (the client
- * sees a short body, never a complete-looking wrong one) and is logged.
+ * bytes; a GET streams them, and a source that fails mid-way, or a client that takes no bytes
+ * for `idleTimeoutMs`, cuts the connection (the client sees a short body, never a
+ * complete-looking wrong one) and is logged.
  */
-export async function sendBinary(req: Request, res: Response, binary: BinaryToSend, logger: Logger): Promise<void> {
+export async function sendBinary(req: Request, res: Response, binary: BinaryToSend, logger: Logger, options: SendOptions = {}): Promise<void> {
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_SEND_IDLE_TIMEOUT_MS;
   const size = binary.size;
   const etag = `"${binary.sha256}"`;
   res.setHeader('ETag', etag);
@@ -66,6 +75,12 @@ export async function sendBinary(req: Request, res: Response, binary: BinaryToSe
   }
   body.once('error', (err) => {
     logger.warn({ err: errorMessage(err), path: req.originalUrl, sent: res.socket?.bytesWritten }, 'stored bytes stopped mid-answer; connection closed');
+    res.destroy();
+  });
+  // A client that takes no bytes would hold them, and the database's answer of them, for as long
+  // as it keeps the connection open: cut it. Any progress (the socket's own inactivity timer) resets the wait.
+  res.setTimeout(idleTimeoutMs, () => {
+    logger.warn({ path: req.originalUrl, sent: res.socket?.bytesWritten, idleTimeoutMs }, 'no bytes sent to the client for the idle timeout; connection closed');
     res.destroy();
   });
   // A client that goes away (or a finished answer) releases the source.

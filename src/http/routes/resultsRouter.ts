@@ -41,6 +41,8 @@ export interface ResultsRouterDeps {
    * first record is written in the background): it is `processing`, not "not found".
    */
   inFlight?: (requestId: string) => InFlightRequest | undefined;
+  /** An image or upload download that takes no bytes this long is cut (default 30 s). */
+  sendIdleTimeoutMs?: number;
 }
 
 const DEFAULT_LIMIT = 20;
@@ -178,7 +180,7 @@ export function createResultsRouter(deps: ResultsRouterDeps): Router {
       if (!body) throw notFound(what);
       return body;
     };
-    await sendBinary(req, res, { ...binary, open }, deps.logger);
+    await sendBinary(req, res, { ...binary, open }, deps.logger, { idleTimeoutMs: deps.sendIdleTimeoutMs });
   };
 
   router.get('/requests', async (req, res) => {

@@ -25,6 +25,13 @@ export interface CouchStoreOptions {
    * while it stores it; none in `external` mode (CouchDB streams attachments to disk). `0`: none.
    */
   maxAttachmentBytesInFlight?: number;
+  /**
+   * Attachment bytes read from the database at once (downloads of images and uploads); a read
+   * waits for its turn up to `readTimeoutMs`, then answers as the database being unavailable.
+   * Default 64 MiB in `embedded` mode, whose server holds a whole copy of each attachment it is
+   * sending; none in `external` mode. `0`: none.
+   */
+  maxAttachmentReadBytesInFlight?: number;
   /** Deadline of one database write call. Default 30 s. */
   requestTimeoutMs?: number;
   /**
@@ -44,3 +51,6 @@ export interface CouchStoreOptions {
 
 /** The embedded server's default attachment budget: with its ~4-8 copies, a few hundred MB at the peak. */
 export const EMBEDDED_ATTACHMENT_BUDGET = 32 * 1024 * 1024;
+
+/** The embedded server's default budget of attachment reads: one copy each, so about this much at the peak. */
+export const EMBEDDED_ATTACHMENT_READ_BUDGET = 64 * 1024 * 1024;

@@ -10,9 +10,10 @@ export interface ByteBudget {
   /**
    * Resolves once `bytes` fit: when nothing is in flight (so work larger than the budget still
    * runs, alone), or when they fit beside what is and nobody waits ahead. Waiters are served in
-   * arrival order, so a large one is not passed over forever by smaller ones.
+   * arrival order, so a large one is not passed over forever by smaller ones. `signal` ends
+   * the wait: the acquire rejects with its reason and its place in line is given up.
    */
-  acquire(bytes: number): Promise<ReleaseBytes>;
+  acquire(bytes: number, signal?: AbortSignal): Promise<ReleaseBytes>;
   /** Bytes granted and not yet released, and how many acquires wait. */
   stats(): { inFlightBytes: number; waiting: number };
 }
@@ -32,6 +33,13 @@ export function createByteBudget(maxBytes: number): ByteBudget {
     return inFlightBytes === 0 || inFlightBytes + bytes <= maxBytes;
   }
 
+  function admit(): void {
+    while (waiters.length > 0 && fits(waiters[0].bytes)) {
+      const next = waiters.shift() as Waiter;
+      next.grant(take(next.bytes));
+    }
+  }
+
   function take(bytes: number): ReleaseBytes {
     inFlightBytes += bytes;
     let released = false;
@@ -39,17 +47,32 @@ export function createByteBudget(maxBytes: number): ByteBudget {
       if (released) return;
       released = true;
       inFlightBytes -= bytes;
-      while (waiters.length > 0 && fits(waiters[0].bytes)) {
-        const next = waiters.shift() as Waiter;
-        next.grant(take(next.bytes));
-      }
+      admit();
     };
   }
 
   return {
-    acquire(bytes) {
+    acquire(bytes, signal) {
+      if (signal?.aborted) return Promise.reject(signal.reason as Error);
       if (waiters.length === 0 && fits(bytes)) return Promise.resolve(take(bytes));
-      return new Promise((resolve) => waiters.push({ bytes, grant: resolve }));
+      return new Promise((resolve, reject) => {
+        const onAbort = () => {
+          const at = waiters.indexOf(waiter);
+          if (at >= 0) waiters.splice(at, 1);
+          reject(signal?.reason as Error);
+          // The ones behind it may fit now.
+          admit();
+        };
+        const waiter: Waiter = {
+          bytes,
+          grant(release) {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(release);
+          },
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        waiters.push(waiter);
+      });
     },
     stats: () => ({ inFlightBytes, waiting: waiters.length }),
   };

@@ -4,6 +4,7 @@ import { CouchError, isCouchStatus } from './CouchClient';
 import { createNanoCouchClient } from './createNanoCouchClient';
 import { createByteBudget } from './createByteBudget';
 import { withAttachmentBudget } from './withAttachmentBudget';
+import { withAttachmentReadBudget } from './withAttachmentReadBudget';
 import { createWriteQueue } from './createWriteQueue';
 import type { FailureKind, WriteJob } from './WriteQueue';
 import { createEventLog } from './createEventLog';
@@ -24,7 +25,7 @@ import { checkStoreHealth } from './checkStoreHealth';
 import { NOT_COUCHDB_ERROR } from './isCouchWelcome';
 import { redactUrl } from '../util/redactUrl';
 import { StoreError } from './StoreError';
-import { EMBEDDED_ATTACHMENT_BUDGET, type CouchStoreOptions } from './CouchStoreOptions';
+import { EMBEDDED_ATTACHMENT_BUDGET, EMBEDDED_ATTACHMENT_READ_BUDGET, type CouchStoreOptions } from './CouchStoreOptions';
 import { errorMessage } from '../util/errorMessage';
 import { settledWithin } from '../util/settledWithin';
 
@@ -72,7 +73,11 @@ export async function createCouchStore(options: CouchStoreOptions): Promise<Couc
   const nanoClient = createNanoCouchClient({ url: options.url, timeoutMs: options.requestTimeoutMs });
   // Writes only: reads of attachments are the results API's, one per HTTP request.
   const client = attachmentBudget > 0 ? withAttachmentBudget(nanoClient, createByteBudget(attachmentBudget)) : nanoClient;
-  const readClient = createNanoCouchClient({ url: options.url, timeoutMs: options.readTimeoutMs ?? 10_000 });
+  const readTimeoutMs = options.readTimeoutMs ?? 10_000;
+  const readBudget = options.maxAttachmentReadBytesInFlight ?? (options.mode === 'embedded' ? EMBEDDED_ATTACHMENT_READ_BUDGET : 0);
+  if (!(readBudget >= 0)) throw new Error(`maxAttachmentReadBytesInFlight must be 0 (none) or more bytes; got ${readBudget}`);
+  const nanoReadClient = createNanoCouchClient({ url: options.url, timeoutMs: readTimeoutMs });
+  const readClient = readBudget > 0 ? withAttachmentReadBudget(nanoReadClient, createByteBudget(readBudget), { waitMs: readTimeoutMs }) : nanoReadClient;
   const spool = options.spoolDir ? createWriteSpool({ dir: options.spoolDir, logger }) : undefined;
   /** Set once the queue exists (it is the queue's `keep`, and feeds the queue). */
   let replay: SpoolReplay | undefined;

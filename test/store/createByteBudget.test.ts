@@ -62,6 +62,23 @@ describe('createByteBudget', () => {
     expect(r.granted).toEqual(['a', 'large', 'tiny']);
   });
 
+  it('gives up the place in line of an acquire whose signal aborts, rejecting it with the reason, and lets the ones behind it in', async () => {
+    const budget = createByteBudget(100);
+    const r = recorder(budget);
+    void r.acquire('a', 50);
+    const leaving = new AbortController();
+    const left = budget.acquire(80, leaving.signal);
+    void r.acquire('tiny', 1);
+    await settle();
+    expect(r.granted).toEqual(['a']);
+    leaving.abort(new Error('the client went away'));
+    await expect(left).rejects.toThrow('the client went away');
+    await settle();
+    expect(r.granted).toEqual(['a', 'tiny']);
+    expect(budget.stats()).toEqual({ inFlightBytes: 51, waiting: 0 });
+    await expect(budget.acquire(1, leaving.signal)).rejects.toThrow('the client went away');
+  });
+
   it('frees bytes once however often a release is called', async () => {
     const budget = createByteBudget(100);
     const release = await budget.acquire(60);

@@ -5,7 +5,7 @@
  * the go-ahead and its result.
  */
 import type net from 'node:net';
-import { connectRaw, multipartBody, parseResponse, readUntilClosed } from '../hardening/support/rawHttp';
+import { connectRaw, multipartBody, parseResponse, postHead, readUntilClosed } from '../hardening/support/rawHttp';
 import { waitUntil } from '../hardening/support/waitUntil';
 import { health } from '../hardening/support/uploads';
 import { syntheticPhoto } from '../support/images';
@@ -14,17 +14,7 @@ import { startTestService, type TestService } from '../support/startTestService'
 const BOUNDARY = 'expect-continue-boundary-Qw81';
 
 /** The request head of an upload of `length` bytes that waits for 100 Continue. */
-const expectingHead = (length: number) =>
-  [
-    'POST /process-image HTTP/1.1',
-    'Host: 127.0.0.1',
-    `Content-Type: multipart/form-data; boundary=${BOUNDARY}`,
-    `Content-Length: ${length}`,
-    'Expect: 100-continue',
-    'Connection: close',
-    '',
-    '',
-  ].join('\r\n');
+const expectingHead = (length: number) => postHead(length, `multipart/form-data; boundary=${BOUNDARY}`, ['Expect: 100-continue']);
 
 /** The status line of the first response head the server sends on `socket` (interim or final). */
 function firstStatusLine(socket: net.Socket): Promise<string> {

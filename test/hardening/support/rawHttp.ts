@@ -106,17 +106,22 @@ export function multipartBody(parts: Part[], boundary: string, options: { close?
   return Buffer.concat(chunks);
 }
 
-/** A complete POST /process-image request: head plus body, `Connection: close`. */
-export function postRequest(body: Buffer, contentType: string, extraHeaders: string[] = []): Buffer {
+/** The head of a POST /process-image request announcing `length` body bytes, `Connection: close`. */
+export function postHead(length: number, contentType: string, extraHeaders: string[] = []): string {
   const head = [
     'POST /process-image HTTP/1.1',
     'Host: 127.0.0.1',
     `Content-Type: ${contentType}`,
-    `Content-Length: ${body.length}`,
+    `Content-Length: ${length}`,
     'Connection: close',
     ...extraHeaders,
   ];
-  return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]);
+  return `${head.join('\r\n')}\r\n\r\n`;
+}
+
+/** A complete POST /process-image request: head plus body, `Connection: close`. */
+export function postRequest(body: Buffer, contentType: string, extraHeaders: string[] = []): Buffer {
+  return Buffer.concat([Buffer.from(postHead(body.length, contentType, extraHeaders)), body]);
 }
 
 /** The request line and headers of a raw `POST /process-image` carrying a multipart body. */

@@ -69,7 +69,7 @@ export function createProcessImageRouter(deps: {
       const onStop = () => resolve();
       stop.addEventListener('abort', onStop, { once: true });
       // A client waiting for the go-ahead sends its body only now.
-      continueIfExpected(res);
+      continueIfExpected(req, res);
       // The upload middleware calls back with an AppError or nothing.
       upload(req, res, (err?: unknown) => {
         stop.removeEventListener('abort', onStop);

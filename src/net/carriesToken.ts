@@ -15,8 +15,13 @@ function tokenFrom(req: IncomingMessage): string | undefined {
   // The scheme name is case-insensitive (RFC 9110 §11.1): "bearer x" is as good as "Bearer x".
   const bearer = /^bearer +(.+)$/i.exec(req.headers.authorization ?? '');
   if (bearer) return bearer[1].trim();
-  const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
-  return query ?? undefined;
+  // The query string alone: `new URL` throws on a request target such as `//host:99999/`,
+  // which a client may send to crash a handshake check.
+  const target = req.url ?? '';
+  const start = target.indexOf('?');
+  if (start < 0) return undefined;
+  const end = target.indexOf('#', start);
+  return new URLSearchParams(target.slice(start + 1, end < 0 ? undefined : end)).get('token') ?? undefined;
 }
 
 /** Constant-time comparison that does not leak the secret's length. */

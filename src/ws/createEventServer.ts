@@ -68,6 +68,10 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
     server: httpServer,
     maxPayload,
     perMessageDeflate: false,
+    // One message per turn of the event loop and client: by default ws handles every message of
+    // a TCP read at once, so a client sending thousands of tiny messages per read (each answered)
+    // stalled every other client, and the HTTP side, for seconds.
+    allowSynchronousEvents: false,
     // ws closes an oversized message with 1009 and no reason; this class gives it one.
     WebSocket: createSocketClass(maxPayload),
   });

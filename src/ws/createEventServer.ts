@@ -60,6 +60,8 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
       'Content-Length': Buffer.byteLength(body),
       Upgrade: 'websocket',
       'Cache-Control': 'no-store',
+      // Closed once answered: kept alive, Node would read (and discard) any body that follows.
+      Connection: 'close',
     });
     res.end(body);
   });

@@ -8,7 +8,7 @@ import { CLOSE_CODES } from '../../src/ws/closeCodes';
 import { createWsClient } from '../support/createWsClient';
 import { realPhotoJpeg } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
-import { rawExchange } from './support/rawHttp';
+import { connectRaw, parseResponse, rawExchange, readUntilClosed } from './support/rawHttp';
 import { clientFrame, rawWebSocket } from './support/rawWebSocket';
 import { upload } from './support/uploads';
 import { waitUntil } from './support/waitUntil';
@@ -110,6 +110,18 @@ describe('hostile WebSocket clients', () => {
     expect(client.messages.filter((m) => m.type === 'error').every((m) => m.code === 'INVALID_MESSAGE')).toBe(true);
     expect(client.socket.readyState).toBe(WebSocket.OPEN);
     await client.close();
+  });
+
+  it('closes a plain HTTP connection once it answered 426, without reading the body still arriving', async () => {
+    // Kept open, the connection read (and discarded) whatever body came, for up to Node's 300 s
+    // request timeout: a few such clients streaming gigabytes slowed every WebSocket client.
+    const socket = await connectRaw(service.wsPort);
+    const answer = readUntilClosed(socket);
+    socket.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n');
+    const response = parseResponse(await answer);
+    expect(response.status).toBe(426);
+    expect(response.headers.connection).toBe('close');
+    await expectStreamsNormally();
   });
 
   it('answers plain HTTP and a bad WebSocket version without upgrading', async () => {

@@ -4,6 +4,7 @@
  */
 import { createWsClient } from './support/createWsClient';
 import { spawnServer, type ServerProcess } from './hardening/support/spawnServer';
+import { waitFor } from './store/support/storeTarget';
 
 jest.setTimeout(60_000);
 
@@ -13,6 +14,9 @@ async function logsOfOneClient(env: Record<string, string>): Promise<ReturnType<
   try {
     const client = await createWsClient(server.wsUrl);
     await client.close();
+    // The server sees the close a moment after the client does; a stop before that closes the
+    // client itself, with no "client disconnected" line.
+    await waitFor(async () => ((await (await fetch(`${server.httpUrl}/ws-health`)).json()) as { connections: number }).connections === 0);
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     return server.logs();

@@ -5,6 +5,10 @@
  * (`timers/promises` setTimeout, no signal): a client destroyed during an outage kept that timer
  * alive up to a second after close() resolved. So node-redis is told never to reconnect, and each
  * failed client is replaced by a fresh one after a wait on a timer held here.
+ *
+ * Nor does node-redis's destroy() reach a socket still connecting (it holds it only once
+ * connected): an attempt whose packets are dropped ran on to its 5 s connect timeout after
+ * close(). Each client's socket is made with an AbortSignal held here, aborted to end it.
  */
 import { createClient, type RedisClientOptions, type RedisClientType } from '@redis/client';
 import { settledWithin } from '../util/settledWithin';
@@ -43,6 +47,8 @@ export interface RedisConnection {
 export function keepRedisConnected(options: RedisConnectionOptions): RedisConnection {
   const clientOptions: RedisClientOptions = { ...options.client, socket: { ...options.client.socket, reconnectStrategy: false } };
   let client: RedisClient;
+  /** Ends the current client's socket, connected or still connecting. */
+  let endSocket = new AbortController();
   /** The current client's connect(), settled (never rejects) once its one attempt is over. */
   let attempt: Promise<void> = Promise.resolve();
   let failures = 0;
@@ -51,7 +57,10 @@ export function keepRedisConnected(options: RedisConnectionOptions): RedisConnec
   let closing: Promise<void> | undefined;
 
   function open(): void {
-    const made = createClient(clientOptions) as RedisClient;
+    endSocket = new AbortController();
+    // Cast: the type of the TLS options lacks `signal`, which tls.connect honours as net.connect does.
+    const socket = { ...clientOptions.socket, signal: endSocket.signal } as RedisClientOptions['socket'];
+    const made = createClient({ ...clientOptions, socket }) as RedisClient;
     client = made;
     // Listened to for good, even once replaced: without a listener node-redis would throw it.
     made.on('error', (err: unknown) => {
@@ -88,8 +97,10 @@ export function keepRedisConnected(options: RedisConnectionOptions): RedisConnec
 
   async function disconnect(current: RedisClient): Promise<void> {
     if (!current.isReady) {
-      // Cuts an attempt under way too; what it has not connected by the grace is left to its timeout.
+      // Closed first, so the aborted attempt ends quietly (no error, no retry); the abort then
+      // ends a socket still connecting, which destroy() does not reach.
       current.destroy();
+      endSocket.abort();
       await settledWithin(attempt, options.closeGraceMs);
       return;
     }

@@ -6,6 +6,7 @@ import { keepRedisConnected, type RedisClient, type RedisConnection } from '../.
 import { freePort } from '../support/freePort';
 import { startRedisServer, type RedisServer } from '../support/startRedisServer';
 import { oneLoopTurn, watchResources, type ResourceWatch } from '../support/watchResources';
+import { startUnansweredListener } from '../support/startUnansweredListener';
 import { waitFor } from '../store/support/storeTarget';
 
 describe('keepRedisConnected', () => {
@@ -74,6 +75,20 @@ describe('keepRedisConnected', () => {
     expect(await closeAndList(connection)).toEqual([]);
     expect(record.readies).toBe(0);
     expect(connection.isReady).toBe(false);
+  });
+
+  it('closed while its connect gets no answer (packets dropped), ends that attempt at once, leaving nothing running', async () => {
+    const listener = await startUnansweredListener();
+    try {
+      const { connection, record } = connect(`redis://127.0.0.1:${listener.port}`);
+      // Not a refusal: the attempt is still pending, with node-redis's 5 s connect timeout ahead.
+      await oneLoopTurn();
+      expect(record.errors).toBe(0);
+      expect(await closeAndList(connection)).toEqual([]);
+      expect(record.errors).toBe(0);
+    } finally {
+      await listener.stop();
+    }
   });
 
   it('closed while ready, still waits for the replies to what was sent, and leaves nothing running', async () => {

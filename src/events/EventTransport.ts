@@ -11,8 +11,13 @@ export interface EventTransportHealth {
   transport: 'in-process' | 'redis';
   /** `unavailable`: events still reach this instance's clients, but not the other instances'. */
   status: 'ok' | 'unavailable';
-  /** Events this instance could not hand to Redis (it was unreachable or not keeping up). */
+  /**
+   * Events that never crossed to the other instances: dropped from the backlog (full, or waited
+   * too long), cut off with the connection before Redis acknowledged them, or given up at close.
+   */
   unpublished?: number;
+  /** Events waiting to be published, in emit order, until Redis takes them (it is down or not keeping up). */
+  backlog?: number;
   /** Messages on the channel that were not this service's events, dropped. */
   rejected?: number;
 }

@@ -10,6 +10,7 @@ import type { EventHandler, EventTransport, EventTransportHealth } from './Event
 import { decodeEventMessage, encodeEventMessage } from './redisEventMessage';
 import { errorMessage } from '../util/errorMessage';
 import { keepRedisConnected, type RedisConnectionOptions } from './keepRedisConnected';
+import { createPublishBacklog } from './createPublishBacklog';
 
 export interface RedisTransportOptions {
   /** `redis://` or `rediss://` (REDIS_URL). */
@@ -23,8 +24,17 @@ export interface RedisTransportOptions {
    * without limit. Default 64 MB, about ten of the largest image events.
    */
   maxPendingBytes?: number;
+  /**
+   * Bytes of events held while they cannot be published (Redis down, or past `maxPendingBytes`),
+   * to publish once Redis takes them; past it the oldest are dropped. Default 64 MB.
+   */
+  maxBacklogBytes?: number;
+  /** An event held longer than this is dropped instead of published late. Default 30 s. */
+  maxBacklogAgeMs?: number;
   /** Longest wait between reconnection attempts. Default 1 s. */
   maxReconnectDelayMs?: number;
+  /** The clock the backlog's ages are read on. Default `Date.now`. */
+  now?: () => number;
 }
 
 export interface RedisTransport extends EventTransport {
@@ -37,6 +47,14 @@ export interface RedisTransport extends EventTransport {
 
 /** Closing a connection waits this long for Redis to acknowledge what it was sent, then cuts it. */
 const CLOSE_GRACE_MS = 1_000;
+/** Up to this much is added at random to each reconnection wait, so instances do not retry in step. */
+const RETRY_JITTER_MS = 50;
+/**
+ * Beyond the longest reconnection wait (and its jitter), how long the backlog waits once both
+ * connections are back, for the other instances' subscribers to be back too: their connect and
+ * SUBSCRIBE round trips.
+ */
+const REPLAY_MARGIN_MS = 200;
 
 /**
  * Two connections, as Redis requires: a connection that subscribes can publish nothing.
@@ -47,27 +65,52 @@ const CLOSE_GRACE_MS = 1_000;
  * - Order: a request's events are all published by the instance that runs it, through its one
  *   publisher connection. Redis runs one connection's commands in the order sent and delivers
  *   each PUBLISH to every subscriber before the next, so every instance sees a request's events
- *   in the order they were emitted. An event not published (Redis down or not keeping up) is
- *   dropped, never queued for later, so none can arrive after one emitted later.
- * - Outage: nothing waits on Redis or fails because of it. The publisher has no offline queue
- *   (while disconnected, events simply do not cross) and at most `maxPendingBytes` unacknowledged;
- *   a failed connection is made again after a back-off of at most `maxReconnectDelayMs`
- *   (keepRedisConnected: close() cancels it), the subscriber subscribing again. One warning per outage; `health()`
- *   says `unavailable` meanwhile. Pub/sub keeps no history: what was published during the outage
- *   is not delivered later (the stored event log has it).
+ *   in the order they were emitted. An event that cannot be published now waits in a backlog,
+ *   and while anything waits there every later event waits behind it: the backlog is published
+ *   oldest first, before anything emitted after it, so none arrives after one emitted later.
+ * - Outage: nothing waits on Redis or fails because of it. The publisher has no offline queue of
+ *   node-redis's (it would be unbounded); events it cannot publish, while disconnected or with
+ *   `maxPendingBytes` unacknowledged, wait in the backlog (createPublishBacklog): at most
+ *   `maxBacklogBytes`, each at most `maxBacklogAgeMs`, the oldest dropped first past either and
+ *   counted as `unpublished` (one warning per outage). A failed connection is made again after a
+ *   back-off of at most `maxReconnectDelayMs` (keepRedisConnected: close() cancels it), the
+ *   subscriber subscribing again. Once both connections are back, the backlog waits one more
+ *   longest back-off (and a margin) before it is published: the other instances, retrying as
+ *   often, have subscribed again by then (pub/sub keeps no history, so an instance subscribed
+ *   late would miss what came before). One warning per outage; `health()` says `unavailable`
+ *   meanwhile. Events published when the connection dropped, unacknowledged, are not sent
+ *   again (Redis may have delivered them: no duplicates); close() gives up the backlog.
  * - Arriving messages are checked against the event schemas; anything else is logged and dropped.
  */
 export function createRedisTransport(options: RedisTransportOptions): RedisTransport {
   const { channel } = options;
   const maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
   const maxReconnectDelayMs = options.maxReconnectDelayMs ?? 1_000;
+  const maxBacklogBytes = options.maxBacklogBytes ?? 64 * 1024 * 1024;
+  const maxBacklogAgeMs = options.maxBacklogAgeMs ?? 30_000;
   const instanceId = randomUUID();
   const logger = options.logger.child({ component: 'redis-events' });
   const where = { url: redactUrl(options.url), channel };
   const handlers = new Set<EventHandler>();
   const counts = { unpublished: 0, rejected: 0 };
   let pendingBytes = 0;
-  let backlogged = false;
+  // Past maxPendingBytes, from the warning to the info line once Redis caught up.
+  let slow = false;
+  // From the first event the backlog dropped until it is empty again: one warning per outage.
+  let shedding = false;
+  // Running once both connections are back after an outage, until the backlog may be published.
+  let replayTimer: NodeJS.Timeout | undefined;
+  const backlog = createPublishBacklog({
+    maxBytes: maxBacklogBytes,
+    maxAgeMs: maxBacklogAgeMs,
+    now: options.now ?? Date.now,
+    onDrop(count, reason) {
+      counts.unpublished += count;
+      if (shedding) return;
+      shedding = true;
+      logger.warn({ ...where, reason, maxBacklogBytes, maxBacklogAgeMs }, 'events waiting for Redis dropped, oldest first: the backlog is full or they waited too long');
+    },
+  });
   let closed = false;
   let closing: Promise<void> | undefined;
   // True from the first failure until both connections are ready again: one warning per outage.
@@ -82,7 +125,7 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
       onError: trouble,
       onReady: ready,
       // Exponential back-off capped low: an outage is noticed over once Redis is back within a second.
-      retryDelayMs: (failures) => Math.min(50 * 2 ** (failures - 1), maxReconnectDelayMs) + Math.floor(Math.random() * 50),
+      retryDelayMs: (failures) => Math.min(50 * 2 ** (failures - 1), maxReconnectDelayMs) + Math.floor(Math.random() * RETRY_JITTER_MS),
       closeGraceMs: CLOSE_GRACE_MS,
     });
   const publisher = connection(true);
@@ -94,11 +137,15 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
   const connected = () => publisher.isReady && subscriber.isReady;
 
   function trouble(err: unknown): void {
+    // The backlog waits for the connections to be back again.
+    clearTimeout(replayTimer);
+    replayTimer = undefined;
     if (closed || outage) return;
     outage = true;
     const reason = errorMessage(err);
-    if (everConnected) logger.warn({ ...where, err: reason }, 'Redis unreachable; events no longer cross instances until it is back');
-    else logger.warn({ ...where, err: reason }, 'Redis not reachable at start; events stay on this instance until it is');
+    const held = { maxBacklogBytes, maxBacklogAgeMs };
+    if (everConnected) logger.warn({ ...where, ...held, err: reason }, 'Redis unreachable; events wait to cross instances until it is back');
+    else logger.warn({ ...where, ...held, err: reason }, 'Redis not reachable at start; events wait to cross instances until it is');
     for (const settle of firstOutcome) settle('unreachable');
     firstOutcome.clear();
   }
@@ -111,6 +158,12 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
     everConnected = true;
     for (const settle of firstOutcome) settle('connected');
     firstOutcome.clear();
+    if (backlog.length > 0) {
+      replayTimer ??= setTimeout(() => {
+        replayTimer = undefined;
+        replay();
+      }, maxReconnectDelayMs + RETRY_JITTER_MS + REPLAY_MARGIN_MS);
+    }
   }
 
   function deliver(event: Parameters<EventHandler>[0], encoded: Buffer): void {
@@ -137,32 +190,47 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
     deliver(decoded.event, decoded.encoded);
   }
 
+  /** Whether `message` may be handed to Redis now without passing `maxPendingBytes`. */
+  const fits = (message: Buffer) => pendingBytes === 0 || pendingBytes + message.length <= maxPendingBytes;
+
   function send(encoded: Buffer, requestId: string): void {
     const message = encodeEventMessage(instanceId, encoded);
-    if (!publisher.isReady) {
-      // The outage was reported once; its events stay local.
-      counts.unpublished += 1;
+    if (backlog.length === 0 && publisher.isReady && fits(message)) {
+      publishNow(message);
       return;
     }
-    if (pendingBytes > 0 && pendingBytes + message.length > maxPendingBytes) {
-      counts.unpublished += 1;
-      if (!backlogged) {
-        backlogged = true;
-        logger.warn({ ...where, pendingBytes, requestId }, 'Redis is not keeping up; events stay on this instance until it does');
-      }
-      return;
+    if (backlog.length === 0 && publisher.isReady && !slow) {
+      slow = true;
+      logger.warn({ ...where, pendingBytes, requestId }, 'Redis is not keeping up; events wait to cross instances until it does');
     }
+    backlog.push(message);
+    replay();
+  }
+
+  /** Publishes what waits in the backlog, oldest first, as far as Redis is reachable and keeping up. */
+  function replay(): void {
+    if (closed || replayTimer || !connected()) return;
+    for (let next = backlog.peek(); next && fits(next); next = backlog.peek()) {
+      backlog.shift();
+      publishNow(next);
+    }
+    if (backlog.length === 0) shedding = false;
+  }
+
+  function publishNow(message: Buffer): void {
     pendingBytes += message.length;
     publisher.client.publish(channel, message).then(
       () => {
         pendingBytes -= message.length;
-        if (backlogged && pendingBytes === 0) {
-          backlogged = false;
+        replay();
+        if (slow && pendingBytes === 0 && backlog.length === 0) {
+          slow = false;
           logger.info(where, 'Redis caught up; events cross instances again');
         }
       },
       (err: unknown) => {
         pendingBytes -= message.length;
+        // Redis may have delivered it before the connection dropped: not sent again.
         counts.unpublished += 1;
         trouble(err);
       },
@@ -183,7 +251,7 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
     },
 
     health(): EventTransportHealth {
-      return { transport: 'redis', status: connected() ? 'ok' : 'unavailable', ...counts };
+      return { transport: 'redis', status: connected() ? 'ok' : 'unavailable', ...counts, backlog: backlog.length };
     },
 
     started(timeoutMs) {
@@ -206,6 +274,13 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
     close() {
       closing ??= (async () => {
         closed = true;
+        clearTimeout(replayTimer);
+        replayTimer = undefined;
+        const givenUp = backlog.clear();
+        if (givenUp > 0) {
+          counts.unpublished += givenUp;
+          logger.warn({ ...where, events: givenUp }, 'closing with events Redis has not taken yet; they do not cross instances');
+        }
         handlers.clear();
         for (const settle of firstOutcome) settle('unreachable');
         firstOutcome.clear();

@@ -2,67 +2,22 @@
  * The Redis transport against a real redis-server: two transports stand for two instances.
  */
 import { createClient } from '@redis/client';
-import { createRedisTransport, type RedisTransport } from '../../src/events/createRedisTransport';
+import type { RedisTransport } from '../../src/events/createRedisTransport';
 import type { PipelineEvent } from '../../src/events/eventSchemas';
-import { captureLogger } from '../support/captureLogger';
 import { freePort } from '../support/freePort';
-import { startRedisServer, type RedisServer } from '../support/startRedisServer';
+import { startRedisServer } from '../support/startRedisServer';
+import { startUnansweredListener } from '../support/startUnansweredListener';
 import { oneLoopTurn, watchResources } from '../support/watchResources';
 import { waitFor } from '../store/support/storeTarget';
-
-const REQUEST = 'req_1758260128188_zfubq1yiv';
-const CHANNEL = 'test:events';
-
-const started = (message: string, requestId = REQUEST): PipelineEvent => ({ type: 'analysis_started', requestId, message, timestamp: new Date().toISOString() });
-
-/** An image event carrying `bytes` of base64. */
-function imageEvent(index: number, bytes: number): PipelineEvent {
-  return {
-    type: 'individual_image_completed',
-    requestId: REQUEST,
-    message: `Image ${index}/8 generated successfully: edit ${index}`,
-    timestamp: new Date().toISOString(),
-    imageIndex: index,
-    totalImages: 8,
-    title: `edit ${index}`,
-    imageData: String.fromCharCode(65 + index).repeat(bytes),
-    mimeType: 'image/jpeg',
-    durationMs: 1,
-  };
-}
-
-/** A transport with its own log and a record of what its handlers received (wire bytes too). */
-function instance(url: string, options: { maxPendingBytes?: number } = {}) {
-  const logger = captureLogger();
-  const transport = createRedisTransport({ url, channel: CHANNEL, logger, ...options });
-  const received: Array<{ event: PipelineEvent; encoded?: Buffer }> = [];
-  transport.subscribe((event, encoded) => received.push({ event, encoded }));
-  const messages = () => received.map(({ event }) => event.message);
-  const logged = (level: string, pattern: RegExp) => logger.entries.filter((e) => e.level === level && pattern.test(e.msg));
-  return { transport, logger, received, messages, logged };
-}
+import { CHANNEL, imageEvent, started, useRedisTransports } from './support/useRedisTransports';
 
 describe('createRedisTransport', () => {
-  let redis: RedisServer;
-  const open: RedisTransport[] = [];
-  const connect = async (url = redis.url, options: { maxPendingBytes?: number } = {}) => {
-    const made = instance(url, options);
-    open.push(made.transport);
-    return made;
-  };
-
-  beforeEach(async () => {
-    redis = await startRedisServer();
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((transport) => transport.close()));
-    await redis.stop();
-  });
+  const transports = useRedisTransports();
+  const { connect } = transports;
 
   it("delivers an instance's event to its own handlers at once and to the other instance's once, each exactly once", async () => {
-    const a = await connect();
-    const b = await connect();
+    const a = connect();
+    const b = connect();
     expect(await a.transport.started(10_000)).toBe('connected');
     expect(await b.transport.started(10_000)).toBe('connected');
 
@@ -78,13 +33,13 @@ describe('createRedisTransport', () => {
     expect(b.messages()).toEqual(['from a', 'from b']);
     // The bytes the WebSocket clients are sent, as published.
     expect(JSON.parse(b.received[0].encoded!.toString('utf8'))).toEqual(a.received[0].event);
-    expect(a.transport.health()).toEqual({ transport: 'redis', status: 'ok', unpublished: 0, rejected: 0 });
+    expect(a.transport.health()).toEqual({ transport: 'redis', status: 'ok', unpublished: 0, rejected: 0, backlog: 0 });
     expect(a.logged('info', /events cross instances through Redis/)).toHaveLength(1);
   });
 
   it("keeps one instance's order on the other, with image events of several megabytes among small ones", async () => {
-    const a = await connect();
-    const b = await connect();
+    const a = connect();
+    const b = connect();
     await Promise.all([a.transport.started(10_000), b.transport.started(10_000)]);
     const sent: PipelineEvent[] = [];
     for (let i = 1; i <= 8; i += 1) {
@@ -102,10 +57,10 @@ describe('createRedisTransport', () => {
   });
 
   it('logs and drops what is not an event of this service on the channel, and goes on delivering', async () => {
-    const b = await connect();
-    const a = await connect();
+    const b = connect();
+    const a = connect();
     await Promise.all([a.transport.started(10_000), b.transport.started(10_000)]);
-    const raw = createClient({ url: redis.url });
+    const raw = createClient({ url: transports.redis.url });
     await raw.connect();
     try {
       const header = 'snatchshot-event/1 00000000-0000-4000-8000-000000000000\n';
@@ -137,60 +92,31 @@ describe('createRedisTransport', () => {
     }
   });
 
-  it('keeps delivering locally through a Redis outage, warns once, and shares events again once Redis is back', async () => {
-    const a = await connect();
-    const b = await connect();
-    await Promise.all([a.transport.started(10_000), b.transport.started(10_000)]);
-    // A client of its own, to see that Redis stays down over several reconnection attempts.
-    const probe = createClient({ url: redis.url, socket: { reconnectStrategy: 50 } });
-    let probeErrors = 0;
-    probe.on('error', () => (probeErrors += 1));
-    await probe.connect();
-
-    try {
-      await redis.kill();
-      await waitFor(() => a.transport.health().status === 'unavailable' && b.transport.health().status === 'unavailable');
-      a.transport.publish(started('during the outage'));
-      expect(a.messages()).toEqual(['during the outage']);
-      await waitFor(() => probeErrors >= 5);
-      expect(a.logged('warn', /Redis unreachable/)).toHaveLength(1);
-      expect(a.transport.health()).toMatchObject({ status: 'unavailable', unpublished: 1 });
-
-      await redis.restart();
-      await waitFor(() => a.transport.health().status === 'ok' && b.transport.health().status === 'ok');
-      a.transport.publish(started('after the outage'));
-      await waitFor(() => b.messages().includes('after the outage'));
-      // Pub/sub keeps no history: what was published meanwhile stayed on A.
-      expect(b.messages()).toEqual(['after the outage']);
-      expect(a.logged('info', /Redis reachable again/)).toHaveLength(1);
-      expect(a.logged('warn', /Redis unreachable/)).toHaveLength(1);
-    } finally {
-      probe.destroy();
-    }
-  });
-
-  it('drops, rather than buffers without limit, what a stalled Redis has not acknowledged past the cap', async () => {
-    const a = await connect(redis.url, { maxPendingBytes: 3_500_000 });
-    const b = await connect();
+  it('holds what a stalled Redis cannot take past the cap in a bounded backlog, oldest dropped first, and publishes it once Redis catches up', async () => {
+    const a = connect(transports.redis.url, { maxPendingBytes: 3_500_000, maxBacklogBytes: 1_500_000 });
+    const b = connect();
     await Promise.all([a.transport.started(10_000), b.transport.started(10_000)]);
 
-    redis.pause();
+    transports.redis.pause();
     try {
       for (let i = 1; i <= 5; i += 1) a.transport.publish(imageEvent(i, 1_000_000));
       // Every event still reaches this instance's clients.
       expect(a.received).toHaveLength(5);
-      expect(a.transport.health().unpublished).toBe(2);
+      // 1 to 3 await acknowledgement; 4 made room for 5 in the backlog.
+      expect(a.transport.health()).toMatchObject({ unpublished: 1, backlog: 1 });
       expect(a.logged('warn', /not keeping up/)).toHaveLength(1);
+      expect(a.logged('warn', /dropped, oldest first/)).toHaveLength(1);
     } finally {
-      redis.resume();
+      transports.redis.resume();
     }
-    await waitFor(() => b.received.length === 3 && a.logged('info', /caught up/).length === 1);
-    expect(b.received.map(({ event }) => (event as { imageIndex: number }).imageIndex)).toEqual([1, 2, 3]);
+    await waitFor(() => b.received.length === 4 && a.logged('info', /caught up/).length === 1);
+    expect(b.received.map(({ event }) => (event as { imageIndex: number }).imageIndex)).toEqual([1, 2, 3, 5]);
+    expect(a.transport.health()).toMatchObject({ unpublished: 1, backlog: 0 });
   });
 
   it('does not hold the start when Redis is unreachable, connects once it is there, and never logs its password', async () => {
     const port = await freePort();
-    const a = await connect(`redis://:Sup3rSecret@127.0.0.1:${port}`);
+    const a = connect(`redis://:Sup3rSecret@127.0.0.1:${port}`);
     expect(await a.transport.started(10_000)).toBe('unreachable');
     expect(a.transport.health().status).toBe('unavailable');
     const [warning] = a.logged('warn', /not reachable at start/);
@@ -203,7 +129,7 @@ describe('createRedisTransport', () => {
       expect(a.logged('warn', /./)).toHaveLength(1);
       expect(JSON.stringify(a.logger.entries)).not.toContain('Sup3r');
     } finally {
-      await Promise.all(open.splice(0).map((transport) => transport.close()));
+      await transports.closeAll();
       await late.stop();
     }
   });
@@ -211,7 +137,7 @@ describe('createRedisTransport', () => {
   it('closes idempotently, leaving no connection open, and delivers nothing after', async () => {
     const sockets = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length;
     const before = sockets();
-    const a = await connect();
+    const a = connect();
     await a.transport.started(10_000);
     expect(sockets()).toBe(before + 2);
 
@@ -241,14 +167,24 @@ describe('createRedisTransport', () => {
   it('closed while Redis is unreachable, leaves no reconnection timer or socket running', async () => {
     const unreachable = `redis://127.0.0.1:${await freePort()}`;
     const left = await leftByClose(async () => {
-      const a = await connect(unreachable);
+      const a = connect(unreachable);
       expect(await a.transport.started(10_000)).toBe('unreachable');
       return a.transport;
     });
     expect(left).toEqual([]);
   });
 
+  it('closed while its connect gets no answer (packets dropped), leaves nothing of it running', async () => {
+    const listener = await startUnansweredListener();
+    try {
+      const unanswered = `redis://127.0.0.1:${listener.port}`;
+      expect(await leftByClose(() => Promise.resolve(connect(unanswered).transport))).toEqual([]);
+    } finally {
+      await listener.stop();
+    }
+  });
+
   it('closed while its connections are still being made, leaves none running', async () => {
-    expect(await leftByClose(async () => (await connect()).transport)).toEqual([]);
+    expect(await leftByClose(() => Promise.resolve(connect().transport))).toEqual([]);
   });
 });

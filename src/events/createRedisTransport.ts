@@ -260,7 +260,7 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
       return new Promise((resolve) => {
         const timer = setTimeout(() => {
           firstOutcome.delete(settle);
-          logger.warn({ ...where, waitedMs: timeoutMs }, 'Redis slow to answer at start; continuing, events stay on this instance until it does');
+          logger.warn({ ...where, waitedMs: timeoutMs }, 'Redis slow to answer at start; continuing, events wait to cross instances until it does');
           resolve('slow');
         }, timeoutMs);
         const settle = (outcome: 'connected' | 'unreachable') => {

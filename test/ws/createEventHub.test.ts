@@ -5,26 +5,10 @@
 import { ConnectionEstablishedSchema, type PipelineEvent } from '../../src/events/eventSchemas';
 import { createLogger } from '../../src/logging/createLogger';
 import { CLOSE_CODES } from '../../src/ws/closeCodes';
-import { createEventHub, type ClientSocket } from '../../src/ws/createEventHub';
+import { createEventHub } from '../../src/ws/createEventHub';
+import { memorySocket } from './support/memorySocket';
 
 const logger = createLogger({ level: 'silent' });
-
-/** A socket that records what it is sent and how it is closed; `failSends` makes send throw. */
-function memorySocket(failSends = false) {
-  const sent: string[] = [];
-  const closes: Array<{ code: number; reason: string }> = [];
-  const socket: ClientSocket = {
-    send(data) {
-      if (failSends && sent.length > 0) throw new Error('write after end');
-      sent.push(data.toString('utf8'));
-    },
-    bufferedAmount: 0,
-    close(code, reason) {
-      closes.push({ code, reason });
-    },
-  };
-  return { socket, sent, closes };
-}
 
 const event = (message: string): PipelineEvent => ({
   type: 'analysis_started',

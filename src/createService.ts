@@ -39,6 +39,8 @@ export interface ServiceOverrides {
   broadcastWriter?: BroadcastWriter;
   /** A logger for the WebSocket server only (DEBUG=websocket:*). */
   wsLogger?: Logger;
+  /** The clock, in ms, with which the WebSocket server ages requests gone silent. */
+  wsNow?: () => number;
   /** Validate every event against its schema before it is published (tests). */
   validateEvents?: boolean;
   /**
@@ -104,8 +106,10 @@ export async function createService(config: Config, logger: Logger, overrides: S
   const closeStore = () => (storeHandle ? storeHandle.close() : Promise.resolve());
   // Only the events this instance publishes are stored here: another instance stores its own.
   const localBus = createRecordingBus(bus, (event) => store.appendEvent(event));
+  // Longer than any live request can run (or go without an event), with time for its last writes and events.
+  const longestRequestMs = config.requestTimeoutMs + 60_000;
   // Requests a killed or crashed server left `processing`: failed once no live request can be that old.
-  const sweeper = createInterruptedSweeper({ store, graceMs: config.requestTimeoutMs + 60_000, everyMs: 60_000, logger });
+  const sweeper = createInterruptedSweeper({ store, graceMs: longestRequestMs, everyMs: 60_000, logger });
   void sweeper.sweep();
   let draining = false;
   // What is started before the servers listen, released in reverse if one cannot.
@@ -130,6 +134,8 @@ export async function createService(config: Config, logger: Logger, overrides: S
       maxPayloadBytes: config.wsMaxPayloadBytes,
       trustProxy: config.trustProxy,
       writer: overrides.broadcastWriter,
+      staleRequestMs: longestRequestMs,
+      now: overrides.wsNow,
     });
   } catch (err) {
     await releaseCore();

@@ -9,6 +9,7 @@ import type { Logger } from '../logging/Logger';
 import { TERMINAL_EVENT_TYPES, type ConnectionEstablished, type DeliveryModeSchema, type PipelineEvent } from '../events/eventSchemas';
 import { CLOSE_CODES } from './closeCodes';
 import { ClientMessageSchema, type ControlReply } from './controlMessages';
+import { createRequestTracker } from './createRequestTracker';
 
 /** What the hub needs from a connection. */
 export interface ClientSocket {
@@ -29,6 +30,8 @@ export interface EventHubStats {
   eventsBroadcast: number;
   messagesSent: number;
   slowConsumersClosed: number;
+  /** Requests given up after no event for longer than any live request can take (their followers told INTERRUPTED). */
+  interruptedRequests: number;
 }
 
 export interface EventHub {
@@ -43,9 +46,10 @@ export interface EventHub {
    */
   deliver(event: PipelineEvent, encoded?: Buffer): void;
   has(connectionId: string): boolean;
+  /** The counts; requests gone stale are given up first, so `activeRequests` is never overstated. */
   stats(): EventHubStats;
-  /** Closes every client with `code`. */
-  closeAll(code: number, reason: string): void;
+  /** Closes every client with `code` and stops the timer that gives up stale requests. Idempotent. */
+  close(code: number, reason: string): void;
 }
 
 interface Client {
@@ -57,25 +61,34 @@ interface Client {
 /** How many finished request ids are remembered so late subscribers get a clear answer. */
 const RECENT_REQUESTS = 1000;
 
+/** The default REQUEST_TIMEOUT_MS (3 min) + 60 s, as the store's sweep for interrupted requests. */
+const STALE_REQUEST_MS = 240_000;
+
 /**
  * @param options.delivery `broadcast` (default, SPEC §4): every client gets every event.
  *   `subscribed`: a client gets only events of requests it started (X-Connection-Id) or subscribed to.
  * @param options.maxBufferedBytes a client with a backlog that the next message would carry past
  *   this is closed (SLOW_CONSUMER); a client with nothing waiting gets any message.
+ * @param options.staleRequestMs a started request with no event for longer than this is given up:
+ *   no longer active, dropped from subscriptions, and its followers sent a `processing_error`
+ *   with code INTERRUPTED. Longer than any live request can go silent (REQUEST_TIMEOUT_MS + 60 s).
+ * @param options.now the clock, in ms (tests).
  */
 export function createEventHub(options: {
   logger: Logger;
   delivery?: DeliveryMode;
   maxBufferedBytes?: number;
+  staleRequestMs?: number;
+  now?: () => number;
 }): EventHub {
   const { logger } = options;
   const delivery = options.delivery ?? 'broadcast';
   const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+  const staleAfterMs = options.staleRequestMs ?? STALE_REQUEST_MS;
   const clients = new Map<string, Client>();
-  const active = new Set<string>();
-  // Insertion-ordered, so the oldest is evicted first.
-  const recent = new Set<string>();
-  const stats = { eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 };
+  const requests = createRequestTracker({ staleAfterMs, recent: RECENT_REQUESTS, now: options.now ?? Date.now, logger });
+  const stats = { eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0, interruptedRequests: 0 };
+  let closed = false;
 
   function sendTo(client: Client, data: Buffer): void {
     const backlog = client.socket.bufferedAmount;
@@ -113,14 +126,8 @@ export function createEventHub(options: {
   }
 
   function track(event: PipelineEvent): void {
-    if (event.type === 'processing_started') {
-      active.add(event.requestId);
-      if (event.connectionId) clients.get(event.connectionId)?.subscriptions.add(event.requestId);
-    } else if (TERMINAL_EVENT_TYPES.has(event.type)) {
-      active.delete(event.requestId);
-      recent.add(event.requestId);
-      if (recent.size > RECENT_REQUESTS) recent.delete(recent.values().next().value as string);
-    }
+    requests.note(event);
+    if (event.type === 'processing_started' && event.connectionId) clients.get(event.connectionId)?.subscriptions.add(event.requestId);
   }
 
   /**
@@ -137,6 +144,28 @@ export function createEventHub(options: {
     if (delivery === 'broadcast') return clients.values();
     return [...clients.values()].filter((c) => c.subscriptions.has(event.requestId));
   }
+
+  /** Sends `event` to its recipients (serialized once for all), then forgets it if it ends its request. */
+  function send(event: PipelineEvent, encoded?: Buffer): void {
+    if (clients.size === 0) return;
+    // Serialize once for every recipient: a 1.5 MB image event is not copied per client.
+    const data = encoded ?? Buffer.from(JSON.stringify(event));
+    for (const client of recipients(event)) sendTo(client, data);
+    forget(event);
+  }
+
+  /** Gives up the requests gone stale: their followers hear the end no event brought. */
+  function giveUpStale(): void {
+    if (closed) return;
+    for (const interrupted of requests.giveUpStale()) {
+      stats.interruptedRequests += 1;
+      send(interrupted);
+    }
+  }
+
+  // One timer for every request, at most a minute late; it never keeps the process alive.
+  const sweep = setInterval(giveUpStale, Math.min(staleAfterMs, 60_000));
+  sweep.unref();
 
   return {
     connect(socket) {
@@ -180,7 +209,7 @@ export function createEventHub(options: {
           reply(client, { type: 'pong', timestamp });
           return;
         case 'subscribe':
-          if (!active.has(message.requestId) && !recent.has(message.requestId)) {
+          if (!requests.isKnown(message.requestId)) {
             reply(client, {
               type: 'error',
               code: 'UNKNOWN_REQUEST',
@@ -190,7 +219,7 @@ export function createEventHub(options: {
             return;
           }
           // A finished request sends nothing more: answered, but not held.
-          if (active.has(message.requestId)) client.subscriptions.add(message.requestId);
+          if (requests.isActive(message.requestId)) client.subscriptions.add(message.requestId);
           reply(client, { type: 'subscribed', requestId: message.requestId, timestamp });
           return;
         case 'unsubscribe':
@@ -209,23 +238,24 @@ export function createEventHub(options: {
     deliver(event, encoded) {
       track(event);
       stats.eventsBroadcast += 1;
-      if (clients.size === 0) return;
-      // Serialize once for every recipient: a 1.5 MB image event is not copied per client.
-      const data = encoded ?? Buffer.from(JSON.stringify(event));
-      for (const client of recipients(event)) sendTo(client, data);
-      forget(event);
+      send(event, encoded);
     },
 
     has: (connectionId) => clients.has(connectionId),
 
-    stats: () => ({
-      connections: clients.size,
-      activeRequests: active.size,
-      subscriptions: [...clients.values()].reduce((sum, client) => sum + client.subscriptions.size, 0),
-      ...stats,
-    }),
+    stats() {
+      giveUpStale();
+      return {
+        connections: clients.size,
+        activeRequests: requests.activeCount(),
+        subscriptions: [...clients.values()].reduce((sum, client) => sum + client.subscriptions.size, 0),
+        ...stats,
+      };
+    },
 
-    closeAll(code, reason) {
+    close(code, reason) {
+      closed = true;
+      clearInterval(sweep);
       for (const client of clients.values()) safely(client, () => client.socket.close(code, reason));
       clients.clear();
     },

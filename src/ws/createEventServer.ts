@@ -33,6 +33,10 @@ export interface EventServerOptions {
   trustProxy?: TrustProxy;
   /** How a broadcast is written to each client; default builds its frame once (createBroadcastWriter). */
   writer?: BroadcastWriter;
+  /** A started request with no event for longer than this is given up (see createEventHub). */
+  staleRequestMs?: number;
+  /** The clock, in ms, that ages requests (tests). */
+  now?: () => number;
 }
 
 export interface EventServer {
@@ -50,6 +54,8 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
     logger,
     delivery: options.delivery,
     maxBufferedBytes: options.maxBufferedBytes,
+    staleRequestMs: options.staleRequestMs,
+    now: options.now,
   });
 
   const httpServer = http.createServer((_req, res) => {
@@ -150,7 +156,7 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
         clearInterval(heartbeat);
         unsubscribe();
         const reason = code === CLOSE_CODES.GOING_AWAY ? 'Server shutting down' : 'Closing';
-        hub.closeAll(code, reason);
+        hub.close(code, reason);
         // Sockets the hub never held (being refused, say) are closed too: ws waits for every one.
         for (const socket of wss.clients) if (socket.readyState === socket.OPEN) socket.close(code, reason);
         // Sockets that do not finish the close handshake within a second are cut.

@@ -33,7 +33,7 @@ describe('createApp', () => {
       logger,
       engine: 'local',
       version: '0.0.0-test',
-      eventServer: { stats: () => ({ status: 'running', port: 4001, connections: 0, activeRequests: 0, subscriptions: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 }) },
+      eventServer: { stats: () => ({ status: 'running', port: 4001, connections: 0, activeRequests: 0, subscriptions: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0, interruptedRequests: 0 }) },
       isDraining: () => false,
       maxUploadBytes: 1024 * 1024,
       corsOrigin: '*',

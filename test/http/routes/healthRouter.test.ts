@@ -23,7 +23,7 @@ function healthApp(deps: Partial<HealthDeps>): express.Express {
     createHealthRouter({
       engine: 'local',
       version: '0.0.0-test',
-      eventServer: { stats: () => ({ status: 'running', port: 4001, connections: 0, activeRequests: 0, subscriptions: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 }) },
+      eventServer: { stats: () => ({ status: 'running', port: 4001, connections: 0, activeRequests: 0, subscriptions: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0, interruptedRequests: 0 }) },
       limiter: createConcurrencyLimiter({ max: 1, maxQueue: 0 }),
       isDraining: () => false,
       ...deps,
@@ -66,7 +66,7 @@ describe('createHealthRouter', () => {
   it('says status error (503) while draining or when the WebSocket server is not running, naming the WebSocket status', async () => {
     const draining = await request(healthApp({ isDraining: () => true })).get('/health').expect(503);
     expect(draining.body).toMatchObject({ status: 'error', draining: true, initialized: true, engine: 'local', version: '0.0.0-test' });
-    const stopped: HealthDeps['eventServer'] = { stats: () => ({ status: 'closed', port: 4001, connections: 0, activeRequests: 0, subscriptions: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0 }) };
+    const stopped: HealthDeps['eventServer'] = { stats: () => ({ status: 'closed', port: 4001, connections: 0, activeRequests: 0, subscriptions: 0, eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0, interruptedRequests: 0 }) };
     const wsDown = await request(healthApp({ eventServer: stopped })).get('/health').expect(503);
     expect(wsDown.body).toMatchObject({ status: 'error', websocket: { status: 'closed', connections: 0 } });
     expect((await request(healthApp({ eventServer: stopped })).get('/ws-health').expect(503)).body.status).toBe('error');

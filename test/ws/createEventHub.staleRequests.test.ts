@@ -1,0 +1,120 @@
+/**
+ * A request whose terminal event never reaches the hub (its instance was killed, Redis lost the
+ * event) is given up once silent for longer than any live request can be: out of the active
+ * count and of every subscription, its followers told with a processing_error INTERRUPTED. The
+ * clock is the hub's own (injected), so nothing here waits on wall time.
+ */
+import { ProcessingErrorSchema, type PipelineEvent } from '../../src/events/eventSchemas';
+import { CLOSE_CODES } from '../../src/ws/closeCodes';
+import { createEventHub, type DeliveryMode } from '../../src/ws/createEventHub';
+import { captureLogger } from '../support/captureLogger';
+import { memorySocket } from './support/memorySocket';
+
+const LIMIT = 240_000;
+const requestId = 'req_1758260128188_zfubq1yiv';
+
+/** A hub on a clock the test moves, with an uploader that started `requestId` and a watcher subscribed to it. */
+function followedRequest(delivery: DeliveryMode) {
+  const clock = { now: 1_000_000 };
+  const logger = captureLogger();
+  const hub = createEventHub({ logger, delivery, staleRequestMs: LIMIT, now: () => clock.now });
+  const uploader = memorySocket();
+  const watcher = memorySocket();
+  const uploaderId = hub.connect(uploader.socket);
+  const watcherId = hub.connect(watcher.socket);
+  const at = () => new Date(clock.now).toISOString();
+  const emit = (event: PipelineEvent) => hub.deliver(event);
+  emit({ type: 'processing_started', requestId, connectionId: uploaderId, message: 'started', timestamp: at() });
+  hub.receive(watcherId, JSON.stringify({ type: 'subscribe', requestId }));
+  const received = (client: typeof watcher) => client.sent.map((m) => JSON.parse(m) as { type: string; code?: string });
+  const errorsTo = (client: typeof watcher) => received(client).filter((m) => m.type === 'processing_error');
+  return { clock, logger, hub, uploader, watcher, watcherId, at, emit, received, errorsTo };
+}
+
+describe('createEventHub: requests whose last event never comes', () => {
+  it.each(['broadcast', 'subscribed'] as const)(
+    'gives up a request silent for longer than the limit, not before: out of activeRequests and subscriptions, its followers told INTERRUPTED once (%s)',
+    (delivery) => {
+      const { clock, logger, hub, uploader, watcher, at, emit, errorsTo } = followedRequest(delivery);
+      clock.now += 5_000;
+      emit({ type: 'analysis_started', requestId, message: 'analysing', timestamp: at() });
+
+      clock.now += LIMIT;
+      expect(hub.stats()).toMatchObject({ activeRequests: 1, subscriptions: 2, interruptedRequests: 0 });
+      expect(errorsTo(watcher)).toEqual([]);
+
+      clock.now += 1;
+      expect(hub.stats()).toMatchObject({ activeRequests: 0, subscriptions: 0, interruptedRequests: 1 });
+      for (const client of [uploader, watcher]) {
+        const [error, ...more] = errorsTo(client);
+        expect(more).toEqual([]);
+        // An event the SPEC defines, field for field: the stage its last event reached, the time since it started.
+        expect(ProcessingErrorSchema.strict().parse(error)).toMatchObject({ requestId, code: 'INTERRUPTED', stage: 'photo_analysis', totalTime: `${5_000 + LIMIT + 1}.00` });
+      }
+      const warnings = logger.entries.filter((e) => e.level === 'warn');
+      expect(warnings).toEqual([expect.objectContaining({ fields: expect.objectContaining({ requestId, stage: 'photo_analysis', silentMs: LIMIT + 1 }) })]);
+
+      // Once only: later counts give it up no more.
+      clock.now += LIMIT * 2;
+      expect(hub.stats()).toMatchObject({ activeRequests: 0, interruptedRequests: 1 });
+      expect(errorsTo(watcher)).toHaveLength(1);
+    },
+  );
+
+  it('keeps a request that keeps emitting, however long it runs in all', () => {
+    const { clock, hub, watcher, at, emit, errorsTo } = followedRequest('subscribed');
+    for (let n = 1; n <= 5; n += 1) {
+      clock.now += LIMIT;
+      expect(hub.stats()).toMatchObject({ activeRequests: 1, subscriptions: 2 });
+      emit({ type: 'individual_image_started', requestId, imageIndex: n, totalImages: 5, title: `image ${n}`, message: 'generating', timestamp: at() });
+    }
+    expect(hub.stats()).toMatchObject({ activeRequests: 1, subscriptions: 2, interruptedRequests: 0 });
+    expect(errorsTo(watcher)).toEqual([]);
+  });
+
+  it('answers a late subscription to a given-up request as to a finished one: subscribed, not held', () => {
+    const { clock, hub, watcher, watcherId, received } = followedRequest('subscribed');
+    clock.now += LIMIT + 1;
+    hub.stats();
+    hub.receive(watcherId, JSON.stringify({ type: 'subscribe', requestId }));
+    expect(received(watcher).at(-1)).toMatchObject({ type: 'subscribed' });
+    expect(hub.stats().subscriptions).toBe(0);
+  });
+
+  it('warns once when an event comes after all for a request it gave up, and still delivers it', () => {
+    const { clock, logger, hub, watcher, at, emit, received } = followedRequest('broadcast');
+    clock.now += LIMIT + 1;
+    hub.stats();
+    const given = logger.entries.length;
+    emit({ type: 'analysis_started', requestId, message: 'late', timestamp: at() });
+    emit({ type: 'processing_completed', requestId, totalTime: '10.00', imagesGenerated: 1, durationMs: 10, message: 'done', timestamp: at() });
+    const late = logger.entries.slice(given).filter((e) => e.level === 'warn');
+    expect(late).toEqual([expect.objectContaining({ fields: expect.objectContaining({ requestId, type: 'analysis_started' }) })]);
+    expect(received(watcher).slice(-2).map((m) => m.type)).toEqual(['analysis_started', 'processing_completed']);
+  });
+
+  it('gives up stale requests on its own timer, with no one asking for the counts, and close() stops it (idempotent)', () => {
+    jest.useFakeTimers();
+    try {
+      const { clock, logger, hub, watcher, at, emit, errorsTo } = followedRequest('subscribed');
+      // One timer for the hub, however many requests it follows.
+      expect(jest.getTimerCount()).toBe(1);
+      clock.now += LIMIT + 1;
+      jest.advanceTimersByTime(60_000);
+      expect(errorsTo(watcher)).toMatchObject([{ code: 'INTERRUPTED' }]);
+
+      emit({ type: 'processing_started', requestId: 'req_1758260128188_000000002', message: 'started', timestamp: at() });
+      hub.close(CLOSE_CODES.GOING_AWAY, 'Server shutting down');
+      expect(jest.getTimerCount()).toBe(0);
+      hub.close(CLOSE_CODES.GOING_AWAY, 'Server shutting down');
+      expect(watcher.closes).toEqual([{ code: CLOSE_CODES.GOING_AWAY, reason: 'Server shutting down' }]);
+      // Closed, it gives nothing up (nor logs it), even when asked for its counts.
+      const logged = logger.entries.length;
+      clock.now += LIMIT + 1;
+      expect(hub.stats()).toMatchObject({ activeRequests: 1, interruptedRequests: 1 });
+      expect(logger.entries).toHaveLength(logged);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

@@ -23,7 +23,7 @@ describe('createService: requests whose last event never comes', () => {
     const clock = { now: Date.now() };
     service = await startTestService({ WS_DELIVERY: 'subscribed', REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) }, { wsNow: () => clock.now });
     const url = service.httpUrl;
-    const wsHealth = async () => (await request(url).get('/ws-health').expect(200)).body as { activeRequests: number; subscriptions: number };
+    const wsHealth = async () => (await request(url).get('/ws-health').expect(200)).body as { activeRequests: number; subscriptions: number; interruptedRequests: number };
     // As another instance's request arrives: its processing_started, then nothing more.
     service.bus.publish({ type: 'processing_started', requestId, message: 'Image processing initiated', timestamp: new Date(clock.now).toISOString() });
     await waitUntil(async () => (await wsHealth()).activeRequests === 1, 'the request to be active');
@@ -32,10 +32,10 @@ describe('createService: requests whose last event never comes', () => {
     await watcher.waitFor((m) => m.type === 'subscribed');
 
     clock.now += REQUEST_TIMEOUT_MS + 60_000;
-    expect(await wsHealth()).toMatchObject({ activeRequests: 1, subscriptions: 1 });
+    expect(await wsHealth()).toMatchObject({ activeRequests: 1, subscriptions: 1, interruptedRequests: 0 });
 
     clock.now += 1;
-    expect(await wsHealth()).toMatchObject({ activeRequests: 0, subscriptions: 0 });
+    expect(await wsHealth()).toMatchObject({ activeRequests: 0, subscriptions: 0, interruptedRequests: 1 });
     expect(await watcher.waitFor((m) => m.type === 'processing_error')).toMatchObject({ requestId, code: 'INTERRUPTED', stage: 'validation' });
     expect(service.eventServer.stats().interruptedRequests).toBe(1);
     await watcher.close();

@@ -81,6 +81,7 @@ export function createHealthRouter(deps: HealthDeps): Router {
       eventsBroadcast: ws.eventsBroadcast,
       messagesSent: ws.messagesSent,
       slowConsumersClosed: ws.slowConsumersClosed,
+      interruptedRequests: ws.interruptedRequests,
       timestamp: new Date().toISOString(),
     });
   });

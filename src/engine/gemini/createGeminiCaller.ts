@@ -10,6 +10,7 @@ import type { EngineCallRecord } from '../ImageEngine';
 import type { Semaphore } from '../../util/createSemaphore';
 import { RetriesExhaustedError, retryWithBackoff, type RetryPolicy } from './retryWithBackoff';
 import { toEngineError } from './toEngineError';
+import { createUpstreamFetch } from './createUpstreamFetch';
 
 /** The SDK surface the engine uses: `GoogleGenAI#models` satisfies it. */
 export interface GeminiModelsApi {
@@ -39,6 +40,10 @@ export interface GeminiCallerDeps {
   models: GeminiModelsApi;
   semaphore: Semaphore;
   timeoutMs: number;
+  /** Largest response body read (decoded bytes); a larger one fails the attempt unretried. */
+  maxResponseBytes: number;
+  /** Redacted from every response body, so an upstream that echoes it cannot leak it. */
+  apiKey?: string;
   retry: RetryPolicy;
   logger?: Logger;
   /** Monotonic clock in ms; injectable for tests. */
@@ -59,18 +64,12 @@ export function createGeminiCaller(deps: GeminiCallerDeps): GeminiCaller {
     }, deps.timeoutMs);
     const onAbort = (): void => attempt.abort();
     signal.addEventListener('abort', onAbort, { once: true });
-    // The SDK's ApiError drops response headers; a wrapped fetch keeps Retry-After.
-    let retryAfterHeader: string | null = null;
-    const fetchKeepingRetryAfter: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      if (!response.ok) retryAfterHeader = response.headers.get('retry-after');
-      return response;
-    };
+    const upstream = createUpstreamFetch({ maxResponseBytes: deps.maxResponseBytes, apiKey: deps.apiKey, model: request.model });
     try {
       return await deps.models.generateContent({
         model: request.model,
         contents: request.contents,
-        config: { ...request.config, abortSignal: attempt.signal, httpOptions: { fetch: fetchKeepingRetryAfter } },
+        config: { ...request.config, abortSignal: attempt.signal, httpOptions: { fetch: upstream.fetch } },
       });
     } catch (error) {
       throw toEngineError(error, {
@@ -78,7 +77,8 @@ export function createGeminiCaller(deps: GeminiCallerDeps): GeminiCaller {
         timedOut,
         timeoutMs: deps.timeoutMs,
         aborted: !timedOut && signal.aborted,
-        retryAfterHeader,
+        retryAfterHeader: upstream.retryAfterHeader,
+        answered: upstream.answered,
       });
     } finally {
       clearTimeout(timer);

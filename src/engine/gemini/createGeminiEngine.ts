@@ -60,6 +60,8 @@ export interface GeminiEngineOptions {
   maxImageBytes?: number;
   /** A generated image declaring more pixels than this becomes that image's error (MAX_IMAGE_PIXELS). */
   maxImagePixels?: number;
+  /** Largest response body read, decoded bytes; defaults to room for two images of maxImageBytes. */
+  maxResponseBytes?: number;
   logger?: Logger;
   /** Replaces the SDK's `models` API (a proxy or recording wrapper); defaults to `@google/genai`. */
   models?: GeminiModelsApi;
@@ -87,6 +89,8 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
 
   const caller = createGeminiCaller({
     models,
+    apiKey: options.apiKey,
+    maxResponseBytes: options.maxResponseBytes ?? maxResponseBytesFor(imageLimits.maxBytes),
     semaphore: createSemaphore(options.maxConcurrency ?? DEFAULT_GEMINI_MAX_CONCURRENCY),
     timeoutMs: options.timeoutMs ?? DEFAULT_GEMINI_TIMEOUT_MS,
     retry: {
@@ -189,4 +193,14 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
       caller.close();
     },
   };
+}
+
+/**
+ * Room for two images of `maxImageBytes` in base64 (an image model that thinks may send an
+ * interim image as a thought part beside the final one) and 1 MB of JSON and text around them.
+ * An upstream that sends more is refused as it arrives, not buffered whole: 700 MB answers to
+ * four image calls took the process to 5 GB.
+ */
+function maxResponseBytesFor(maxImageBytes: number): number {
+  return 2 * Math.ceil(maxImageBytes / 3) * 4 + 1024 * 1024;
 }

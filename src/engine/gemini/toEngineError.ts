@@ -10,6 +10,8 @@ export interface FailedAttemptContext {
   aborted: boolean;
   /** The upstream `Retry-After` header, when the response had one. */
   retryAfterHeader?: string | null;
+  /** Response headers arrived: what failed after that was reading the answer, not reaching Gemini. */
+  answered?: boolean;
   now?: () => number;
 }
 
@@ -52,19 +54,23 @@ export function toEngineError(error: unknown, context: FailedAttemptContext): En
       retryAfterMs,
     });
   }
+  // fetch() rejects with TypeError('fetch failed') and the socket error as cause.
+  const reason = networkReason(error);
+  const dropped = DROPPED.has(reason);
   // By name: the SDK may run in another realm (jest), where instanceof fails.
-  if (causeChain(error).some((e) => typeof e === 'object' && (e as Error).name === 'SyntaxError')) {
+  const syntaxError = causeChain(error).some((e) => typeof e === 'object' && (e as Error).name === 'SyntaxError');
+  // After the headers, anything but a dropped socket (a corrupt gzip body, JSON `null` the SDK
+  // cannot read) is about the answer: "unreachable" would send users to check the URL.
+  if (syntaxError || (context.answered && !dropped)) {
     // A body cut short is a transport hiccup more often than a server bug: worth a retry.
-    return new EngineError(`Gemini returned an unreadable response (${context.model}): ${networkReason(error)}`, {
+    return new EngineError(`Gemini returned an unreadable response (${context.model}): ${reason}`, {
       cause: error,
       retryable: true,
       status: 502,
     });
   }
-  // fetch() rejects with TypeError('fetch failed') and the socket error as cause.
-  const reason = networkReason(error);
   // A reset means the server was reached: "unreachable" would send users to check the URL.
-  const what = DROPPED.has(reason) ? 'Gemini closed the connection before answering in full' : 'Gemini API unreachable';
+  const what = dropped ? 'Gemini closed the connection before answering in full' : 'Gemini API unreachable';
   return new EngineError(`${what} (${context.model}): ${reason}`, {
     cause: error,
     retryable: true,

@@ -24,7 +24,7 @@ const request = { stage: 'content_analysis' as const, model: 'gemini-test', cont
 describe('createGeminiCaller', () => {
   it('stops listening to the caller once a call finishes: closing it later aborts no finished attempt', async () => {
     const { models, attemptSignals } = answeringModels();
-    const caller = createGeminiCaller({ models, semaphore: createSemaphore(4), timeoutMs: 60_000, retry });
+    const caller = createGeminiCaller({ models, semaphore: createSemaphore(4), timeoutMs: 60_000, maxResponseBytes: 1024, retry });
     for (let i = 0; i < 5; i += 1) await caller.generate(request);
     expect(attemptSignals).toHaveLength(5);
 
@@ -34,7 +34,7 @@ describe('createGeminiCaller', () => {
 
   it('stops listening to the request\'s signal once a call finishes: aborting it later aborts no finished attempt', async () => {
     const { models, attemptSignals } = answeringModels();
-    const caller = createGeminiCaller({ models, semaphore: createSemaphore(4), timeoutMs: 60_000, retry });
+    const caller = createGeminiCaller({ models, semaphore: createSemaphore(4), timeoutMs: 60_000, maxResponseBytes: 1024, retry });
     const requestStop = new AbortController();
     for (let i = 0; i < 5; i += 1) await caller.generate({ ...request, signal: requestStop.signal });
 

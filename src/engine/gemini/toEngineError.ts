@@ -42,7 +42,8 @@ export function toEngineError(error: unknown, context: FailedAttemptContext): En
     const upstream = parseUpstreamError(error instanceof Error ? error.message : '');
     const retryAfterMs =
       parseRetryAfterHeader(context.retryAfterHeader, context.now ?? Date.now) ?? upstream.retryDelayMs;
-    const detail = upstream.message ? `: ${truncate(upstream.message, 200)}` : '';
+    const said = upstream.message ? plainText(upstream.message) : '';
+    const detail = said ? `: ${truncate(said, 200)}` : '';
     const label = upstream.status ? `${status} ${upstream.status}` : String(status);
     // Gemini answers a wrong key with 400 API_KEY_INVALID, not 401: name the setting to fix.
     const keyRefused = status === 401 || status === 403 || upstream.reason?.startsWith('API_KEY_') === true;
@@ -146,6 +147,8 @@ export function parseRetryAfterHeader(value: string | null | undefined, now: () 
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  // An HTTP date names its day and month; Date.parse alone reads "-5" as the year 2001, a wait of 0.
+  if (!/[a-z]/i.test(trimmed)) return undefined;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now());
 }
@@ -167,6 +170,18 @@ function networkReason(error: unknown): string {
     current = cause;
   }
   return reason;
+}
+
+/**
+ * An error body as one line of text. A proxy or load balancer in front of Gemini answers with
+ * an HTML page: its title says what happened, its markup would fill the client's message.
+ */
+function plainText(text: string): string {
+  if (/^\s*<(!doctype|html)/i.test(text)) {
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1];
+    text = title ?? text.replace(/<(style|script)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ');
+  }
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function truncate(text: string, max: number): string {

@@ -96,6 +96,15 @@ describe('toEngineError', () => {
     expect(error.message).toBe('Gemini rejected the request (400 INVALID_ARGUMENT, m): Request contains an invalid argument.');
   });
 
+  it('gives the title of an HTML error page, as a proxy in front of Gemini sends, not its markup', () => {
+    const page = '<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 502 (Server Error)!!1</title>\n  <style>*{margin:0}</style>\n  <p><b>502.</b> That’s an error.';
+    // The SDK wraps a body that is not JSON as the message of an error of its own.
+    const error = toEngineError(apiError(503, { error: { message: page, code: 503, status: 'Service Unavailable' } }), context);
+    expect(error.message).toBe('Gemini server error (503 Service Unavailable, m): Error 502 (Server Error)!!1');
+    const untitled = toEngineError(apiError(502, { error: { message: '<html><body><h1>Bad\n gateway</h1></body></html>', code: 502, status: 'Bad Gateway' } }), context);
+    expect(untitled.message).toBe('Gemini server error (502 Bad Gateway, m): Bad gateway');
+  });
+
   it('passes an EngineError through unchanged', () => {
     const original = new EngineError('already readable');
     expect(toEngineError(original, context)).toBe(original);
@@ -114,6 +123,12 @@ describe('parsers', () => {
     expect(parseRetryAfterHeader('3', now)).toBe(3000);
     expect(parseRetryAfterHeader('Sun, 22 Nov 2026 10:00:05 GMT', now)).toBe(5000);
     expect(parseRetryAfterHeader('whenever', now)).toBeUndefined();
+  });
+
+  it('ignores a Retry-After that is neither seconds nor a date, rather than read "-5" as a date in 2001 (no wait)', () => {
+    const now = () => Date.parse('2026-11-22T10:00:00Z');
+    expect(parseRetryAfterHeader('-5', now)).toBeUndefined();
+    expect(parseRetryAfterHeader('1e3', now)).toBeUndefined();
   });
 
   it('keeps a non-JSON error message as is', () => {

@@ -54,12 +54,34 @@ export function describeBlock(response: GeminiResponseLike): string | undefined 
   return undefined;
 }
 
+type Part = NonNullable<NonNullable<NonNullable<GeminiResponseLike['candidates']>[number]['content']>['parts']>[number];
+
+/**
+ * The first candidate's parts that are objects. The SDK passes the JSON on unchecked, and
+ * `parts: "x"` or `[null]` from a broken upstream must read as no answer, not as a TypeError.
+ */
+function answerParts(response: GeminiResponseLike): Part[] {
+  const parts = response.candidates?.[0]?.content?.parts;
+  return Array.isArray(parts) ? parts.filter((p): p is Part => typeof p === 'object' && p !== null) : [];
+}
+
 function answerText(response: GeminiResponseLike): string {
-  const parts = response.candidates?.[0]?.content?.parts ?? [];
-  return parts
+  return answerParts(response)
     .filter((p) => typeof p.text === 'string' && !p.thought)
     .map((p) => p.text)
     .join('');
+}
+
+/**
+ * Whether a part's bytes are to be read as the image: its type says image (in any case), or
+ * says nothing useful (absent, octet-stream). The bytes are then decoded and labelled by what
+ * they are; calling such a part "no image" would say Gemini sent none when it did.
+ */
+function mayBeImage(part: Part): boolean {
+  const data = part.inlineData?.data;
+  if (part.thought || typeof data !== 'string' || !data) return false;
+  const type = part.inlineData?.mimeType?.trim().toLowerCase();
+  return !type || type.startsWith('image/') || type === 'application/octet-stream';
 }
 
 /**
@@ -97,8 +119,7 @@ export function readJsonAnswer<S extends z.ZodType>(response: GeminiResponseLike
 
 /** Finds the image part of an image-model response, checks it against `limits`, decodes it and measures it. */
 export async function readImageAnswer(response: GeminiResponseLike, limits: GeneratedImageLimits): Promise<GeneratedImage> {
-  const parts = response.candidates?.[0]?.content?.parts ?? [];
-  const imagePart = parts.find((p) => !p.thought && p.inlineData?.data && p.inlineData.mimeType?.startsWith('image/'));
+  const imagePart = answerParts(response).find(mayBeImage);
   if (!imagePart?.inlineData?.data) {
     const blocked = describeBlock(response);
     const said = answerText(response).trim();

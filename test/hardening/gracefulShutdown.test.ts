@@ -9,7 +9,6 @@ import { realPhotoJpeg } from '../support/images';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../support/freePort';
 import { isRunning, processesWith, waitForExit } from '../support/processes';
 import { spawnServer, startProcess, type ServerProcess } from './support/spawnServer';
 import { startSlowUpload } from './support/startSlowUpload';
@@ -120,7 +119,7 @@ describe('the real process on SIGTERM / SIGINT', () => {
 
   it('stops cleanly on a SIGTERM that arrives while the embedded database is still starting: exit 0, never ready, its child gone', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snatchshot-proc-'));
-    const proc = startProcess({ HTTP_PORT: String(await freePort()), WS_PORT: String(await freePort()), DATA_DIR: dataDir });
+    const proc = startProcess({ HTTP_PORT: '0', WS_PORT: '0', DATA_DIR: dataDir });
     try {
       // The database child carries the data folder in its argv; it takes far longer to start than this poll.
       let couchPids: number[] = [];

@@ -6,7 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../support/freePort';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 
@@ -14,6 +13,9 @@ export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
+
+/** One JSON log line of the service. */
+type LogLine = { msg?: string; level?: number; [key: string]: unknown };
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -23,7 +25,7 @@ export interface ServerProcess {
   wsPort: number;
   dataDir: string;
   /** Every JSON log line printed so far. */
-  logs(): Array<{ msg?: string; level?: number; [key: string]: unknown }>;
+  logs(): LogLine[];
   stderr(): string;
   exited: Promise<Exit>;
   /** Kills the process if it is still running and removes a data folder this helper made. */
@@ -51,33 +53,39 @@ export function startProcess(env: Record<string, string>): { child: ChildProcess
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-function parseLogs(text: string): Array<{ msg?: string; level?: number }> {
+function parseLogs(text: string): LogLine[] {
   return text
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => {
       try {
-        return JSON.parse(line) as { msg?: string; level?: number };
+        return JSON.parse(line) as LogLine;
       } catch {
         return {};
       }
     });
 }
 
-/** Starts the service on free ports and resolves once it logs that it is ready. */
+/** The port of `url` (`http://127.0.0.1:4000` → 4000). */
+const portOf = (url: unknown): number => Number(new URL(String(url)).port);
+
+/**
+ * Starts the service and resolves once it logs that it is ready. Unless `env` names them, it
+ * listens on ports the system picks (0) and the ready line says which: a port found free
+ * beforehand could be taken by another test before the service binds it.
+ */
 export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
   const ownDataDir = env.DATA_DIR === undefined;
   const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'snatchshot-proc-'));
-  const httpPort = await freePort();
-  const wsPort = await freePort();
-  const proc = startProcess({ HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), DATA_DIR: dataDir, ...env });
+  const proc = startProcess({ HTTP_PORT: '0', WS_PORT: '0', DATA_DIR: dataDir, ...env });
   const logs = () => parseLogs(proc.stdout());
 
-  await new Promise<void>((resolve, reject) => {
+  const ready = await new Promise<LogLine>((resolve, reject) => {
     const timer = setInterval(() => {
-      if (logs().some((l) => l.msg === 'SnatchShot Cloud API ready')) {
+      const line = logs().find((l) => l.msg === 'SnatchShot Cloud API ready');
+      if (line) {
         clearInterval(timer);
-        resolve();
+        resolve(line);
       }
     }, 25);
     void proc.exited.then((exit) => {
@@ -85,6 +93,8 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
       reject(new Error(`server exited before it was ready (${JSON.stringify(exit)}): ${proc.stderr()}`));
     });
   });
+  const httpPort = portOf(ready.http);
+  const wsPort = portOf(ready.websocket);
 
   return {
     child: proc.child,

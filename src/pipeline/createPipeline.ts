@@ -17,6 +17,7 @@ import { createRequestEmitter } from './createRequestEmitter';
 import { formatMs, roundMs } from './formatMs';
 import { createDeadline } from '../util/createDeadline';
 import { sha256Hex } from '../util/sha256Hex';
+import { processingErrorMessage } from './processingErrorMessage';
 import { describeError } from './describeError';
 import { generateImages } from './generateImages';
 import { AnalysisStageError, runAnalyses } from './runAnalyses';
@@ -178,7 +179,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           received: stage === 'validation' ? receivedOf(input, createdAt) : undefined,
         });
       }
-      emitter.emit({ type: 'processing_error', error: appError.message, code: appError.code, stage, totalTime, message: `Processing failed during ${stage.replace('_', ' ')}: ${appError.message}` });
+      emitter.emit({ type: 'processing_error', error: appError.message, code: appError.code, stage, totalTime, message: processingErrorMessage(stage, appError.message) });
       const { finishedImages: _omit, ...details } = partial;
       throw new AppError(appError.code, appError.message, { cause: err, headers: appError.headers, details: { ...details, totalTime } });
     };

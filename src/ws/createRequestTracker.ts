@@ -8,6 +8,7 @@
 import type { Logger } from '../logging/Logger';
 import { TERMINAL_EVENT_TYPES, type EventOf, type PipelineEvent, type Stage } from '../events/eventSchemas';
 import { formatMs } from '../pipeline/formatMs';
+import { processingErrorMessage } from '../pipeline/processingErrorMessage';
 
 export interface RequestTracker {
   /** Notes one event on its way to the clients. */
@@ -99,7 +100,7 @@ export function createRequestTracker(options: { staleAfterMs: number; recent: nu
           code: 'INTERRUPTED',
           stage: request.stage,
           totalTime: formatMs(at - request.startedAt),
-          message: `Processing failed during ${request.stage.replace('_', ' ')}: ${error}`,
+          message: processingErrorMessage(request.stage, error),
           timestamp: new Date(at).toISOString(),
         });
       }

@@ -193,7 +193,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
   httpServer.on('checkContinue', app);
   // Slow-loris guards: a client must send its headers and body within these limits.
   httpServer.headersTimeout = 30_000;
-  httpServer.requestTimeout = config.requestTimeoutMs + 60_000;
+  httpServer.requestTimeout = longestRequestMs;
   // Even what Node refuses before Express (a 20 KB URL, garbage bytes) is answered as JSON.
   const corsPolicy = createCorsPolicy(config.corsOrigin);
   httpServer.on('clientError', (err, socket) => answerClientError(err, socket, corsPolicy));

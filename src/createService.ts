@@ -191,6 +191,8 @@ export async function createService(config: Config, logger: Logger, overrides: S
   // A client that sent `Expect: 100-continue` reaches the app without Node's immediate 100:
   // POST /process-image sends it when it reads the body, so a refusal comes before the upload.
   httpServer.on('checkContinue', app);
+  // Any other expectation is refused by the app, as JSON (Node's own answer is a bare 417).
+  httpServer.on('checkExpectation', app);
   // Slow-loris guards: a client must send its headers and body within these limits.
   httpServer.headersTimeout = 30_000;
   httpServer.requestTimeout = longestRequestMs;

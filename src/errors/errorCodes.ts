@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: 405,
   UPLOAD_TIMEOUT: 408,
   FILE_TOO_LARGE: 413,
+  /** An `Expect` header other than `100-continue` (the only expectation this server meets). */
+  EXPECTATION_FAILED: 417,
   /** A byte range past the end of an image or upload; the answer's `Content-Range` gives the size. */
   RANGE_NOT_SATISFIABLE: 416,
   /** A plain HTTP request to the WebSocket port. */

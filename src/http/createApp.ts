@@ -12,6 +12,7 @@ import type { Pipeline } from '../pipeline/createPipeline';
 import { createCorsMiddleware } from './corsMiddleware';
 import { createErrorMiddleware } from './errorMiddleware';
 import { lingerOnRefusal } from './lingerOnRefusal';
+import { refuseUnmetExpectation } from './refuseUnmetExpectation';
 import { rejectOtherMethods } from './rejectOtherMethods';
 import { createHealthRouter, type HealthDeps } from './routes/healthRouter';
 import { createProcessImageRouter } from './routes/processImageRouter';
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? DEFAULT_TRUST_PROXY);
   app.use(createCorsMiddleware(deps.corsOrigin));
+  app.use(refuseUnmetExpectation);
 
   // Health first: while draining it still answers (503, `draining: true`) for load balancers.
   app.use(createHealthRouter(deps));

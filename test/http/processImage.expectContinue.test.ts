@@ -92,4 +92,24 @@ describe('POST /process-image with Expect: 100-continue', () => {
     socket.write(expectingHead(body.length));
     expect(await first).toBe('HTTP/1.1 503 Service Unavailable');
   });
+
+  it('refuses any other expectation with 417 EXPECTATION_FAILED as JSON, before reading the body, and closes', async () => {
+    const socket = await connect();
+    const all = readUntilClosed(socket);
+    socket.write(postHead(body.length, `multipart/form-data; boundary=${BOUNDARY}`, ['Expect: 200-ok']));
+    const answer = parseResponse(await all);
+    expect(answer.status).toBe(417);
+    expect(answer.headers.connection).toBe('close');
+    expect(JSON.parse(answer.body)).toMatchObject({ success: false, error: { code: 'EXPECTATION_FAILED', message: expect.stringContaining('200-ok') } });
+    expect((await health(service.httpUrl)).body.requests.running).toBe(0);
+  });
+
+  it('answers the same on any path, so a GET with an unmet expectation is not served', async () => {
+    const socket = await connect();
+    const all = readUntilClosed(socket);
+    socket.write('GET /health HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\n\r\n');
+    const answer = parseResponse(await all);
+    expect(answer.status).toBe(417);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'EXPECTATION_FAILED' } });
+  });
 });

@@ -153,4 +153,16 @@ describe('persistence of processed requests', () => {
       await running.close();
     }
   });
+
+  it('stores a long file name with control characters cleaned and cut to 255 characters', async () => {
+    const running = await start();
+    try {
+      const name = `${'long'.repeat(1000)}\t\u202E.jpg`;
+      const res = await request(running.service.httpUrl).post('/process-image').attach('image', Buffer.from('not an image'), name).expect(415);
+      const stored = await request(resultsApp(running.store)).get(`/requests/${res.body.requestId as string}`).expect(200);
+      expect(stored.body.upload.originalName).toBe(`${'long'.repeat(1000).slice(0, 251)}.jpg`);
+    } finally {
+      await running.close();
+    }
+  });
 });

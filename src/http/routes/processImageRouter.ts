@@ -9,6 +9,7 @@ import { sendJsonStreamingLargeStrings } from '../sendJsonStreamingLargeStrings'
 import { watchUploadIdle } from '../watchUploadIdle';
 import { rejectOtherMethods } from '../rejectOtherMethods';
 import { continueIfExpected } from '../continueIfExpected';
+import { uploadFileName } from '../uploadFileName';
 import { formatMb } from '../../util/formatMb';
 
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -122,7 +123,7 @@ export function createProcessImageRouter(deps: {
       const result = await deps.pipeline.process({
         requestId,
         upload: req.file.buffer,
-        originalName: req.file.originalname,
+        originalName: uploadFileName(req.file.originalname),
         connectionId,
         startedAt,
         signal: stop,

@@ -39,12 +39,13 @@ export class RetriesExhaustedError extends Error {
 /**
  * Full-jitter exponential back-off (AWS architecture blog): a uniform wait in
  * [0, min(max, base·2^(attempt-1))], which spreads a burst of clients instead of
- * synchronising their retries. A server-given delay replaces the computed one.
+ * synchronising their retries. A server-given delay is a floor, not a replacement: it says "not
+ * before", and a `Retry-After: 0` must not turn the retries into an immediate burst.
  */
 export function backoffDelayMs(attempt: number, policy: RetryPolicy, serverDelayMs?: number): number {
-  if (serverDelayMs !== undefined) return serverDelayMs;
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round((policy.random ?? Math.random)() * ceiling);
+  const jittered = Math.round((policy.random ?? Math.random)() * ceiling);
+  return Math.max(serverDelayMs ?? 0, jittered);
 }
 
 /**

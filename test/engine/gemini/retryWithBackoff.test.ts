@@ -16,8 +16,14 @@ describe('backoffDelayMs', () => {
     expect(backoffDelayMs(3, { ...policy, random: () => 0.5 })).toBe(200);
   });
 
-  it('uses the server-requested delay when there is one', () => {
-    expect(backoffDelayMs(1, policy, 2500)).toBe(2500);
+  it('waits at least the server-requested delay', () => {
+    expect(backoffDelayMs(1, { ...policy, random: () => 0.999999 }, 2500)).toBe(2500);
+  });
+
+  it('keeps its own back-off when the server asks for less (Retry-After: 0 is no burst)', () => {
+    const top = { ...policy, random: () => 0.999999 };
+    expect([1, 2, 3].map((n) => backoffDelayMs(n, top, 0))).toEqual([100, 200, 400]);
+    expect(backoffDelayMs(3, top, 250)).toBe(400);
   });
 });
 

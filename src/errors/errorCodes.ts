@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   /** The path exists but not for this method; the answer's `Allow` header lists the ones it serves. */
   METHOD_NOT_ALLOWED: 405,
   UPLOAD_TIMEOUT: 408,
+  /** An `If-Match` on a stored image or upload names another version than the one stored. */
+  PRECONDITION_FAILED: 412,
   FILE_TOO_LARGE: 413,
   /** An `Expect` header other than `100-continue` (the only expectation this server meets). */
   EXPECTATION_FAILED: 417,

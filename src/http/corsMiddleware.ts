@@ -18,7 +18,7 @@ export function createCorsMiddleware(corsOrigin: string): RequestHandler {
     // Range, If-Range and the ETag it names, and the answer's range headers: a page on another
     // origin can fetch part of an image and resume it safely (ETag is not readable cross-origin otherwise).
     // RateLimit-*: the upload budget (RATE_LIMIT_PER_MINUTE) a page needs to pace itself before a 429.
-    res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Connection-Id, Authorization, Range, If-Range, If-None-Match');
+    res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Connection-Id, Authorization, Range, If-Range, If-None-Match, If-Match');
     res.setHeader('Access-Control-Expose-Headers', 'Retry-After, X-Request-Id, Content-Range, Accept-Ranges, ETag, RateLimit-Limit, RateLimit-Remaining');
     if (req.method === 'OPTIONS') res.setHeader('Access-Control-Max-Age', '600');
     next();

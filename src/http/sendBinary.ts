@@ -4,6 +4,7 @@ import { AppError } from '../errors/AppError';
 import type { Logger } from '../logging/Logger';
 import type { ByteSpan } from '../store/CouchStore';
 import { errorMessage } from '../util/errorMessage';
+import { ifMatchFails } from './ifMatchFails';
 import { selectByteRange } from './selectByteRange';
 
 /** Bytes to send: what the headers say, known before the bytes are read, and how to read them. */
@@ -34,7 +35,8 @@ function dropValidators(res: Response): void {
 
 /**
  * Sends stored bytes (an image or an upload). They never change under a URL: cached forever,
- * validated by content hash (`ETag`, answered 304), and served whole or as one byte range
+ * validated by content hash (`ETag`, answered 304; an `If-Match` naming another version gets 412
+ * PRECONDITION_FAILED), and served whole or as one byte range
  * (206), or 416 RANGE_NOT_SATISFIABLE for a range past the end. A HEAD or a 304 never opens the
  * bytes; a GET streams them, and a source that fails mid-way, or a client that takes no bytes
  * for `idleTimeoutMs`, cuts the connection (the client sees a short body, never a
@@ -47,7 +49,12 @@ export async function sendBinary(req: Request, res: Response, binary: BinaryToSe
   res.setHeader('ETag', etag);
   // private: these are users' photos; shared caches must not keep them.
   res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-  // If-None-Match is evaluated before Range (RFC 9110 §13.2.2): a cached copy needs no bytes.
+  // The preconditions in RFC 9110 §13.2.2's order: If-Match, If-None-Match, then Range.
+  if (ifMatchFails(req.headers['if-match'], etag)) {
+    dropValidators(res);
+    throw new AppError('PRECONDITION_FAILED', `If-Match names another version; these bytes are ${etag}`);
+  }
+  // A cached copy needs no bytes.
   if (req.fresh) {
     res.status(304).end();
     return;

@@ -50,10 +50,10 @@ describe('createCorsMiddleware', () => {
     });
   });
 
-  it('lets a page on another origin ask for a byte range, resume it with If-Range, and read the range headers and ETag of the answer', async () => {
-    const preflight = await request(corsApp('*')).options('/thing').set('Origin', 'https://a.example').set('Access-Control-Request-Method', 'GET').set('Access-Control-Request-Headers', 'range,if-range,if-none-match').expect(204);
+  it('lets a page on another origin ask for a byte range, resume it with If-Range or If-Match, and read the range headers and ETag of the answer', async () => {
+    const preflight = await request(corsApp('*')).options('/thing').set('Origin', 'https://a.example').set('Access-Control-Request-Method', 'GET').set('Access-Control-Request-Headers', 'range,if-range,if-none-match,if-match').expect(204);
     const allowed = String(preflight.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/);
-    expect(allowed).toEqual(expect.arrayContaining(['range', 'if-range', 'if-none-match']));
+    expect(allowed).toEqual(expect.arrayContaining(['range', 'if-range', 'if-none-match', 'if-match']));
     const res = await request(corsApp('*')).get('/thing').set('Origin', 'https://a.example').expect(200);
     const exposed = String(res.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
     expect(exposed).toEqual(expect.arrayContaining(['content-range', 'accept-ranges', 'etag', 'retry-after', 'x-request-id']));

@@ -123,4 +123,25 @@ describe('sendBinary', () => {
       { start: 0, end: jpeg.length - 1 },
     ]);
   });
+
+  it.each([
+    ['another version', '"0000"'],
+    ['its tag as a weak one (If-Match compares strongly)', 'W/"SHA"'],
+    ['a list of other versions', '"aaaa", "bbbb"'],
+  ])('answers 412 PRECONDITION_FAILED, opening nothing, to an If-Match naming %s', async (_name, ifMatch) => {
+    const header = ifMatch.replace('"SHA"', etag);
+    const res = await request(app).get('/image').set({ 'If-Match': header, 'If-None-Match': etag, Range: 'bytes=0-9' }).expect(412).expect('Content-Type', /json/);
+    expect(res.body).toMatchObject({ success: false, error: { code: 'PRECONDITION_FAILED' } });
+    expect(res.headers.etag).not.toBe(etag);
+    expect(opened).toEqual([]);
+  });
+
+  it.each([
+    ['its tag', () => etag],
+    ['*', () => '*'],
+    ['a list with its tag', () => `"0000", ${etag}`],
+  ])('serves the bytes when If-Match names %s', async (_name, ifMatch) => {
+    const res = await fetchBytes({ 'If-Match': ifMatch(), Range: 'bytes=0-9' }).expect(206);
+    expect(Buffer.compare(res.body as Buffer, jpeg.subarray(0, 10))).toBe(0);
+  });
 });

@@ -125,9 +125,11 @@ export function createEventHub(options: {
     sendTo(client, Buffer.from(JSON.stringify(message)));
   }
 
-  function track(event: PipelineEvent): void {
-    requests.note(event);
+  /** Notes `event`; false when it must not reach the clients (see RequestTracker.note). */
+  function track(event: PipelineEvent): boolean {
+    if (!requests.note(event)) return false;
     if (event.type === 'processing_started' && event.connectionId) clients.get(event.connectionId)?.subscriptions.add(event.requestId);
+    return true;
   }
 
   /**
@@ -236,7 +238,7 @@ export function createEventHub(options: {
     },
 
     deliver(event, encoded) {
-      track(event);
+      if (!track(event)) return;
       stats.eventsBroadcast += 1;
       send(event, encoded);
     },

@@ -4,6 +4,11 @@
  * never arrives (the instance running it was killed, Redis lost the event, a bug) is given up
  * once it has been silent longer than any live request can be; it would otherwise be counted as
  * active, and followed by its subscribers, for ever.
+ *
+ * It also keeps SPEC §4's "exactly one terminal event per request" for the clients: an event for
+ * a request that has ended (its terminal event delivered, or given up here) or a second
+ * `processing_started` is not delivered. Such events come only from a publisher that is not
+ * this service's pipeline, or from an instance whose events outlived this one's patience.
  */
 import type { Logger } from '../logging/Logger';
 import { TERMINAL_EVENT_TYPES, type EventOf, type PipelineEvent, type Stage } from '../events/eventSchemas';
@@ -11,8 +16,11 @@ import { formatMs } from '../pipeline/formatMs';
 import { processingErrorMessage } from '../pipeline/processingErrorMessage';
 
 export interface RequestTracker {
-  /** Notes one event on its way to the clients. */
-  note(event: PipelineEvent): void;
+  /**
+   * Notes one event on its way to the clients; false when it must not reach them: its request
+   * has ended (logged once per request), or it is a second `processing_started`.
+   */
+  note(event: PipelineEvent): boolean;
   /** Started and not ended: more events will come. */
   isActive(requestId: string): boolean;
   /** Active, or one of the last requests ended. */
@@ -39,45 +47,82 @@ function stageAfter(type: PipelineEvent['type'], current: Stage): Stage {
   return current;
 }
 
-/**
- * @param options.staleAfterMs longer than any live request can go without an event (its instance's
- *   REQUEST_TIMEOUT_MS, plus the time its terminal event may take to be stored and cross instances)
- * @param options.recent how many ended requests are remembered
- * @param options.now the clock, in ms
- */
-export function createRequestTracker(options: { staleAfterMs: number; recent: number; now: () => number; logger: Logger }): RequestTracker {
+/** What is remembered of an ended request: how it ended, or that a late event for it was logged. */
+type Ending = 'ended' | 'given up' | 'late event logged';
+
+export interface RequestTrackerOptions {
+  /**
+   * Longer than any live request of this instance can go without an event (its REQUEST_TIMEOUT_MS,
+   * plus the time its terminal event may take to be stored and cross instances).
+   */
+  staleAfterMs: number;
+  /** How many ended requests are remembered. */
+  recent: number;
+  /** The clock, in ms. */
+  now: () => number;
+  logger: Logger;
+}
+
+export function createRequestTracker(options: RequestTrackerOptions): RequestTracker {
   const { staleAfterMs, now, logger } = options;
   // Ordered by last event (each event moves its request to the end), so the stale come first.
   const active = new Map<string, Active>();
-  // Insertion-ordered, so the oldest is evicted first; true for a request given up here.
-  const ended = new Map<string, boolean>();
+  // Insertion-ordered, so the oldest is evicted first.
+  const ended = new Map<string, Ending>();
 
-  function end(requestId: string, givenUp: boolean): void {
+  function end(requestId: string, how: Ending): void {
     active.delete(requestId);
-    ended.set(requestId, givenUp);
+    ended.set(requestId, how);
     if (ended.size > options.recent) ended.delete(ended.keys().next().value as string);
+  }
+
+  /** Logs the first event that comes for `requestId` after it ended; never delivered. */
+  function late(event: PipelineEvent, how: Ending): false {
+    if (how === 'late event logged') return false;
+    ended.set(event.requestId, 'late event logged');
+    if (how === 'given up') {
+      logger.warn({ requestId: event.requestId, type: event.type }, 'event for a request given up as interrupted, not delivered: its followers were told it ended (is REQUEST_TIMEOUT_MS longer on another instance?)');
+    } else {
+      logger.warn({ requestId: event.requestId, type: event.type }, 'event for a request that has ended, not delivered (is something other than this service publishing on the channel?)');
+    }
+    return false;
+  }
+
+  /** The `processing_error` INTERRUPTED that tells the followers of `request`, given up at `at`. */
+  function interrupted(requestId: string, request: Active, at: number, error: string): EventOf<'processing_error'> {
+    return {
+      type: 'processing_error',
+      requestId,
+      error,
+      code: 'INTERRUPTED',
+      stage: request.stage,
+      totalTime: formatMs(at - request.startedAt),
+      message: processingErrorMessage(request.stage, error),
+      timestamp: new Date(at).toISOString(),
+    };
   }
 
   return {
     note(event) {
       const { requestId } = event;
-      if (ended.get(requestId) === true) {
-        // Only if a live request was silent for longer than this instance allows any to run.
-        logger.warn({ requestId, type: event.type }, 'event for a request given up as interrupted (is REQUEST_TIMEOUT_MS longer on another instance?)');
-        ended.set(requestId, false);
-      }
+      const how = ended.get(requestId);
+      if (how !== undefined) return late(event, how);
       const at = now();
+      const request = active.get(requestId);
       if (event.type === 'processing_started') {
-        active.delete(requestId);
+        if (request) {
+          logger.warn({ requestId }, 'second processing_started for a running request, not delivered');
+          return false;
+        }
         active.set(requestId, { startedAt: at, lastEventAt: at, stage: 'validation' });
       } else if (TERMINAL_EVENT_TYPES.has(event.type)) {
-        end(requestId, false);
-      } else {
-        const request = active.get(requestId);
-        if (!request) return;
+        end(requestId, 'ended');
+      } else if (request) {
         active.delete(requestId);
         active.set(requestId, { ...request, lastEventAt: at, stage: stageAfter(event.type, request.stage) });
       }
+      // A request whose start came before this instance listened is passed on, untracked.
+      return true;
     },
 
     isActive: (requestId) => active.has(requestId),
@@ -88,21 +133,11 @@ export function createRequestTracker(options: { staleAfterMs: number; recent: nu
       const at = now();
       const errors: Array<EventOf<'processing_error'>> = [];
       for (const [requestId, request] of active) {
-        if (at - request.lastEventAt <= staleAfterMs) break;
-        end(requestId, true);
         const silentMs = at - request.lastEventAt;
+        if (silentMs <= staleAfterMs) break;
+        end(requestId, 'given up');
         logger.warn({ requestId, stage: request.stage, silentMs }, 'request given up: no event for longer than any live request can take; its followers are told INTERRUPTED');
-        const error = `No event came for this request in ${Math.round(silentMs / 1000)} s: the server running it stopped, or its last events were lost`;
-        errors.push({
-          type: 'processing_error',
-          requestId,
-          error,
-          code: 'INTERRUPTED',
-          stage: request.stage,
-          totalTime: formatMs(at - request.startedAt),
-          message: processingErrorMessage(request.stage, error),
-          timestamp: new Date(at).toISOString(),
-        });
+        errors.push(interrupted(requestId, request, at, `No event came for this request in ${Math.round(silentMs / 1000)} s: the server running it stopped, or its last events were lost`));
       }
       return errors;
     },

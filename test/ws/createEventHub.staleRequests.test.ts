@@ -26,7 +26,7 @@ function followedRequest(delivery: DeliveryMode) {
   const emit = (event: PipelineEvent) => hub.deliver(event);
   emit({ type: 'processing_started', requestId, connectionId: uploaderId, message: 'started', timestamp: at() });
   hub.receive(watcherId, JSON.stringify({ type: 'subscribe', requestId }));
-  const received = (client: typeof watcher) => client.sent.map((m) => JSON.parse(m) as { type: string; code?: string });
+  const received = (client: typeof watcher) => client.sent.map((m) => JSON.parse(m) as { type: string; code?: string; requestId?: string });
   const errorsTo = (client: typeof watcher) => received(client).filter((m) => m.type === 'processing_error');
   return { clock, logger, hub, uploader, watcher, watcherId, at, emit, received, errorsTo };
 }
@@ -81,16 +81,34 @@ describe('createEventHub: requests whose last event never comes', () => {
     expect(hub.stats().subscriptions).toBe(0);
   });
 
-  it('warns once when an event comes after all for a request it gave up, and still delivers it', () => {
+  it('delivers nothing more for a request it gave up, so its followers get one terminal event, and warns once', () => {
     const { clock, logger, hub, watcher, at, emit, received } = followedRequest('broadcast');
     clock.now += LIMIT + 1;
     hub.stats();
     const given = logger.entries.length;
+    // Its instance (one allowing requests longer, or whose events Redis held back) was not dead after all.
     emit({ type: 'analysis_started', requestId, message: 'late', timestamp: at() });
     emit({ type: 'processing_completed', requestId, totalTime: '10.00', imagesGenerated: 1, durationMs: 10, message: 'done', timestamp: at() });
     const late = logger.entries.slice(given).filter((e) => e.level === 'warn');
     expect(late).toEqual([expect.objectContaining({ fields: expect.objectContaining({ requestId, type: 'analysis_started' }) })]);
-    expect(received(watcher).slice(-2).map((m) => m.type)).toEqual(['analysis_started', 'processing_completed']);
+    expect(received(watcher).filter((m) => m.type !== 'connection_established' && m.type !== 'subscribed').map((m) => m.type)).toEqual(['processing_started', 'processing_error']);
+    expect(hub.stats()).toMatchObject({ activeRequests: 0, eventsBroadcast: 1 });
+  });
+
+  it('passes on a request whose start it never saw (it began before this instance listened), but nothing after its end', () => {
+    const { hub, watcher, at, emit, received } = followedRequest('broadcast');
+    const joinedLate = 'req_1758260128188_000000004';
+    emit({ type: 'analysis_started', requestId: joinedLate, message: 'analysing', timestamp: at() });
+    emit({ type: 'processing_completed', requestId: joinedLate, totalTime: '10.00', imagesGenerated: 1, durationMs: 10, message: 'done', timestamp: at() });
+    // What only another publisher sends: the end again, an image after the end, a start after the end.
+    emit({ type: 'processing_completed', requestId: joinedLate, totalTime: '10.00', imagesGenerated: 1, durationMs: 10, message: 'again', timestamp: at() });
+    emit({ type: 'individual_image_started', requestId: joinedLate, imageIndex: 1, totalImages: 1, title: 'late', message: 'late', timestamp: at() });
+    emit({ type: 'processing_started', requestId: joinedLate, message: 'replayed', timestamp: at() });
+    // And a second start of a running request.
+    emit({ type: 'processing_started', requestId, message: 'replayed', timestamp: at() });
+    const seen = received(watcher).filter((m) => m.type !== 'connection_established' && m.type !== 'subscribed') as Array<{ type: string; message: string }>;
+    expect(seen.map((m) => m.message)).toEqual(['started', 'analysing', 'done']);
+    expect(hub.stats()).toMatchObject({ activeRequests: 1 });
   });
 
   it('gives up stale requests on its own timer, with no one asking for the counts, and close() stops it (idempotent)', () => {

@@ -1,12 +1,18 @@
 /**
  * What a WebSocket client of one instance gets when what arrives on the Redis channel is not what
- * one well-behaved instance of the same version sends: another publisher's junk and replays. Real
- * instances (createService), a real redis-server, real `ws` clients.
+ * one well-behaved instance of the same version sends: another publisher's junk and replays, and
+ * an instance that allows its requests longer (REQUEST_TIMEOUT_MS) than this one. Real instances
+ * (createService), a real redis-server, real `ws` clients; the hub's clock is the test's.
  */
 import { createClient } from '@redis/client';
 import request from 'supertest';
+import { createLocalEngine } from '../src/engine/local/createLocalEngine';
 import type { PipelineEvent } from '../src/events/eventSchemas';
+import { createGatedEngine } from './hardening/support/gatedEngine';
+import { upload } from './hardening/support/uploads';
 import { createWsClient, type ReceivedMessage, type WsClient } from './support/createWsClient';
+import { expectEventOrder } from './support/expectEventOrder';
+import { realPhotoJpeg } from './support/images';
 import { startRedisServer, type RedisServer } from './support/startRedisServer';
 import { startTestService, type TestService } from './support/startTestService';
 
@@ -86,6 +92,40 @@ describe('createService with REDIS_URL: what crosses the channel reaches clients
       expect(((await request(service.httpUrl).get('/health')).body as { events: unknown }).events).toMatchObject({ rejected: 4 });
     } finally {
       await raw.close();
+    }
+  });
+
+  it('does not give up a request run by an instance with a longer REQUEST_TIMEOUT_MS: its client gets the real end, and only it', async () => {
+    const env = onChannel();
+    const clock = { now: Date.now() };
+    const engine = createGatedEngine(createLocalEngine());
+    // A allows its own requests a minute; B, running the upload, ten.
+    const a = await startTestService({ ...env, REQUEST_TIMEOUT_MS: '60000' }, { wsNow: () => clock.now });
+    services.push(a);
+    const b = await startTestService({ ...env, REQUEST_TIMEOUT_MS: '600000' }, { engine });
+    services.push(b);
+    const watcher = await client(a.wsUrl);
+    try {
+      const uploaded = upload(b.httpUrl, await realPhotoJpeg());
+      const started = await watcher.waitFor((m) => m.type === 'processing_started');
+      const requestId = started.requestId as string;
+      await engine.waitForEntered(2);
+      // A has noted B's last event before the gate: from here on, the request is silent.
+      await watcher.waitFor((m) => m.requestId === requestId && m.type === 'analysis_started');
+
+      // Past A's own limit for a silent request (REQUEST_TIMEOUT_MS + 60 s), within B's.
+      clock.now += 60_000 + 60_000 + 1;
+      expect(await wsHealth(a)).toMatchObject({ activeRequests: 1, interruptedRequests: 0 });
+
+      engine.open();
+      expect((await uploaded).status).toBe(200);
+      await watcher.waitFor((m) => m.requestId === requestId && isTerminal(m));
+      const types = eventsOf(watcher, requestId).map((m) => m.type);
+      expectEventOrder(types, 1);
+      expect(types.filter((type) => type === 'processing_completed' || type === 'processing_error')).toEqual(['processing_completed']);
+      expect(await wsHealth(a)).toMatchObject({ activeRequests: 0, interruptedRequests: 0 });
+    } finally {
+      engine.open();
     }
   });
 });

@@ -39,6 +39,11 @@ export const ProcessingStartedSchema = z.object({
   type: z.literal('processing_started'),
   ...pipeline,
   connectionId: z.string().optional(),
+  /**
+   * The longest the request may run (REQUEST_TIMEOUT_MS of the instance running it): an instance
+   * allowing its own requests less does not give this one up as interrupted before then.
+   */
+  timeoutMs: z.number().int().positive().optional(),
 });
 
 export const AnalysisStartedSchema = z.object({ type: z.literal('analysis_started'), ...pipeline });

@@ -140,6 +140,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       type: 'processing_started',
       message: 'Image processing initiated',
       ...(input.connectionId ? { connectionId: input.connectionId } : {}),
+      timeoutMs: options.requestTimeoutMs,
     });
     // Stored at once, while the upload is checked: an instance sharing the database that did not
     // receive the request (it cannot see this one's memory) answers `processing` for it, not 404.

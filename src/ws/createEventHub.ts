@@ -63,6 +63,8 @@ const RECENT_REQUESTS = 1000;
 
 /** The default REQUEST_TIMEOUT_MS (3 min) + 60 s, as the store's sweep for interrupted requests. */
 const STALE_REQUEST_MS = 240_000;
+/** Past its instance's REQUEST_TIMEOUT_MS, the time a request's terminal event may take to be stored and cross instances (as above). */
+const REQUEST_GRACE_MS = 60_000;
 
 /**
  * @param options.delivery `broadcast` (default, SPEC §4): every client gets every event.
@@ -86,7 +88,13 @@ export function createEventHub(options: {
   const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
   const staleAfterMs = options.staleRequestMs ?? STALE_REQUEST_MS;
   const clients = new Map<string, Client>();
-  const requests = createRequestTracker({ staleAfterMs, recent: RECENT_REQUESTS, now: options.now ?? Date.now, logger });
+  const requests = createRequestTracker({
+    staleAfterMs,
+    graceMs: REQUEST_GRACE_MS,
+    recent: RECENT_REQUESTS,
+    now: options.now ?? Date.now,
+    logger,
+  });
   const stats = { eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0, interruptedRequests: 0 };
   let closed = false;
 

@@ -27,8 +27,9 @@ export interface RequestTracker {
   isKnown(requestId: string): boolean;
   activeCount(): number;
   /**
-   * Ends the requests with no event for longer than `staleAfterMs`, each logged once, and returns
-   * the `processing_error` (code INTERRUPTED) that tells their followers, oldest first.
+   * Ends the requests with no event for longer than `staleAfterMs` (and past the time their own
+   * instance allows them, `timeoutMs` + `graceMs`), each logged once, and returns the
+   * `processing_error` (code INTERRUPTED) that tells their followers, oldest first.
    */
   giveUpStale(): Array<EventOf<'processing_error'>>;
 }
@@ -36,6 +37,8 @@ export interface RequestTracker {
 interface Active {
   startedAt: number;
   lastEventAt: number;
+  /** Before this, the request may still be running (its processing_started's `timeoutMs`). */
+  runsUntil: number;
   /** The stage its last event tells it reached, which a given-up request failed in. */
   stage: Stage;
 }
@@ -56,6 +59,11 @@ export interface RequestTrackerOptions {
    * plus the time its terminal event may take to be stored and cross instances).
    */
   staleAfterMs: number;
+  /**
+   * Added to the `timeoutMs` a request's processing_started announces (its own instance's
+   * REQUEST_TIMEOUT_MS): until then it may be live, however long it is silent.
+   */
+  graceMs: number;
   /** How many ended requests are remembered. */
   recent: number;
   /** The clock, in ms. */
@@ -81,7 +89,7 @@ export function createRequestTracker(options: RequestTrackerOptions): RequestTra
     if (how === 'late event logged') return false;
     ended.set(event.requestId, 'late event logged');
     if (how === 'given up') {
-      logger.warn({ requestId: event.requestId, type: event.type }, 'event for a request given up as interrupted, not delivered: its followers were told it ended (is REQUEST_TIMEOUT_MS longer on another instance?)');
+      logger.warn({ requestId: event.requestId, type: event.type }, 'event for a request given up as interrupted, not delivered: its followers were told it ended (is REQUEST_TIMEOUT_MS longer on an instance of an older version?)');
     } else {
       logger.warn({ requestId: event.requestId, type: event.type }, 'event for a request that has ended, not delivered (is something other than this service publishing on the channel?)');
     }
@@ -114,7 +122,8 @@ export function createRequestTracker(options: RequestTrackerOptions): RequestTra
           logger.warn({ requestId }, 'second processing_started for a running request, not delivered');
           return false;
         }
-        active.set(requestId, { startedAt: at, lastEventAt: at, stage: 'validation' });
+        const runsUntil = event.timeoutMs === undefined ? 0 : at + event.timeoutMs + options.graceMs;
+        active.set(requestId, { startedAt: at, lastEventAt: at, runsUntil, stage: 'validation' });
       } else if (TERMINAL_EVENT_TYPES.has(event.type)) {
         end(requestId, 'ended');
       } else if (request) {
@@ -135,6 +144,8 @@ export function createRequestTracker(options: RequestTrackerOptions): RequestTra
       for (const [requestId, request] of active) {
         const silentMs = at - request.lastEventAt;
         if (silentMs <= staleAfterMs) break;
+        // Silent, but its own instance allows it longer than this one allows its own.
+        if (at <= request.runsUntil) continue;
         end(requestId, 'given up');
         logger.warn({ requestId, stage: request.stage, silentMs }, 'request given up: no event for longer than any live request can take; its followers are told INTERRUPTED');
         errors.push(interrupted(requestId, request, at, `No event came for this request in ${Math.round(silentMs / 1000)} s: the server running it stopped, or its last events were lost`));

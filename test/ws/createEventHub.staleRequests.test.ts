@@ -86,13 +86,30 @@ describe('createEventHub: requests whose last event never comes', () => {
     clock.now += LIMIT + 1;
     hub.stats();
     const given = logger.entries.length;
-    // Its instance (one allowing requests longer, or whose events Redis held back) was not dead after all.
+    // Its instance (an older version, or one whose events Redis held back) was not dead after all.
     emit({ type: 'analysis_started', requestId, message: 'late', timestamp: at() });
     emit({ type: 'processing_completed', requestId, totalTime: '10.00', imagesGenerated: 1, durationMs: 10, message: 'done', timestamp: at() });
     const late = logger.entries.slice(given).filter((e) => e.level === 'warn');
     expect(late).toEqual([expect.objectContaining({ fields: expect.objectContaining({ requestId, type: 'analysis_started' }) })]);
     expect(received(watcher).filter((m) => m.type !== 'connection_established' && m.type !== 'subscribed').map((m) => m.type)).toEqual(['processing_started', 'processing_error']);
     expect(hub.stats()).toMatchObject({ activeRequests: 0, eventsBroadcast: 1 });
+  });
+
+  it('waits for a request whose processing_started announces a longer timeoutMs (its instance allows it longer) until that timeout + 60 s has passed', () => {
+    const { clock, hub, watcher, at, emit, errorsTo } = followedRequest('broadcast');
+    const slowId = 'req_1758260128188_000000003';
+    const timeoutMs = 3 * LIMIT;
+    emit({ type: 'processing_started', requestId: slowId, timeoutMs, message: 'started', timestamp: at() });
+    clock.now += LIMIT + 1;
+    // The request of the default instance is given up; the one announcing a longer timeout is not.
+    expect(hub.stats()).toMatchObject({ activeRequests: 1, interruptedRequests: 1 });
+    emit({ type: 'analysis_started', requestId: slowId, message: 'analysing', timestamp: at() });
+
+    clock.now = clock.now - LIMIT - 1 + timeoutMs + 60_000;
+    expect(hub.stats()).toMatchObject({ activeRequests: 1, interruptedRequests: 1 });
+    clock.now += 1;
+    expect(hub.stats()).toMatchObject({ activeRequests: 0, interruptedRequests: 2 });
+    expect(errorsTo(watcher).map((m) => m.requestId)).toEqual([requestId, slowId]);
   });
 
   it('passes on a request whose start it never saw (it began before this instance listened), but nothing after its end', () => {

@@ -30,7 +30,7 @@ export interface EventHubStats {
   eventsBroadcast: number;
   messagesSent: number;
   slowConsumersClosed: number;
-  /** Requests given up after no event for longer than any live request can take (their followers told INTERRUPTED). */
+  /** Requests given up after no event for longer than any live request can take, or past the cap on those followed (their followers told INTERRUPTED). */
   interruptedRequests: number;
 }
 
@@ -65,6 +65,11 @@ const RECENT_REQUESTS = 1000;
 const STALE_REQUEST_MS = 240_000;
 /** Past its instance's REQUEST_TIMEOUT_MS, the time a request's terminal event may take to be stored and cross instances (as above). */
 const REQUEST_GRACE_MS = 60_000;
+/**
+ * Requests followed at once: far more than instances × MAX_CONCURRENT_REQUESTS, so only a flood of
+ * processing_started from something other than this service reaches it (about 25 MB).
+ */
+const MAX_ACTIVE_REQUESTS = 100_000;
 
 /**
  * @param options.delivery `broadcast` (default, SPEC §4): every client gets every event.
@@ -74,6 +79,8 @@ const REQUEST_GRACE_MS = 60_000;
  * @param options.staleRequestMs a started request with no event for longer than this is given up:
  *   no longer active, dropped from subscriptions, and its followers sent a `processing_error`
  *   with code INTERRUPTED. Longer than any live request can go silent (REQUEST_TIMEOUT_MS + 60 s).
+ * @param options.maxActiveRequests past this many active requests the least recently heard from is
+ *   given up as above (default 100,000), so a flood of processing_started cannot grow memory.
  * @param options.now the clock, in ms (tests).
  */
 export function createEventHub(options: {
@@ -81,6 +88,7 @@ export function createEventHub(options: {
   delivery?: DeliveryMode;
   maxBufferedBytes?: number;
   staleRequestMs?: number;
+  maxActiveRequests?: number;
   now?: () => number;
 }): EventHub {
   const { logger } = options;
@@ -91,6 +99,7 @@ export function createEventHub(options: {
   const requests = createRequestTracker({
     staleAfterMs,
     graceMs: REQUEST_GRACE_MS,
+    maxActive: options.maxActiveRequests ?? MAX_ACTIVE_REQUESTS,
     recent: RECENT_REQUESTS,
     now: options.now ?? Date.now,
     logger,
@@ -249,6 +258,8 @@ export function createEventHub(options: {
       if (!track(event)) return;
       stats.eventsBroadcast += 1;
       send(event, encoded);
+      // A new request may take the active ones past their cap.
+      if (event.type === 'processing_started') giveUpStale();
     },
 
     has: (connectionId) => clients.has(connectionId),

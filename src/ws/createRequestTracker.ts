@@ -28,8 +28,9 @@ export interface RequestTracker {
   activeCount(): number;
   /**
    * Ends the requests with no event for longer than `staleAfterMs` (and past the time their own
-   * instance allows them, `timeoutMs` + `graceMs`), each logged once, and returns the
-   * `processing_error` (code INTERRUPTED) that tells their followers, oldest first.
+   * instance allows them, `timeoutMs` + `graceMs`), and the least recently heard from past
+   * `maxActive`, each logged once; returns the `processing_error` (code INTERRUPTED) that tells
+   * their followers, oldest first.
    */
   giveUpStale(): Array<EventOf<'processing_error'>>;
 }
@@ -64,6 +65,8 @@ export interface RequestTrackerOptions {
    * REQUEST_TIMEOUT_MS): until then it may be live, however long it is silent.
    */
   graceMs: number;
+  /** Past this many active requests, the least recently heard from is given up. */
+  maxActive: number;
   /** How many ended requests are remembered. */
   recent: number;
   /** The clock, in ms. */
@@ -143,6 +146,12 @@ export function createRequestTracker(options: RequestTrackerOptions): RequestTra
       const errors: Array<EventOf<'processing_error'>> = [];
       for (const [requestId, request] of active) {
         const silentMs = at - request.lastEventAt;
+        if (active.size > options.maxActive) {
+          end(requestId, 'given up');
+          logger.warn({ requestId, stage: request.stage, silentMs, maxActive: options.maxActive }, 'request given up: more requests active than are followed; its followers are told INTERRUPTED');
+          errors.push(interrupted(requestId, request, at, `More requests are running than this server follows (${options.maxActive}); it stopped following this one, the least recently heard from`));
+          continue;
+        }
         if (silentMs <= staleAfterMs) break;
         // Silent, but its own instance allows it longer than this one allows its own.
         if (at <= request.runsUntil) continue;

@@ -128,6 +128,21 @@ describe('createEventHub: requests whose last event never comes', () => {
     expect(hub.stats()).toMatchObject({ activeRequests: 1 });
   });
 
+  it('follows at most maxActiveRequests: past it the least recently heard from is given up, so a flood of processing_started does not grow memory', () => {
+    const clock = { now: 1_000_000 };
+    const hub = createEventHub({ logger: captureLogger(), delivery: 'subscribed', staleRequestMs: LIMIT, maxActiveRequests: 3, now: () => clock.now });
+    const uploader = memorySocket();
+    const uploaderId = hub.connect(uploader.socket);
+    const id = (n: number) => `req_1758260128188_${String(n).padStart(9, '0')}`;
+    for (let n = 1; n <= 1000; n += 1) {
+      hub.deliver({ type: 'processing_started', requestId: id(n), connectionId: uploaderId, message: 'started', timestamp: new Date(clock.now).toISOString() });
+    }
+    expect(hub.stats()).toMatchObject({ activeRequests: 3, subscriptions: 3, interruptedRequests: 997 });
+    const errors = uploader.sent.map((m) => JSON.parse(m) as { type: string; requestId?: string; code?: string }).filter((m) => m.type === 'processing_error');
+    expect(errors).toHaveLength(997);
+    expect(errors[0]).toMatchObject({ requestId: id(1), code: 'INTERRUPTED' });
+  });
+
   it('gives up stale requests on its own timer, with no one asking for the counts, and close() stops it (idempotent)', () => {
     jest.useFakeTimers();
     try {

@@ -31,6 +31,11 @@ export interface RedisTransportOptions {
   maxBacklogBytes?: number;
   /** An event held longer than this is dropped instead of published late. Default 30 s. */
   maxBacklogAgeMs?: number;
+  /**
+   * An arriving message larger than this is dropped unread: no event of this service is (an image
+   * event is 1–7 MB), and a 100 MB one cost about a gigabyte to read and went to every client. Default 64 MB.
+   */
+  maxMessageBytes?: number;
   /** Longest wait between reconnection attempts. Default 1 s. */
   maxReconnectDelayMs?: number;
   /** The clock the backlog's ages are read on. Default `Date.now`. */
@@ -80,7 +85,8 @@ const REPLAY_MARGIN_MS = 200;
  *   late would miss what came before). One warning per outage; `health()` says `unavailable`
  *   meanwhile. Events published when the connection dropped, unacknowledged, are not sent
  *   again (Redis may have delivered them: no duplicates); close() gives up the backlog.
- * - Arriving messages are checked against the event schemas; anything else is logged and dropped.
+ * - Arriving messages are checked against the event schemas (those over `maxMessageBytes` are not
+ *   read); anything else is logged and dropped.
  */
 export function createRedisTransport(options: RedisTransportOptions): RedisTransport {
   const { channel } = options;
@@ -88,6 +94,7 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
   const maxReconnectDelayMs = options.maxReconnectDelayMs ?? 1_000;
   const maxBacklogBytes = options.maxBacklogBytes ?? 64 * 1024 * 1024;
   const maxBacklogAgeMs = options.maxBacklogAgeMs ?? 30_000;
+  const maxMessageBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
   const instanceId = randomUUID();
   const logger = options.logger.child({ component: 'redis-events' });
   const where = { url: redactUrl(options.url), channel };
@@ -179,7 +186,7 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
 
   function receive(message: Buffer): void {
     if (closed) return;
-    const decoded = decodeEventMessage(message);
+    const decoded = decodeEventMessage(message, maxMessageBytes);
     if (!decoded.ok) {
       counts.rejected += 1;
       logger.warn({ channel, bytes: message.length, problem: decoded.problem, rejected: counts.rejected }, 'dropped a message on the Redis channel that is not an event');

@@ -27,10 +27,12 @@ export function encodeEventMessage(from: string, encoded: Buffer): Buffer {
 
 /**
  * Reads one message from the channel. Anything but a well-formed event of this format (another
- * program's message, a truncated or corrupt one, an event that fails its schema) comes back
- * with the problem in words, for the log: it must never reach a client or throw.
+ * program's message, a truncated or corrupt one, an event that fails its schema, one over
+ * `maxBytes`, not read) comes back with the problem in words, for the log: it must never reach
+ * a client or throw.
  */
-export function decodeEventMessage(message: Buffer): DecodedEventMessage {
+export function decodeEventMessage(message: Buffer, maxBytes = Infinity): DecodedEventMessage {
+  if (message.length > maxBytes) return { ok: false, problem: `larger than ${maxBytes} bytes` };
   const newline = message.subarray(0, MAX_HEADER_BYTES).indexOf(0x0a);
   const header = newline < 0 ? undefined : HEADER.exec(message.toString('latin1', 0, newline));
   if (!header) return { ok: false, problem: `not a ${FORMAT} message` };

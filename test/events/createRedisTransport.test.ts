@@ -14,6 +14,19 @@ import { CHANNEL, imageEvent, started, useRedisTransports } from './support/useR
 describe('createRedisTransport', () => {
   const transports = useRedisTransports();
   const { connect } = transports;
+  /** What another program on the channel sends before an event, speaking this format. */
+  const FOREIGN_HEADER = 'snatchshot-event/1 00000000-0000-4000-8000-000000000000\n';
+
+  /** Runs `use` with a way to publish on the channel through a Redis client that is none of the transports. */
+  async function withRawClient(use: (publish: (message: Buffer) => Promise<unknown>) => Promise<void>): Promise<void> {
+    const raw = createClient({ url: transports.redis.url });
+    await raw.connect();
+    try {
+      await use((message) => raw.publish(CHANNEL, message));
+    } finally {
+      await raw.close();
+    }
+  }
 
   it("delivers an instance's event to its own handlers at once and to the other instance's once, each exactly once", async () => {
     const a = connect();
@@ -60,10 +73,8 @@ describe('createRedisTransport', () => {
     const b = connect();
     const a = connect();
     await Promise.all([a.transport.started(10_000), b.transport.started(10_000)]);
-    const raw = createClient({ url: transports.redis.url });
-    await raw.connect();
-    try {
-      const header = 'snatchshot-event/1 00000000-0000-4000-8000-000000000000\n';
+    await withRawClient(async (publish) => {
+      const header = FOREIGN_HEADER;
       const junk = [
         Buffer.from('hello from another program'),
         Buffer.from(`${header}{"type":"analysis_started",`),
@@ -71,9 +82,9 @@ describe('createRedisTransport', () => {
         Buffer.concat([Buffer.from(header), Buffer.from([0xff, 0xfe, 0x7b])]),
         Buffer.from(`snatchshot-event/9 x\n${JSON.stringify(started('future format'))}`),
       ];
-      for (const message of junk) await raw.publish(CHANNEL, message);
+      for (const message of junk) await publish(message);
       // Another program speaking this format is heard like an instance.
-      await raw.publish(CHANNEL, Buffer.from(`${header}${JSON.stringify(started('well formed'))}`));
+      await publish(Buffer.from(`${header}${JSON.stringify(started('well formed'))}`));
       a.transport.publish(started('after the junk'));
 
       await waitFor(() => b.messages().includes('after the junk'));
@@ -87,9 +98,23 @@ describe('createRedisTransport', () => {
         'the event is not UTF-8',
         'not a snatchshot-event/1 message',
       ]);
-    } finally {
-      await raw.close();
-    }
+    });
+  });
+
+  it('drops a message over maxMessageBytes unread, however valid the event in it, and goes on delivering', async () => {
+    const b = connect(transports.redis.url, { maxMessageBytes: 1_000_000 });
+    const a = connect();
+    await Promise.all([a.transport.started(10_000), b.transport.started(10_000)]);
+    await withRawClient(async (publish) => {
+      // A well-formed event from another publisher, twice as large as B reads.
+      await publish(Buffer.from(`${FOREIGN_HEADER}${JSON.stringify(imageEvent(1, 2_000_000))}`));
+      a.transport.publish(imageEvent(2, 900_000));
+
+      await waitFor(() => b.received.length === 1);
+      expect(b.received.map(({ event }) => (event as { imageIndex: number }).imageIndex)).toEqual([2]);
+      expect(b.transport.health()).toMatchObject({ status: 'ok', rejected: 1 });
+      expect(b.logged('warn', /not an event/).map((entry) => entry.fields.problem)).toEqual(['larger than 1000000 bytes']);
+    });
   });
 
   it('holds what a stalled Redis cannot take past the cap in a bounded backlog, oldest dropped first, and publishes it once Redis catches up', async () => {

@@ -1,4 +1,5 @@
 import nano from 'nano';
+import { Agent } from 'undici';
 import {
   CouchError,
   type CallOptions,
@@ -10,6 +11,9 @@ import {
   type ViewRow,
 } from './CouchClient';
 import { createDeadline } from '../util/createDeadline';
+import { errorMessage } from '../util/errorMessage';
+import { untilAborted } from '../util/untilAborted';
+import { createAnswerWatch } from './createAnswerWatch';
 import { isJsonObject } from '../util/isJsonObject';
 import { NOT_COUCHDB_ERROR } from './isCouchWelcome';
 import { createAttachmentOpener } from './openAttachmentStream';
@@ -35,7 +39,15 @@ export interface NanoCouchClientOptions {
   url: string;
   /** Default deadline of one call. */
   timeoutMs?: number;
+  /** Most bytes of one answer's body read (attachment downloads aside); a larger answer fails the call unread. Default 16 MiB. */
+  maxAnswerBytes?: number;
 }
+
+/**
+ * A CouchDB answer the store reads whole is a document (CouchDB's own limit is 8 MB by default), a
+ * page of a view or the events of one request: far under this. More is not read into memory.
+ */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /**
  * A CouchClient over nano (the only CouchDB client the project uses; attachments are streamed with
@@ -46,17 +58,28 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
   // parseUrl: false keeps a path in the URL (CouchDB behind a reverse proxy at /couchdb) as the
   // server root instead of nano reading it as a database name.
   const config = { url: options.url, parseUrl: false };
-  const server = nano(config);
-  const relax = server.relax.bind(server) as unknown as (opts: RelaxOptions) => Promise<unknown>;
+  const maxAnswerBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
   const defaultTimeoutMs = options.timeoutMs ?? 30_000;
   const closing = new AbortController();
+  // The client's own connections, so close() releases them.
+  const agent = new Agent();
   const openAttachment = createAttachmentOpener({ url: options.url, timeoutMs: defaultTimeoutMs, closing: closing.signal });
 
-  async function call<T>(opts: RelaxOptions, callOptions: CallOptions = {}): Promise<T> {
+  /** One call, through a nano of its own whose dispatcher watches this call's answer. */
+  async function call<T>(opts: RelaxOptions, callOptions: CallOptions = {}, maxBytes = maxAnswerBytes): Promise<T> {
     if (closing.signal.aborted) throw new CouchError('CouchDB client is closed');
     const deadline = createDeadline(callOptions.timeoutMs ?? defaultTimeoutMs, [closing.signal, callOptions.signal]);
+    const answer = createAnswerWatch(agent, maxBytes);
+    const server = nano({ ...config, agentOptions: answer.dispatcher as never });
+    const relax = server.relax.bind(server) as unknown as (opts: RelaxOptions) => Promise<unknown>;
     try {
-      return (await relax({ ...opts, signal: deadline.signal })) as T;
+      // The deadline ends the call itself, not only its fetch: nano leaves a body the abort cut
+      // unsettled.
+      const result = await untilAborted(relax({ ...opts, signal: deadline.signal }), deadline.signal);
+      // What nano made of a body that did not arrive whole ('' or a part) is no answer.
+      const cut = answer.failure();
+      if (cut) throw new CouchError(`CouchDB unreachable: its answer was cut short (${errorMessage(cut)})`, { cause: cut });
+      return result as T;
     } catch (err) {
       throw toCouchError(err);
     } finally {
@@ -115,8 +138,9 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
     },
 
     async getAttachment(db, id, name) {
+      // An attachment is as large as it is (an upload, a generated image).
       const body = await orNullOn404(
-        call<Buffer | string>({ db, doc: id, att: encodeURIComponent(name), encoding: null, dontParse: true }),
+        call<Buffer | string>({ db, doc: id, att: encodeURIComponent(name), encoding: null, dontParse: true }, {}, Infinity),
       );
       if (body === null) return null;
       return Buffer.isBuffer(body) ? body : Buffer.from(body);
@@ -134,7 +158,9 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
     },
 
     close() {
+      if (closing.signal.aborted) return;
       closing.abort(new Error('CouchDB client closed'));
+      void agent.destroy().catch(() => undefined);
     },
   };
 }

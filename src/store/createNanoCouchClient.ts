@@ -13,6 +13,7 @@ import {
 import { createDeadline } from '../util/createDeadline';
 import { errorMessage } from '../util/errorMessage';
 import { untilAborted } from '../util/untilAborted';
+import { createSecretScrub } from '../util/createSecretScrub';
 import { createAnswerWatch } from './createAnswerWatch';
 import { isJsonObject } from '../util/isJsonObject';
 import { NOT_COUCHDB_ERROR } from './isCouchWelcome';
@@ -63,6 +64,7 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
   const closing = new AbortController();
   // The client's own connections, so close() releases them.
   const agent = new Agent();
+  const scrub = createSecretScrub(options.url);
   const openAttachment = createAttachmentOpener({ url: options.url, timeoutMs: defaultTimeoutMs, closing: closing.signal });
 
   /** One call, through a nano of its own whose dispatcher watches this call's answer. */
@@ -81,7 +83,7 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
       if (cut) throw new CouchError(`CouchDB unreachable: its answer was cut short (${errorMessage(cut)})`, { cause: cut });
       return result as T;
     } catch (err) {
-      throw toCouchError(err);
+      throw toCouchError(err, scrub);
     } finally {
       deadline.clear();
     }
@@ -197,13 +199,16 @@ function toQs(query: RangeQuery): Record<string, unknown> {
   return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
 }
 
-function toCouchError(err: unknown): CouchError {
+/**
+ * nano's failure as a CouchError. What the server said is masked of our credentials (`scrub`), and
+ * nano's own error, which holds the server's words as they came, is not kept as the cause.
+ */
+function toCouchError(err: unknown, scrub: (text: string) => string): CouchError {
   if (err instanceof CouchError) return err;
-  const e = err as { statusCode?: number; error?: string; reason?: string; message?: string };
+  const e = err as { statusCode?: number; error?: unknown; reason?: unknown; message?: string };
   const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
-  const message =
-    status !== undefined
-      ? `CouchDB answered ${status}${e.error ? ` ${e.error}` : ''}${e.reason ? `: ${e.reason}` : ''}`
-      : `CouchDB unreachable: ${e?.message ?? String(err)}`;
-  return new CouchError(message, { status, error: e?.error, cause: err });
+  if (status === undefined) return new CouchError(`CouchDB unreachable: ${e?.message ?? String(err)}`, { cause: err });
+  const name = typeof e.error === 'string' ? scrub(e.error) : undefined;
+  const reason = typeof e.reason === 'string' ? scrub(e.reason) : undefined;
+  return new CouchError(`CouchDB answered ${status}${name ? ` ${name}` : ''}${reason ? `: ${reason}` : ''}`, { status, error: name });
 }

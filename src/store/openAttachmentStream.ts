@@ -11,6 +11,7 @@ import { createDeadline } from '../util/createDeadline';
 import { errorMessage } from '../util/errorMessage';
 import { isJsonObject } from '../util/isJsonObject';
 import { sliceWebBody } from './sliceWebBody';
+import { createSecretScrub } from '../util/createSecretScrub';
 
 export interface AttachmentOpenerOptions {
   /** Server URL; credentials in it are sent as Basic auth, as nano does. */
@@ -28,6 +29,7 @@ const CONTENT_RANGE = /^bytes (\d+)-\d+\/(?:\d+|\*)$/;
 /** Opens attachments of the server at `options.url` (see `CouchClient.openAttachment`). */
 export function createAttachmentOpener(options: AttachmentOpenerOptions): AttachmentOpener {
   const root = new URL(options.url);
+  const scrub = createSecretScrub(options.url);
   const headers: Record<string, string> = { accept: '*/*', 'accept-encoding': 'identity' };
   if (root.username || root.password) {
     const credentials = `${decodeURIComponent(root.username)}:${decodeURIComponent(root.password)}`;
@@ -54,7 +56,7 @@ export function createAttachmentOpener(options: AttachmentOpenerOptions): Attach
         await response.body?.cancel();
         return null;
       }
-      if (response.status !== 200 && response.status !== 206) throw await answerError(response, what);
+      if (response.status !== 200 && response.status !== 206) throw await answerError(response, what, scrub);
       const skip = response.status === 206 ? skipOf206(response, span, what) : span.start;
       if (!response.body) throw new CouchError(`the answer to ${what} has no body`);
       return sliceWebBody(response.body, { skip, take, idleTimeoutMs: timeoutMs, call });
@@ -77,11 +79,11 @@ function skipOf206(response: Response, span: ByteSpan, what: string): number {
   return span.start - first;
 }
 
-/** A refusal as CouchDB words it (`{ error, reason }`), with its status. */
-async function answerError(response: Response, what: string): Promise<CouchError> {
+/** A refusal as CouchDB words it (`{ error, reason }`, masked of our credentials by `scrub`), with its status. */
+async function answerError(response: Response, what: string, scrub: (text: string) => string): Promise<CouchError> {
   const body: unknown = await response.json().catch(() => undefined);
   const { error, reason } = isJsonObject(body) ? body : {};
-  const name = typeof error === 'string' ? error : undefined;
-  const detail = `${name ? ` ${name}` : ''}${typeof reason === 'string' ? `: ${reason}` : ''}`;
+  const name = typeof error === 'string' ? scrub(error) : undefined;
+  const detail = `${name ? ` ${name}` : ''}${typeof reason === 'string' ? `: ${scrub(reason)}` : ''}`;
   return new CouchError(`CouchDB answered ${response.status}${detail} to ${what}`, { status: response.status, error: name });
 }

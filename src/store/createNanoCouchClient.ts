@@ -111,7 +111,11 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
       }
     },
 
-    databaseInfo: (db, callOptions) => call<DatabaseInfo>({ db }, callOptions),
+    async databaseInfo(db, callOptions) {
+      const info = await call<unknown>({ db }, callOptions);
+      if (!isJsonObject(info) || typeof info.doc_count !== 'number') throw notCouchAnswer(`GET ${db}`);
+      return info as DatabaseInfo;
+    },
 
     async getDoc(db, id) {
       const doc = await orNullOn404(call<unknown>({ db, doc: id }));
@@ -189,9 +193,10 @@ function revOf(result: unknown, call: string): string {
   return result.rev;
 }
 
+/** The rows of a view or `_all_docs` answer; each must be an object, as the readers take it. */
 function rowsOf(result: unknown, call: string): ViewRow[] {
-  if (!isJsonObject(result) || !Array.isArray(result.rows)) throw notCouchAnswer(call);
-  return result.rows as ViewRow[];
+  if (!isJsonObject(result) || !Array.isArray(result.rows) || !result.rows.every(isJsonObject)) throw notCouchAnswer(call);
+  return result.rows as unknown as ViewRow[];
 }
 
 /** nano JSON-encodes startkey/endkey itself; drop undefined so they are not sent. */

@@ -150,4 +150,26 @@ describe('createNanoCouchClient behind answers cut short', () => {
     expect(cuts).toBe(2);
     expect(await store.getRequest(lifecycle.started.requestId)).toMatchObject({ requestId: lifecycle.started.requestId, status: 'processing' });
   });
+
+  it('answers that are JSON of the wrong shape (rows that are not objects, a database info without a count) are the database failing, not a 500 or an ok', async () => {
+    service = await startTestService({ COUCHDB_URL: (proxy as ForwardingProxy).url });
+    cut = (req, res) => {
+      const url = req.url ?? '';
+      if (req.method !== 'GET') return false;
+      if (url.includes('/_view/') || url.includes('/_all_docs')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"total_rows":2,"offset":0,"rows":[null,1]}');
+      } else if (/^\/[a-z_]+$/.test(url)) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"db_name":"x","doc_count":"many"}');
+      } else return false;
+      return true;
+    };
+
+    const unavailable = { success: false, error: { code: 'DATABASE_UNAVAILABLE' } };
+    const list = await request(service.httpUrl).get('/requests');
+    expect([list.status, list.body]).toMatchObject([503, unavailable]);
+    const events = await request(service.httpUrl).get(`/requests/${makeRequestId()}/events`);
+    expect([events.status, events.body]).toMatchObject([503, unavailable]);
+    const dbHealth = await request(service.httpUrl).get('/db-health');
+    expect([dbHealth.status, dbHealth.body]).toMatchObject([503, { status: 'error', error: expect.stringMatching(/not CouchDB's/) }]);
+  });
 });

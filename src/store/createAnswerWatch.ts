@@ -1,6 +1,6 @@
 /**
  * An HTTP dispatcher for nano's fetch calls that watches one call's answer: it bounds the bytes of
- * the body and records a body that failed, for `createNanoCouchClient`.
+ * the body, refuses a compressed one, and records a body that failed, for `createNanoCouchClient`.
  *
  * Why: nano reads a whole answer into memory (a server sending hundreds of MB to a small GET would
  * have all of it held), and a body that fails after the headers escapes nano as an unhandled
@@ -12,11 +12,11 @@
 /** The part of undici's dispatch handler (both its handler APIs) this watch takes part in. */
 export interface Handler {
   onConnect?(abort: (err?: Error) => void, context?: unknown): void;
-  onHeaders?(...args: unknown[]): boolean;
+  onHeaders?(statusCode: number, rawHeaders: Buffer[], ...rest: unknown[]): boolean;
   onData?(chunk: Buffer): boolean;
   onComplete?(trailers: unknown): void;
   onError?(err: Error): void;
-  onResponseStart?(controller: Controller, ...args: unknown[]): void;
+  onResponseStart?(controller: Controller, statusCode: number, headers: Record<string, unknown>, ...rest: unknown[]): void;
   onResponseData?(controller: Controller, chunk: Buffer): void;
   onResponseEnd?(controller: Controller, trailers: unknown): void;
   onResponseError?(controller: Controller, err: Error): void;
@@ -47,6 +47,17 @@ export function createAnswerWatch(base: Dispatcher, maxBytes: number): AnswerWat
     let bytes = 0;
     let answered = false;
     let abort: ((err?: Error) => void) | undefined;
+    /**
+     * A compressed answer (not asked for: nano's calls say `Accept-Encoding: identity`) would be
+     * inflated after this count, so a small bomb could fill memory: it fails the call unread.
+     */
+    const refuseEncoded = (encoding: unknown): boolean => {
+      const coding = (Array.isArray(encoding) ? encoding.join(', ') : typeof encoding === 'string' ? encoding : '').trim().toLowerCase();
+      if (coding === '' || coding === 'identity') return false;
+      failure ??= new Error(`answer compressed (Content-Encoding: ${coding}) though not asked for`);
+      abort?.(failure);
+      return true;
+    };
     /** Counts a chunk; false once the body is over the limit. */
     const counted = (chunk: Buffer) => (bytes += chunk.length) <= maxBytes;
     return new Proxy(handler, {
@@ -58,9 +69,10 @@ export function createAnswerWatch(base: Dispatcher, maxBytes: number): AnswerWat
               target.onConnect?.(abortCall, context);
             };
           case 'onHeaders':
-            return (...args: unknown[]) => {
+            return (statusCode: number, rawHeaders: Buffer[], ...rest: unknown[]) => {
+              if (refuseEncoded(rawEncoding(rawHeaders))) return false;
               answered = true;
-              return target.onHeaders?.(...args) ?? true;
+              return target.onHeaders?.(statusCode, rawHeaders, ...rest) ?? true;
             };
           case 'onData':
             return (chunk: Buffer) => {
@@ -77,9 +89,10 @@ export function createAnswerWatch(base: Dispatcher, maxBytes: number): AnswerWat
               target.onComplete?.(null);
             };
           case 'onResponseStart':
-            return (controller: Controller, ...args: unknown[]) => {
+            return (controller: Controller, statusCode: number, headers: Record<string, unknown>, ...rest: unknown[]) => {
+              if (refuseEncoded(headers['content-encoding'])) return controller.abort(failure as Error);
               answered = true;
-              target.onResponseStart?.(controller, ...args);
+              target.onResponseStart?.(controller, statusCode, headers, ...rest);
             };
           case 'onResponseData':
             return (controller: Controller, chunk: Buffer) => {
@@ -106,4 +119,12 @@ export function createAnswerWatch(base: Dispatcher, maxBytes: number): AnswerWat
     },
     failure: () => failure,
   };
+}
+
+/** The Content-Encoding of undici's raw headers (name, value, name, value, …). */
+function rawEncoding(rawHeaders: Buffer[]): string | undefined {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i].toString('latin1').toLowerCase() === 'content-encoding') return rawHeaders[i + 1].toString('latin1');
+  }
+  return undefined;
 }

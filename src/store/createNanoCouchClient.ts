@@ -72,7 +72,8 @@ export function createNanoCouchClient(options: NanoCouchClientOptions): CouchCli
     if (closing.signal.aborted) throw new CouchError('CouchDB client is closed');
     const deadline = createDeadline(callOptions.timeoutMs ?? defaultTimeoutMs, [closing.signal, callOptions.signal]);
     const answer = createAnswerWatch(agent, maxBytes);
-    const server = nano({ ...config, agentOptions: answer.dispatcher as never });
+    // identity: a compressed answer could not be bounded (see createAnswerWatch).
+    const server = nano({ ...config, headers: { 'Accept-Encoding': 'identity' }, agentOptions: answer.dispatcher as never });
     const relax = server.relax.bind(server) as unknown as (opts: RelaxOptions) => Promise<unknown>;
     try {
       // The deadline ends the call itself, not only its fetch: nano leaves a body the abort cut

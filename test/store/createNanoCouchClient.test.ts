@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import type http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
@@ -109,6 +110,24 @@ describe('createNanoCouchClient behind answers cut short', () => {
     expect(dbHealth.status).toBe(503);
     expect(dbHealth.body).toMatchObject({ status: 'error', reachable: false, error: expect.stringContaining(`larger than ${MAX_ANSWER_BYTES} bytes`) });
     expect(ended).toBe(false);
+  });
+
+  it('/db-health does not inflate a compressed welcome (a small gzip bomb): compression is not asked for, and refused', async () => {
+    service = await startTestService({ COUCHDB_URL: (proxy as ForwardingProxy).url });
+    // 2 × the answer limit of spaces before a valid welcome: about 130 KB on the wire.
+    const bomb = gzipSync(Buffer.concat([Buffer.alloc(2 * MAX_ANSWER_BYTES, 0x20), Buffer.from('{"couchdb":"Welcome","version":"3.3.3"}')]));
+    const asked: (string | undefined)[] = [];
+    cut = (req, res) => {
+      if (req.url !== '/') return false;
+      asked.push(req.headers['accept-encoding']);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(bomb);
+      return true;
+    };
+
+    const dbHealth = await request(service.httpUrl).get('/db-health').timeout(30_000);
+    expect(dbHealth.status).toBe(503);
+    expect(dbHealth.body).toMatchObject({ status: 'error', reachable: false, error: expect.stringContaining('answer compressed (Content-Encoding: gzip)') });
+    expect(asked).toEqual(['identity']);
   });
 
   it('a read whose document comes back as a web page cut off mid-body answers unavailable, instead of never', async () => {

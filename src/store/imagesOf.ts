@@ -3,6 +3,7 @@
  * map them (`toStoredRequest`) or look one up (`readImage`).
  */
 import type { CouchDoc } from './CouchClient';
+import { isJsonObject } from '../util/isJsonObject';
 
 /** One entry of a request document's `images`, as `writeFinishedRequest` stores it. */
 export interface StoredImageFields {
@@ -18,7 +19,10 @@ export interface StoredImageFields {
   durationMs?: number;
 }
 
-/** The document's `images`, or none when it has no such array (not finished yet). */
+/**
+ * The document's `images`, or none when it has no such array (not finished yet). Entries that are
+ * not objects (a document this service did not write) are left out rather than read as images.
+ */
 export function imagesOf(doc: CouchDoc): StoredImageFields[] {
-  return Array.isArray(doc.images) ? (doc.images as StoredImageFields[]) : [];
+  return Array.isArray(doc.images) ? (doc.images.filter(isJsonObject) as unknown as StoredImageFields[]) : [];
 }

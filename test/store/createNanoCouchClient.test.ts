@@ -4,21 +4,19 @@
  * answers '' for a JSON one; each call must still end at its deadline, as a database that did not
  * answer (retried, reported unreachable), never as a hang or as "not CouchDB".
  */
-import fs from 'node:fs';
 import type http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { createCouchStore } from '../../src/store/createCouchStore';
 import type { CouchStore } from '../../src/store/CouchStore';
-import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmbeddedCouch';
-import { createLogger } from '../../src/logging/createLogger';
 import { NOT_COUCHDB } from '../../src/store/isCouchWelcome';
 import { MAX_ANSWER_BYTES } from '../../src/store/createNanoCouchClient';
 import { captureLogger } from '../support/captureLogger';
 import { startTestService, type TestService } from '../support/startTestService';
 import { makeLifecycle, makeRequestId } from './support/lifecycle';
-import { startForwardingProxy, type ForwardingProxy } from './support/startForwardingProxy';
-import { tempDataDir, uniquePrefix, waitFor } from './support/storeTarget';
+import type { ForwardingProxy } from './support/startForwardingProxy';
+import { startProxiedCouch } from './support/startProxiedCouch';
+import { uniquePrefix, waitFor } from './support/storeTarget';
 
 /** Headers promising 1000 bytes, a few of them, then the connection dropped (`reset`) or left open. */
 function answerCutShort(res: http.ServerResponse, status: number, contentType: string, how: 'reset' | 'stall'): void {
@@ -28,8 +26,6 @@ function answerCutShort(res: http.ServerResponse, status: number, contentType: s
 }
 
 describe('createNanoCouchClient behind answers cut short', () => {
-  let dataDir: string;
-  let couch: EmbeddedCouch;
   let proxy: ForwardingProxy | undefined;
   let store: CouchStore | undefined;
   let service: TestService | undefined;
@@ -37,10 +33,8 @@ describe('createNanoCouchClient behind answers cut short', () => {
   let cut: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 
   beforeEach(async () => {
-    dataDir = tempDataDir();
-    couch = await startEmbeddedCouch({ dataDir, logger: createLogger({ level: 'silent' }) });
     cut = () => false;
-    proxy = await startForwardingProxy(couch.url, (req, res) => cut(req, res));
+    proxy = await startProxiedCouch((req, res) => cut(req, res));
   });
 
   afterEach(async () => {
@@ -50,48 +44,41 @@ describe('createNanoCouchClient behind answers cut short', () => {
     service = undefined;
     store = undefined;
     proxy = undefined;
-    await couch.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('/health and /db-health answer when the server greets with a web page cut off mid-body', async () => {
+  /** Starts the service against the proxy, whose GET / (the welcome) `welcome` answers; then asks /db-health. */
+  async function dbHealthWhenWelcome(welcome: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
     service = await startTestService({ COUCHDB_URL: (proxy as ForwardingProxy).url });
     cut = (req, res) => {
       if (req.url !== '/') return false;
-      answerCutShort(res, 200, 'text/html', 'reset');
+      welcome(req, res);
       return true;
     };
+    return request(service.httpUrl).get('/db-health').timeout(30_000);
+  }
 
+  it('/health and /db-health answer when the server greets with a web page cut off mid-body', async () => {
     // Before: the probe never settled, and every later health check waited on it for ever.
-    const dbHealth = await request(service.httpUrl).get('/db-health').timeout(30_000);
+    const dbHealth = await dbHealthWhenWelcome((_req, res) => answerCutShort(res, 200, 'text/html', 'reset'));
     expect(dbHealth.status).toBe(503);
     expect(dbHealth.body).toMatchObject({ status: 'error', reachable: false });
-    const health = await request(service.httpUrl).get('/health').timeout(30_000);
+    const health = await request((service as TestService).httpUrl).get('/health').timeout(30_000);
     expect(health.body).toMatchObject({ status: 'degraded', database: { status: 'error', reachable: false } });
   });
 
   it('/db-health says the server did not answer in time, not that it is not CouchDB, when its welcome stalls mid-body', async () => {
-    service = await startTestService({ COUCHDB_URL: (proxy as ForwardingProxy).url });
-    cut = (req, res) => {
-      if (req.url !== '/') return false;
-      answerCutShort(res, 200, 'application/json', 'stall');
-      return true;
-    };
-
-    const dbHealth = await request(service.httpUrl).get('/db-health').timeout(30_000);
+    const dbHealth = await dbHealthWhenWelcome((_req, res) => answerCutShort(res, 200, 'application/json', 'stall'));
     expect(dbHealth.status).toBe(503);
     expect(dbHealth.body).toMatchObject({ status: 'error', reachable: false, error: expect.stringMatching(/timed out/i) });
     expect(dbHealth.body.error).not.toBe(NOT_COUCHDB);
   });
 
   it('/db-health does not read a welcome of hundreds of MB into memory: the answer is cut at the limit and reported', async () => {
-    service = await startTestService({ COUCHDB_URL: (proxy as ForwardingProxy).url });
     const padding = Buffer.alloc(1024 * 1024, 0x20);
     const paddingMb = 2 * (MAX_ANSWER_BYTES / padding.length);
     let sent = 0;
     let ended = false;
-    cut = (req, res) => {
-      if (req.url !== '/') return false;
+    const dbHealth = await dbHealthWhenWelcome((_req, res) => {
       // Valid JSON once whole: read to the end, it would pass for a CouchDB welcome.
       res.writeHead(200, { 'content-type': 'application/json' });
       const pump = () => {
@@ -103,28 +90,20 @@ describe('createNanoCouchClient behind answers cut short', () => {
       };
       res.on('close', () => res.removeAllListeners('drain'));
       pump();
-      return true;
-    };
-
-    const dbHealth = await request(service.httpUrl).get('/db-health').timeout(30_000);
+    });
     expect(dbHealth.status).toBe(503);
     expect(dbHealth.body).toMatchObject({ status: 'error', reachable: false, error: expect.stringContaining(`larger than ${MAX_ANSWER_BYTES} bytes`) });
     expect(ended).toBe(false);
   });
 
   it('/db-health does not inflate a compressed welcome (a small gzip bomb): compression is not asked for, and refused', async () => {
-    service = await startTestService({ COUCHDB_URL: (proxy as ForwardingProxy).url });
     // 2 × the answer limit of spaces before a valid welcome: about 130 KB on the wire.
     const bomb = gzipSync(Buffer.concat([Buffer.alloc(2 * MAX_ANSWER_BYTES, 0x20), Buffer.from('{"couchdb":"Welcome","version":"3.3.3"}')]));
     const asked: (string | undefined)[] = [];
-    cut = (req, res) => {
-      if (req.url !== '/') return false;
+    const dbHealth = await dbHealthWhenWelcome((req, res) => {
       asked.push(req.headers['accept-encoding']);
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(bomb);
-      return true;
-    };
-
-    const dbHealth = await request(service.httpUrl).get('/db-health').timeout(30_000);
+    });
     expect(dbHealth.status).toBe(503);
     expect(dbHealth.body).toMatchObject({ status: 'error', reachable: false, error: expect.stringContaining('answer compressed (Content-Encoding: gzip)') });
     expect(asked).toEqual(['identity']);

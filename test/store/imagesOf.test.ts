@@ -2,15 +2,12 @@
  * A request document this service did not write (another tool, a damaged copy, a hostile server):
  * image entries that are not objects must not turn the results API into a 500.
  */
-import fs from 'node:fs';
 import request from 'supertest';
-import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmbeddedCouch';
-import { createLogger } from '../../src/logging/createLogger';
 import { imagesOf } from '../../src/store/imagesOf';
 import { startTestService, type TestService } from '../support/startTestService';
 import { makeRequestId } from './support/lifecycle';
-import { startForwardingProxy, type ForwardingProxy } from './support/startForwardingProxy';
-import { tempDataDir } from './support/storeTarget';
+import type { ForwardingProxy } from './support/startForwardingProxy';
+import { startProxiedCouch } from './support/startProxiedCouch';
 
 const image = { index: 1, title: 'Edit 1', status: 'failed', error: 'upstream timeout' };
 
@@ -21,27 +18,18 @@ describe('imagesOf', () => {
   });
 
   describe('through the service, for a document whose images hold null and numbers', () => {
-    let dataDir: string;
-    let couch: EmbeddedCouch;
     let proxy: ForwardingProxy;
     let service: TestService | undefined;
-
-    beforeEach(async () => {
-      dataDir = tempDataDir();
-      couch = await startEmbeddedCouch({ dataDir, logger: createLogger({ level: 'silent' }) });
-    });
 
     afterEach(async () => {
       await service?.close();
       service = undefined;
       await proxy.close();
-      await couch.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
     it('answers the request with its valid images, and an image by index, instead of a 500', async () => {
       const requestId = makeRequestId();
-      proxy = await startForwardingProxy(couch.url, (req, res) => {
+      proxy = await startProxiedCouch((req, res) => {
         if (req.method !== 'GET' || !req.url?.endsWith(`/${requestId}`)) return false;
         const doc = { _id: requestId, _rev: '1-a', type: 'request', requestId, status: 'failed', images: [null, 7, image] };
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));

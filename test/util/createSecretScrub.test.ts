@@ -11,13 +11,12 @@ import pino from 'pino';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/loadConfig';
 import { createService, type Service } from '../../src/createService';
-import { createLogger } from '../../src/logging/createLogger';
-import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/store/startEmbeddedCouch';
 import { createSecretScrub } from '../../src/util/createSecretScrub';
 import type { CouchError } from '../../src/store/CouchClient';
 import { createNanoCouchClient } from '../../src/store/createNanoCouchClient';
 import { realPhotoJpeg } from '../support/images';
-import { startForwardingProxy, type ForwardingProxy } from '../store/support/startForwardingProxy';
+import type { ForwardingProxy } from '../store/support/startForwardingProxy';
+import { startProxiedCouch } from '../store/support/startProxiedCouch';
 import { tempDataDir, waitFor } from '../store/support/storeTarget';
 
 const user = 'snatch';
@@ -61,32 +60,25 @@ describe('createNanoCouchClient against a server that quotes our credentials bac
 });
 
 describe('the service against a database that quotes our credentials back when refusing them', () => {
-  let dataDir: string;
   let serviceDir: string;
-  let couch: EmbeddedCouch;
   let proxy: ForwardingProxy;
   let service: Service | undefined;
 
-  beforeEach(async () => {
-    dataDir = tempDataDir();
+  beforeEach(() => {
     serviceDir = tempDataDir();
-    couch = await startEmbeddedCouch({ dataDir, logger: createLogger({ level: 'silent' }) });
   });
 
   afterEach(async () => {
     await service?.close();
     service = undefined;
     await proxy.close();
-    await couch.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(serviceDir, { recursive: true, force: true });
   });
 
   it('keeps them out of every log line, health answer and error answer', async () => {
     /** Which requests the proxy refuses, quoting what it was sent. */
     let refuses = (_url: string) => false;
-    proxy = await startForwardingProxy(
-      couch.url,
+    proxy = await startProxiedCouch(
       (req, res) => {
         if (!refuses(req.url ?? '')) return false;
         const reason = `no entry for ${req.headers.authorization ?? ''} (${Buffer.from((req.headers.authorization ?? '').slice(6), 'base64').toString()})`;

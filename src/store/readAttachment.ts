@@ -26,7 +26,7 @@ export async function readAttachment(
 ): Promise<StoredBinary | null> {
   const stub = doc._attachments?.[name];
   if (!stub) return null;
-  const mimeType = stub.content_type || known.mimeType || 'application/octet-stream';
+  const mimeType = [stub.content_type, known.mimeType].find(isMediaType) ?? 'application/octet-stream';
   if (known.sha256 !== undefined && typeof stub.length === 'number') {
     const what = `${name} of ${doc._id}`;
     return {
@@ -44,4 +44,15 @@ export async function readAttachment(
     size: data.length,
     open: async (span: ByteSpan) => Readable.from([data.subarray(span.start, span.end + 1)], { objectMode: false }),
   };
+}
+
+/** `type/subtype`, optionally with parameters of printable ASCII: what may go in a Content-Type header. */
+const MEDIA_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;[ -~]*)?$/;
+
+/**
+ * Whether a type the database reports can be sent as the download's Content-Type: a document this
+ * service did not write may hold anything there (a line break would end the header, or fail it).
+ */
+function isMediaType(value: unknown): value is string {
+  return typeof value === 'string' && MEDIA_TYPE.test(value);
 }

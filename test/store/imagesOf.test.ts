@@ -4,9 +4,9 @@
  */
 import request from 'supertest';
 import { imagesOf } from '../../src/store/imagesOf';
-import { startTestService, type TestService } from '../support/startTestService';
+import { startTestService } from '../support/startTestService';
+import { closeAfterEach } from '../support/closeAfterEach';
 import { makeRequestId } from './support/lifecycle';
-import type { ForwardingProxy } from './support/startForwardingProxy';
 import { startProxiedCouch } from './support/startProxiedCouch';
 
 const image = { index: 1, title: 'Edit 1', status: 'failed', error: 'upstream timeout' };
@@ -18,24 +18,17 @@ describe('imagesOf', () => {
   });
 
   describe('through the service, for a document whose images hold null and numbers', () => {
-    let proxy: ForwardingProxy;
-    let service: TestService | undefined;
-
-    afterEach(async () => {
-      await service?.close();
-      service = undefined;
-      await proxy.close();
-    });
+    const started = closeAfterEach();
 
     it('answers the request with its valid images, and an image by index, instead of a 500', async () => {
       const requestId = makeRequestId();
-      proxy = await startProxiedCouch((req, res) => {
+      const proxy = started.track(await startProxiedCouch((req, res) => {
         if (req.method !== 'GET' || !req.url?.endsWith(`/${requestId}`)) return false;
         const doc = { _id: requestId, _rev: '1-a', type: 'request', requestId, status: 'failed', images: [null, 7, image] };
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
         return true;
-      });
-      service = await startTestService({ COUCHDB_URL: proxy.url });
+      }));
+      const service = started.track(await startTestService({ COUCHDB_URL: proxy.url }));
 
       const stored = await request(service.httpUrl).get(`/requests/${requestId}`);
       expect(stored.status).toBe(200);

@@ -4,25 +4,18 @@
  * a header of its own; the type the request's record holds is sent instead.
  */
 import request from 'supertest';
-import { startTestService, type TestService } from '../support/startTestService';
+import { startTestService } from '../support/startTestService';
+import { closeAfterEach } from '../support/closeAfterEach';
 import { realPhotoJpeg } from '../support/images';
-import type { ForwardingProxy } from './support/startForwardingProxy';
 import { startProxiedCouch } from './support/startProxiedCouch';
 import { waitFor } from './support/storeTarget';
 
 describe('readAttachment with a stub whose content_type is not a media type', () => {
-  let proxy: ForwardingProxy;
-  let service: TestService | undefined;
-
-  afterEach(async () => {
-    await service?.close();
-    service = undefined;
-    await proxy.close();
-  });
+  const started = closeAfterEach();
 
   it.each([['image/jpeg\r\nSet-Cookie: session=stolen'], ['<html>'], ['']])('serves the upload with the type its record holds for a stub type %j, not a 500', async (contentType) => {
     let requestId = '';
-    proxy = await startProxiedCouch((req, res) => {
+    const proxy = started.track(await startProxiedCouch((req, res) => {
       if (requestId === '' || req.method !== 'GET' || !req.url?.endsWith(`/${requestId}`)) return false;
       // The document as stored (asked again with a query, which passes), with the stub's type replaced.
       void fetch(`${proxy.url}${req.url}?attachments=false`).then(async (stored) => {
@@ -31,11 +24,11 @@ describe('readAttachment with a stub whose content_type is not a media type', ()
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
       });
       return true;
-    });
-    service = await startTestService({ COUCHDB_URL: proxy.url });
+    }));
+    const service = started.track(await startTestService({ COUCHDB_URL: proxy.url }));
     const posted = await request(service.httpUrl).post('/process-image').attach('image', await realPhotoJpeg(), 'p.jpg').expect(200);
     const url = `/requests/${posted.body.requestId as string}`;
-    await waitFor(async () => (await request((service as TestService).httpUrl).get(url)).body.status === 'completed');
+    await waitFor(async () => (await request(service.httpUrl).get(url)).body.status === 'completed');
     requestId = posted.body.requestId as string;
 
     const original = await request(service.httpUrl).get(`${url}/original`);

@@ -89,12 +89,7 @@ export async function inspectPhoto(buffer: Buffer, options: InspectOptions): Pro
   }
 
   try {
-    // Decoding the whole stream at a reduced size finds truncation and corruption cheaply
-    // (JPEG shrink-on-load still reads every entropy-coded byte).
-    await sharp(buffer, { failOn: 'truncated', limitInputPixels: options.maxPixels })
-      .resize(64, 64, { fit: 'inside' })
-      .raw()
-      .toBuffer();
+    await decodeInFull(buffer, format, options.maxPixels);
   } catch (cause) {
     // A well-formed photo in another codec this libvips build lacks is a format we cannot take,
     // not a broken file: say so, and what to send instead.
@@ -137,6 +132,31 @@ async function fromHeic(buffer: Buffer, metadata: { icc?: Buffer; exif?: Buffer 
   }
   return toPhoto(buffer, options, { decodable: transcoded.jpeg, format: 'heif', mimeType: 'image/heic', width: transcoded.width, height: transcoded.height });
 }
+
+/**
+ * Decodes the whole stream at a reduced size, which finds truncation and corruption cheaply
+ * (JPEG shrink-on-load still reads every entropy-coded byte); rejects with sharp's error.
+ */
+async function decodeInFull(buffer: Buffer, format: PhotoFormat, maxPixels: number): Promise<void> {
+  const decode = (failOn: 'truncated' | 'warning') =>
+    sharp(buffer, { failOn, limitInputPixels: maxPixels }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+  // A JPEG whose data stops at a marker (a cut file with an end marker written after it, or a
+  // header declaring more pixels than the data holds) passes 'truncated': libjpeg only warns and
+  // paints the missing rows grey. The 'warning' level sees it, but would also refuse harmless
+  // quirks of real cameras' files (stray bytes before a marker), so only that warning refuses.
+  if (format === 'jpeg') {
+    try {
+      await decode('warning');
+      return;
+    } catch (cause) {
+      if (cause instanceof Error && MISSING_JPEG_DATA.test(cause.message)) throw cause;
+    }
+  }
+  await decode('truncated');
+}
+
+/** libjpeg's warning when a scan's data ends before the image does. */
+const MISSING_JPEG_DATA = /premature end of data segment/i;
 
 /** libheif's answer when the file's codec has no decoder in this build. */
 const MISSING_CODEC = /compression format has not been built in/i;

@@ -72,6 +72,27 @@ describe('inspectPhoto', () => {
     await expectCode(inspectPhoto(noisy.subarray(0, Math.floor(noisy.length * 0.6)), limits), 'INVALID_IMAGE', 422);
   });
 
+  it('rejects a JPEG whose data stops before its image does (an end marker after a cut) with 422, which sharp\'s truncated level lets through', async () => {
+    const photo = await syntheticPhoto({ width: 400, height: 300 });
+    const cut = Buffer.concat([photo.subarray(0, photo.length >> 1), Buffer.from([0xff, 0xd9])]);
+    const err = await inspectPhoto(cut, limits).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INVALID_IMAGE', status: 422 });
+    expect((err as Error).message).toMatch(/^The image could not be decoded: .*premature end of data segment/);
+  });
+
+  it('rejects a JPEG header declaring 9000 × 9000 over one 8 × 8 block of data with 422, not a 81 MP grey photo', async () => {
+    const block = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    await expectCode(inspectPhoto(jpegDeclaring(block, 9000, 9000), limits), 'INVALID_IMAGE', 422);
+  });
+
+  it('accepts a JPEG with a harmless libjpeg warning (stray bytes before a marker), as cameras write them', async () => {
+    const photo = await syntheticPhoto({ width: 320, height: 200 });
+    const scan = markerOffset(photo, 0xda);
+    const stray = Buffer.concat([photo.subarray(0, scan), Buffer.from([0, 1, 2]), photo.subarray(scan)]);
+    await expect(sharp(stray, { failOn: 'warning' }).raw().toBuffer()).rejects.toThrow(/extraneous bytes/);
+    await expect(inspectPhoto(stray, limits)).resolves.toMatchObject({ format: 'jpeg', width: 320, height: 200 });
+  });
+
   it.each([
     ['JPEG', [0xff, 0xd8, 0xff, 0xe0]],
     ['PNG', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
@@ -111,3 +132,20 @@ describe('inspectPhoto', () => {
     expect((err as Error).message).toMatch(/50000×50000/);
   });
 });
+
+/** Where the JPEG segment with `marker` (0xda: start of scan; 0xc0: frame header) begins. */
+function markerOffset(jpeg: Buffer, marker: number): number {
+  for (let at = 2; at + 4 <= jpeg.length; at += 2 + jpeg.readUInt16BE(at + 2)) {
+    if (jpeg[at] === 0xff && jpeg[at + 1] === marker) return at;
+  }
+  throw new Error(`no marker 0x${marker.toString(16)}`);
+}
+
+/** `jpeg` with its (baseline) frame header declaring `width` × `height`, the data unchanged. */
+function jpegDeclaring(jpeg: Buffer, width: number, height: number): Buffer {
+  const out = Buffer.from(jpeg);
+  const frame = markerOffset(out, 0xc0);
+  out.writeUInt16BE(height, frame + 5);
+  out.writeUInt16BE(width, frame + 7);
+  return out;
+}

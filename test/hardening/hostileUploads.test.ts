@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { createWsClient, type WsClient } from '../support/createWsClient';
 import { noise, realPhotoJpeg } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
@@ -173,6 +174,32 @@ describe('hostile uploads', () => {
       const res = await upload(service.httpUrl, pngDeclaring(64, 64), { filename: 'small.png', contentType: 'image/png' });
       expect(res.status).toBe(422);
       expect(res.body.error?.message).not.toMatch(/MP/);
+    });
+  });
+
+  describe('JPEGs whose data ends early behind an end marker', () => {
+    it('rejects a JPEG declaring 9000 × 9000 over one 8 × 8 block of data with 422 INVALID_IMAGE and a validation processing_error', async () => {
+      const block = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+      const bomb = Buffer.from(block);
+      // The baseline frame header (SOF0): height, then width, after its length and precision.
+      let frame = 2;
+      while (bomb[frame + 1] !== 0xc0) frame += 2 + bomb.readUInt16BE(frame + 2);
+      bomb.writeUInt16BE(9000, frame + 5);
+      bomb.writeUInt16BE(9000, frame + 7);
+      const res = await upload(service.httpUrl, bomb, { filename: 'bomb.jpg' });
+      expect(res.status).toBe(422);
+      expect(res.body.error).toMatchObject({ code: 'INVALID_IMAGE', message: expect.stringMatching(/^The image could not be decoded: .*premature end of data segment/) });
+      const error = await watcher.waitFor((m) => m.requestId === res.body.requestId && m.type === 'processing_error');
+      expect(error).toMatchObject({ stage: 'validation', code: 'INVALID_IMAGE' });
+      await expectServesNormally();
+    });
+
+    it('rejects the first half of a photo with an end marker written after it with 422 INVALID_IMAGE, not a half-grey edit', async () => {
+      const cut = Buffer.concat([photo.subarray(0, photo.length >> 1), Buffer.from([0xff, 0xd9])]);
+      const res = await upload(service.httpUrl, cut, { filename: 'cut.jpg' });
+      expect(res.status).toBe(422);
+      expect(res.body.error?.code).toBe('INVALID_IMAGE');
+      await expectServesNormally();
     });
   });
 

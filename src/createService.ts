@@ -21,6 +21,7 @@ import { createRateLimiter } from './http/createRateLimiter';
 import type { Logger } from './logging/Logger';
 import { listen } from './net/listen';
 import { createConcurrencyLimiter } from './pipeline/createConcurrencyLimiter';
+import { createDecodeBudget } from './util/createDecodeBudget';
 import { createPipeline } from './pipeline/createPipeline';
 import type { CouchStore } from './store/CouchStore';
 import { createRequestStore } from './store/createRequestStore';
@@ -80,7 +81,9 @@ export async function createService(config: Config, logger: Logger, overrides: S
       validate: overrides.validateEvents,
       transport: await startEventTransport({ redisUrl: config.redisUrl, redisChannel: config.redisChannel, logger }),
     });
-  const engine = overrides.engine ?? createEngine(config, logger);
+  // Upload checks and the engine's decodes draw on one budget, so together they stay within it.
+  const decodeBudget = createDecodeBudget(config.maxImagePixels);
+  const engine = overrides.engine ?? createEngine(config, logger, { decodeBudget });
   const releaseEngineAndBus = async () => {
     await engine.close();
     await bus.close();
@@ -156,6 +159,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
     maxImagePixels: config.maxImagePixels,
     requestTimeoutMs: config.requestTimeoutMs,
     heicDecoder,
+    decodeBudget,
   });
   const app = createApp({
     pipeline,

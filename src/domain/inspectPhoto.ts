@@ -14,6 +14,7 @@ import type { Photo, PhotoFormat } from './Photo';
 import { sniffImageFormat } from './sniffImageFormat';
 import { sha256Hex } from '../util/sha256Hex';
 import { errorMessage } from '../util/errorMessage';
+import type { Semaphore } from '../util/createSemaphore';
 
 const FORMAT_NAMES: Record<PhotoFormat, string> = {
   jpeg: 'JPEG',
@@ -44,8 +45,14 @@ export interface InspectOptions {
   originalName?: string;
   /** Decodes HEVC HEIC; without one such photos get 415 saying what to send instead. */
   heicDecoder?: HeicDecoder;
-  /** Stops a HEIC transcode (the request's deadline); rejects with its reason. */
+  /** Stops a HEIC transcode, or the wait for a decode turn (the request's deadline); rejects with its reason. */
   signal?: AbortSignal;
+  /**
+   * Megapixels being decoded at once, shared with the engine's decodes: the check decode takes
+   * the photo's declared megapixels from it and waits while they are not free. A decode's memory
+   * grows with the pixels whatever the file's size (an 8000 × 8000 AVIF of 1 KB takes over 1 GB).
+   */
+  decodeBudget?: Semaphore;
 }
 
 /** Checks the bytes and measures the photo. */
@@ -89,8 +96,11 @@ export async function inspectPhoto(buffer: Buffer, options: InspectOptions): Pro
   }
 
   try {
-    await decodeInFull(buffer, format, options.maxPixels);
+    const check = () => decodeInFull(buffer, format, options.maxPixels);
+    await (options.decodeBudget ? options.decodeBudget.run(check, options.signal, (width * height) / 1e6) : check());
   } catch (cause) {
+    // Given up while waiting for its turn: the request's stop reason, not a verdict on the image.
+    if (options.signal?.aborted) throw cause;
     // A well-formed photo in another codec this libvips build lacks is a format we cannot take,
     // not a broken file: say so, and what to send instead.
     if (cause instanceof Error && MISSING_CODEC.test(cause.message)) {

@@ -16,6 +16,8 @@ import type { FinishedImage, RequestReceived, RequestStore } from '../store/Requ
 import { createRequestEmitter } from './createRequestEmitter';
 import { formatMs, roundMs } from './formatMs';
 import { createDeadline } from '../util/createDeadline';
+import { createDecodeBudget } from '../util/createDecodeBudget';
+import type { Semaphore } from '../util/createSemaphore';
 import { sha256Hex } from '../util/sha256Hex';
 import { processingErrorMessage } from './processingErrorMessage';
 import { describeError } from './describeError';
@@ -72,6 +74,8 @@ export interface PipelineOptions {
   requestTimeoutMs: number;
   /** Decodes HEVC HEIC uploads (iPhone photos). Default: one with its default concurrency. */
   heicDecoder?: HeicDecoder;
+  /** Megapixels being decoded at once, shared with the engine (default: one of `maxImagePixels`). */
+  decodeBudget?: Semaphore;
 }
 
 /**
@@ -82,6 +86,7 @@ export interface PipelineOptions {
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { engine, bus, store, imageCount } = options;
   const heicDecoder = options.heicDecoder ?? createHeicDecoder();
+  const decodeBudget = options.decodeBudget ?? createDecodeBudget(options.maxImagePixels);
   const running = new Map<string, InFlightRequest>();
   /** How to fail each running request at once (see `abandonAll`). */
   const abandoners = new Map<string, () => Promise<void>>();
@@ -194,7 +199,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     let photo: Photo;
     const tValidation = performance.now();
     try {
-      photo = await inspectPhoto(input.upload, { maxPixels: options.maxImagePixels, originalName: input.originalName, heicDecoder, signal });
+      photo = await inspectPhoto(input.upload, { maxPixels: options.maxImagePixels, originalName: input.originalName, heicDecoder, signal, decodeBudget });
     } catch (err) {
       timings.validation = roundMs(performance.now() - tValidation);
       return fail('validation', 'INVALID_IMAGE', err);

@@ -5,6 +5,8 @@ import { inspectPhoto } from '../../src/domain/inspectPhoto';
 import { AppError } from '../../src/errors/AppError';
 import { HEVC_HEIC_FIXTURE, syntheticPhoto } from '../support/images';
 import { pngDeclaring } from '../support/pngDeclaring';
+import { createSemaphore } from '../../src/util/createSemaphore';
+import { waitUntil } from '../hardening/support/waitUntil';
 
 const limits = { maxPixels: 100_000_000 };
 
@@ -130,6 +132,42 @@ describe('inspectPhoto', () => {
     const err = await inspectPhoto(bomb, limits).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'INVALID_IMAGE', status: 422 });
     expect((err as Error).message).toMatch(/50000×50000/);
+  });
+
+  describe('decode budget', () => {
+    /** A budget of `megapixels` slots, all held until `release` is called. */
+    function heldBudget(megapixels: number) {
+      const budget = createSemaphore(megapixels);
+      let release = () => undefined as void;
+      const holding = budget.run(() => new Promise<void>((resolve) => (release = resolve)), undefined, megapixels);
+      return { budget, release: () => release(), holding };
+    }
+
+    it('checks the bytes only once the photo\'s megapixels are free in the shared budget', async () => {
+      const { budget, release, holding } = heldBudget(1);
+      const bytes = await syntheticPhoto({ width: 320, height: 200 });
+      let settled = false;
+      const inspecting = inspectPhoto(bytes, { ...limits, decodeBudget: budget }).finally(() => (settled = true));
+      await waitUntil(() => budget.waiting === 1, 'the check decode to wait for the budget');
+      expect(settled).toBe(false);
+      release();
+      await holding;
+      await expect(inspecting).resolves.toMatchObject({ width: 320, height: 200 });
+      expect(budget.active).toBe(0);
+    });
+
+    it('gives up waiting for the budget with the signal\'s reason, not a verdict on the image', async () => {
+      const { budget, release, holding } = heldBudget(1);
+      const controller = new AbortController();
+      const inspecting = inspectPhoto(await syntheticPhoto(), { ...limits, decodeBudget: budget, signal: controller.signal }).catch((e: unknown) => e);
+      await waitUntil(() => budget.waiting === 1, 'the check decode to wait for the budget');
+      const reason = new Error('request deadline');
+      controller.abort(reason);
+      expect(await inspecting).toBe(reason);
+      expect(budget.waiting).toBe(0);
+      release();
+      await holding;
+    });
   });
 });
 

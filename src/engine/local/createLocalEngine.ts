@@ -16,7 +16,8 @@ import { messageOf } from './messageOf';
 import { recipeForSuggestion } from './recipeForSuggestion';
 import { recommendSettings } from './recommendSettings';
 import { renderEdit } from './renderEdit';
-import { createSemaphore } from '../../util/createSemaphore';
+import { createSemaphore, type Semaphore } from '../../util/createSemaphore';
+import { createDecodeBudget } from '../../util/createDecodeBudget';
 
 export interface LocalEngineOptions {
   logger?: Logger;
@@ -31,6 +32,12 @@ export interface LocalEngineOptions {
    * not finish sooner on a busy CPU, but each started render holds its pixels while it waits.
    */
   maxParallelPixelWork?: number;
+  /**
+   * Megapixels being decoded at once, in megapixel slots (default: one of its own of
+   * `maxInputPixels`); the service shares one with upload validation, so the two together stay
+   * within it. A decode's memory grows with the photo's pixels, not its file size.
+   */
+  decodeBudget?: Semaphore;
 }
 
 /** Model name reported in call records. */
@@ -43,10 +50,12 @@ export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine
   const outputMaxEdge = positiveInteger(options.outputMaxEdge ?? 1024, 'outputMaxEdge');
   const quality = positiveInteger(options.jpegQuality ?? 85, 'jpegQuality', 100);
   const pixelWork = createSemaphore(positiveInteger(options.maxParallelPixelWork ?? 2 * os.availableParallelism(), 'maxParallelPixelWork'));
+  const maxInputPixels = positiveInteger(options.maxInputPixels ?? 100_000_000, 'maxInputPixels');
   const cache = createPhotoCache({
     maxEdge: Math.max(WORKING_EDGE, outputMaxEdge),
-    maxInputPixels: positiveInteger(options.maxInputPixels ?? 100_000_000, 'maxInputPixels'),
+    maxInputPixels,
     pixelWork,
+    decodeBudget: options.decodeBudget ?? createDecodeBudget(maxInputPixels),
   });
   const logger = options.logger;
   let closed = false;

@@ -23,8 +23,15 @@ export interface PhotoCache {
   clear(): void;
 }
 
-/** A cache decoding with `options`; each decode and measurement takes a slot of `pixelWork`. Each engine instance owns one. */
-export function createPhotoCache(options: DecodeOptions & { pixelWork: Semaphore }): PhotoCache {
+export interface PhotoCacheOptions extends DecodeOptions {
+  /** Decodes, measurements and renders at once: each decode and measurement takes a slot. */
+  pixelWork: Semaphore;
+  /** Megapixels being decoded at once: a decode first takes the photo's megapixels from it. */
+  decodeBudget: Semaphore;
+}
+
+/** A cache decoding with `options`. Each engine instance owns one. */
+export function createPhotoCache(options: PhotoCacheOptions): PhotoCache {
   let entries = new WeakMap<Photo, PhotoWork>();
   return {
     get(photo) {
@@ -41,10 +48,12 @@ export function createPhotoCache(options: DecodeOptions & { pixelWork: Semaphore
   };
 }
 
-function createWork(photo: Photo, options: DecodeOptions & { pixelWork: Semaphore }): PhotoWork {
+function createWork(photo: Photo, options: PhotoCacheOptions): PhotoWork {
   // Shared by every stage of the request, so no one stage's signal may cancel it.
+  // The budget before the slot: a decode waiting for megapixels holds no slot a render could use.
+  const decode = () => options.pixelWork.run(() => decodeBase(photo.decodable, options));
   const base = once(() =>
-    options.pixelWork.run(() => decodeBase(photo.decodable, options)).catch((cause: unknown) => {
+    options.decodeBudget.run(decode, undefined, (photo.width * photo.height) / 1e6).catch((cause: unknown) => {
       throw new EngineError(`The photo could not be decoded: ${messageOf(cause)}`, { cause, retryable: false });
     }),
   );

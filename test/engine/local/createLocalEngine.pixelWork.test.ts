@@ -6,6 +6,8 @@ import sharp from 'sharp';
 import { EngineError } from '../../../src/errors/EngineError';
 import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
 import { chelsea, darkChelsea, toPhoto } from './localTestImages';
+import { createSemaphore } from '../../../src/util/createSemaphore';
+import { waitUntil } from '../../hardening/support/waitUntil';
 
 /**
  * sharp's operations queued or running in this process, never over-counted. One
@@ -74,6 +76,26 @@ describe('createLocalEngine pixel work across requests', () => {
       await expect(waiting).rejects.toBeInstanceOf(EngineError);
       await expect(running).resolves.toMatchObject({ mimeType: 'image/jpeg' });
     } finally {
+      await engine.close();
+    }
+  });
+
+  it('decodes a photo only once its megapixels are free in the decode budget it shares with upload checks', async () => {
+    const decodeBudget = createSemaphore(1);
+    let release = () => undefined as void;
+    const holding = decodeBudget.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const engine = createLocalEngine({ decodeBudget });
+    try {
+      let settled = false;
+      const settings = engine.recommendSettings(await toPhoto(await chelsea())).finally(() => (settled = true));
+      await waitUntil(() => decodeBudget.waiting === 1, 'the decode to wait for the budget');
+      expect(settled).toBe(false);
+      release();
+      await holding;
+      await expect(settings).resolves.toMatchObject({ aperture: expect.any(String) });
+      expect(decodeBudget.active).toBe(0);
+    } finally {
+      release();
       await engine.close();
     }
   });

@@ -22,5 +22,6 @@ export function createEngine(
     // client is not sent, base64, to every client either.
     return createGeminiEngine({ apiKey, ...rest, maxImageBytes: config.maxUploadBytes, maxImagePixels: config.maxImagePixels, logger });
   }
-  return createLocalEngine({ logger: logger.child({ engine: 'local' }), decodeBudget: shared.decodeBudget });
+  // The uploads' pixel limit, not the engine's default: a photo the web layer accepted must decode.
+  return createLocalEngine({ logger: logger.child({ engine: 'local' }), maxInputPixels: config.maxImagePixels, decodeBudget: shared.decodeBudget });
 }

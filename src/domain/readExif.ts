@@ -3,6 +3,8 @@
  * normal (screenshots, stripped uploads, PNGs) and yields an empty summary, never an error.
  */
 import exifr from 'exifr';
+import { pngExifChunk } from './pngExifChunk';
+import { sniffImageFormat } from './sniffImageFormat';
 
 /** Numeric shooting data; every field optional and, when present, finite and positive. */
 export interface ExifSummary {
@@ -36,9 +38,12 @@ const EXIFR_OPTIONS = Object.freeze({ pick: TAGS });
 
 /** The EXIF summary of `buffer`; `{}` when there is none or it cannot be read. */
 export async function readExif(buffer: Buffer): Promise<ExifSummary> {
+  // A PNG's EXIF is handed over alone: exifr would inflate its ICC profile, however large.
+  const source = sniffImageFormat(buffer) === 'png' ? pngExifChunk(buffer) : buffer;
+  if (!source) return {};
   let tags: Record<string, unknown> | undefined;
   try {
-    tags = (await exifr.parse(buffer, EXIFR_OPTIONS)) as Record<string, unknown> | undefined;
+    tags = (await exifr.parse(source, EXIFR_OPTIONS)) as Record<string, unknown> | undefined;
   } catch {
     return {};
   }

@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { createWsClient, type WsClient } from '../support/createWsClient';
+import { measurePeakRss } from '../support/measurePeakRss';
+import { pngWithIccBomb } from '../support/pngWithIccBomb';
 import { noise, realPhotoJpeg } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
 import { pngDeclaring } from './support/pngDeclaring';
@@ -174,6 +176,19 @@ describe('hostile uploads', () => {
       const res = await upload(service.httpUrl, pngDeclaring(64, 64), { filename: 'small.png', contentType: 'image/png' });
       expect(res.status).toBe(422);
       expect(res.body.error?.message).not.toMatch(/MP/);
+    });
+  });
+
+  describe('metadata bombs', () => {
+    it('processes a PNG whose ICC profile inflates to 500 MB without inflating it: 200, and memory stays where it was', async () => {
+      const bomb = await pngWithIccBomb(await sharp(photo).png().toBuffer(), 500);
+      expect(bomb.length).toBeLessThan(1_000_000);
+      const { result: res, growthMb } = await measurePeakRss(() => upload(service.httpUrl, bomb, { filename: 'icc.png', contentType: 'image/png' }));
+      expect(res.status).toBe(200);
+      expect(res.body.imagesGenerated).toBe(1);
+      // The service runs in this process; inflating the profile took ~1 GB.
+      expect(growthMb).toBeLessThan(250);
+      await expectServesNormally();
     });
   });
 

@@ -7,6 +7,7 @@ import { HEVC_HEIC_FIXTURE, syntheticPhoto } from '../support/images';
 import { pngDeclaring } from '../support/pngDeclaring';
 import { createSemaphore } from '../../src/util/createSemaphore';
 import { waitUntil } from '../hardening/support/waitUntil';
+import { jpegDeclaring, markerOffset } from '../hardening/support/jpegDeclaring';
 
 const limits = { maxPixels: 100_000_000 };
 
@@ -170,20 +171,3 @@ describe('inspectPhoto', () => {
     });
   });
 });
-
-/** Where the JPEG segment with `marker` (0xda: start of scan; 0xc0: frame header) begins. */
-function markerOffset(jpeg: Buffer, marker: number): number {
-  for (let at = 2; at + 4 <= jpeg.length; at += 2 + jpeg.readUInt16BE(at + 2)) {
-    if (jpeg[at] === 0xff && jpeg[at + 1] === marker) return at;
-  }
-  throw new Error(`no marker 0x${marker.toString(16)}`);
-}
-
-/** `jpeg` with its (baseline) frame header declaring `width` × `height`, the data unchanged. */
-function jpegDeclaring(jpeg: Buffer, width: number, height: number): Buffer {
-  const out = Buffer.from(jpeg);
-  const frame = markerOffset(out, 0xc0);
-  out.writeUInt16BE(height, frame + 5);
-  out.writeUInt16BE(width, frame + 7);
-  return out;
-}

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { readExif } from '../../src/domain/readExif';
 import { chelsea, chelseaWithExif } from '../engine/local/localTestImages';
 import { measurePeakRss } from '../support/measurePeakRss';
-import { pngWithIccBomb } from '../support/pngWithIccBomb';
+import { pngWithIccBomb } from '../hardening/support/pngWithIccBomb';
 
 describe('readExif', () => {
   it('reads aperture, shutter, ISO, focal length and camera', async () => {

@@ -7,9 +7,10 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { createWsClient, type WsClient } from '../support/createWsClient';
 import { measurePeakRss } from '../support/measurePeakRss';
-import { pngWithIccBomb } from '../support/pngWithIccBomb';
+import { pngWithIccBomb } from './support/pngWithIccBomb';
 import { noise, realPhotoJpeg } from '../support/images';
 import { startTestService, type TestService } from '../support/startTestService';
+import { jpegDeclaring } from './support/jpegDeclaring';
 import { pngDeclaring } from './support/pngDeclaring';
 import { connectRaw, jsonBody, multipartBody, parseResponse, postRequest, rawExchange, readOneResponse, readUntilClosed, type Part } from './support/rawHttp';
 import { health, upload } from './support/uploads';
@@ -195,12 +196,7 @@ describe('hostile uploads', () => {
   describe('JPEGs whose data ends early behind an end marker', () => {
     it('rejects a JPEG declaring 9000 × 9000 over one 8 × 8 block of data with 422 INVALID_IMAGE and a validation processing_error', async () => {
       const block = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).jpeg().toBuffer();
-      const bomb = Buffer.from(block);
-      // The baseline frame header (SOF0): height, then width, after its length and precision.
-      let frame = 2;
-      while (bomb[frame + 1] !== 0xc0) frame += 2 + bomb.readUInt16BE(frame + 2);
-      bomb.writeUInt16BE(9000, frame + 5);
-      bomb.writeUInt16BE(9000, frame + 7);
+      const bomb = jpegDeclaring(block, 9000, 9000);
       const res = await upload(service.httpUrl, bomb, { filename: 'bomb.jpg' });
       expect(res.status).toBe(422);
       expect(res.body.error).toMatchObject({ code: 'INVALID_IMAGE', message: expect.stringMatching(/^The image could not be decoded: .*premature end of data segment/) });

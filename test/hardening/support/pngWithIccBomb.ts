@@ -4,15 +4,8 @@
  * does not take the memory it is meant to cost a reader.
  */
 import zlib from 'node:zlib';
+import { pngChunk } from './pngDeclaring';
 
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(typeAndData) >>> 0);
-  return Buffer.concat([length, typeAndData, crc]);
-}
 
 /** `png` with the bomb inserted right after its IHDR chunk. */
 export async function pngWithIccBomb(png: Buffer, megabytes: number): Promise<Buffer> {
@@ -27,7 +20,7 @@ export async function pngWithIccBomb(png: Buffer, megabytes: number): Promise<Bu
   deflate.end();
   await done;
   // Profile name, its terminator, compression method 0 (deflate), then the profile.
-  const iccp = chunk('iCCP', Buffer.concat([Buffer.from('bomb\0\0', 'latin1'), ...parts]));
+  const iccp = pngChunk('iCCP', Buffer.concat([Buffer.from('bomb\0\0', 'latin1'), ...parts]));
   const afterIhdr = 8 + 8 + 13 + 4;
   return Buffer.concat([png.subarray(0, afterIhdr), iccp, png.subarray(afterIhdr)]);
 }

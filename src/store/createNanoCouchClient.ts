@@ -1,5 +1,5 @@
 import nano from 'nano';
-import { Agent } from 'undici';
+import Agent from 'undici/lib/dispatcher/agent';
 import {
   CouchError,
   type CallOptions,

@@ -20,7 +20,7 @@ export function createEngine(
     const { createGeminiEngine } = require('./gemini/createGeminiEngine') as typeof import('./gemini/createGeminiEngine');
     // A generated image is held to an upload's limits: one the service would refuse from a
     // client is not sent, base64, to every client either.
-    return createGeminiEngine({ apiKey, ...rest, maxImageBytes: config.maxUploadBytes, maxImagePixels: config.maxImagePixels, logger });
+    return createGeminiEngine({ apiKey, ...rest, maxImageBytes: config.maxUploadBytes, maxImagePixels: config.maxImagePixels, logger, decodeBudget: shared.decodeBudget });
   }
   // The uploads' pixel limit, not the engine's default: a photo the web layer accepted must decode.
   return createLocalEngine({ logger: logger.child({ engine: 'local' }), maxInputPixels: config.maxImagePixels, decodeBudget: shared.decodeBudget });

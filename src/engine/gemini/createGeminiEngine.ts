@@ -25,6 +25,7 @@ import {
   DEFAULT_GEMINI_TIMEOUT_MS,
 } from './defaults';
 import { prepareInputImage, type InlineImage } from './prepareInputImage';
+import type { Semaphore } from '../../util/createSemaphore';
 import { analysisPrompt, COACH_SYSTEM_INSTRUCTION, imageEditPrompt, settingsPrompt } from './prompts';
 import { readShotWith } from '../../domain/describeShotWith';
 import { readImageAnswer, readJsonAnswer } from './readResponse';
@@ -65,6 +66,11 @@ export interface GeminiEngineOptions {
   logger?: Logger;
   /** Replaces the SDK's `models` API (a proxy or recording wrapper); defaults to `@google/genai`. */
   models?: GeminiModelsApi;
+  /**
+   * Megapixels being decoded at once, shared with the upload checks (createService passes one):
+   * downscaling the photo decodes it whole first. Without it each photo is downscaled at once.
+   */
+  decodeBudget?: Semaphore;
 }
 
 /** Creates the Gemini engine. Nothing is sent until a method is called. */
@@ -107,7 +113,8 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
   const inlineImage = (photo: Photo): Promise<InlineImage> => {
     let image = prepared.get(photo.decodable);
     if (!image) {
-      image = prepareInputImage(photo.decodable, inputMaxEdge);
+      const prepare = () => prepareInputImage(photo.decodable, inputMaxEdge);
+      image = options.decodeBudget ? options.decodeBudget.run(prepare, undefined, (photo.width * photo.height) / 1e6) : prepare();
       prepared.set(photo.decodable, image);
     }
     return image;

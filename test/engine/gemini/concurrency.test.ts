@@ -3,6 +3,8 @@ import type { Photo } from '../../../src/domain/Photo';
 import { createGeminiEngine } from '../../../src/engine/gemini/createGeminiEngine';
 import { createFakeGeminiServer, type FakeGeminiServer } from '../../support/gemini/createFakeGeminiServer';
 import { makeTestPhoto } from '../../support/gemini/makeTestPhoto';
+import { createSemaphore } from '../../../src/util/createSemaphore';
+import { waitUntil } from '../../hardening/support/waitUntil';
 
 const suggestions = [1, 2, 3, 4].map((i) => ({
   title: `Edit ${i}`,
@@ -73,5 +75,25 @@ describe('Gemini engine concurrency', () => {
     expect(calls[0].status).toBe(429);
     expect(calls[1].prompt).not.toContain('edit number 1.');
     expect(calls.map((c) => c.status)).toEqual([429, 200, 200, 200, 200]);
+  });
+
+  it('downscales the photo only when the shared decode budget has room, and sends nothing before', async () => {
+    const decodeBudget = createSemaphore(1);
+    let release = () => undefined as void;
+    const holding = decodeBudget.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const engine = createGeminiEngine({ apiKey: 'k', baseUrl: server.url, decodeBudget });
+    engines.push(engine);
+    try {
+      const settings = engine.recommendSettings(photo);
+      await waitUntil(() => decodeBudget.waiting === 1, 'the downscale to wait for the budget');
+      expect(server.calls).toHaveLength(0);
+      release();
+      await holding;
+      await expect(settings).resolves.toMatchObject({ aperture: expect.any(String) });
+      expect(server.calls).toHaveLength(1);
+      expect(decodeBudget.active).toBe(0);
+    } finally {
+      release();
+    }
   });
 });

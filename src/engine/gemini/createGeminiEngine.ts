@@ -59,7 +59,10 @@ export interface GeminiEngineOptions {
   inputMaxEdge?: number;
   /** A generated image with more bytes than this becomes that image's error (the service passes MAX_UPLOAD_MB). */
   maxImageBytes?: number;
-  /** A generated image declaring more pixels than this becomes that image's error (MAX_IMAGE_PIXELS). */
+  /**
+   * A generated image declaring more pixels than this becomes that image's error, and an uploaded
+   * photo of up to this many is decoded (MAX_IMAGE_PIXELS).
+   */
   maxImagePixels?: number;
   /** Largest response body read, decoded bytes; defaults to room for two images of maxImageBytes. */
   maxResponseBytes?: number;
@@ -113,7 +116,7 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
   const inlineImage = (photo: Photo): Promise<InlineImage> => {
     let image = prepared.get(photo.decodable);
     if (!image) {
-      const prepare = () => prepareInputImage(photo.decodable, inputMaxEdge);
+      const prepare = () => prepareInputImage(photo.decodable, inputMaxEdge, imageLimits.maxPixels);
       image = options.decodeBudget ? options.decodeBudget.run(prepare, undefined, (photo.width * photo.height) / 1e6) : prepare();
       prepared.set(photo.decodable, image);
     }

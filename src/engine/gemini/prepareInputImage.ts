@@ -11,14 +11,15 @@ export interface InlineImage {
 }
 
 /**
- * Downscales the upload to at most `maxEdge` px on its longest side and re-encodes it as JPEG:
+ * Downscales the upload (of at most `maxPixels` pixels) to at most `maxEdge` px on its longest side and re-encodes it as JPEG:
  * Gemini bills images by tiles, so a 24 MP original costs many more input tokens than a 1.5k
  * version and sees no more. EXIF orientation is applied (the model sees the photo upright)
  * and the metadata is dropped (no GPS position leaves the server).
  */
-export async function prepareInputImage(buffer: Buffer, maxEdge: number): Promise<InlineImage> {
+export async function prepareInputImage(buffer: Buffer, maxEdge: number, maxPixels: number): Promise<InlineImage> {
   try {
-    const { data, info } = await sharp(buffer, { failOn: 'error' })
+    // The uploads' pixel limit, not sharp's default (268 MP): a photo the service accepted must decode.
+    const { data, info } = await sharp(buffer, { failOn: 'error', limitInputPixels: maxPixels })
       .rotate()
       .resize({ width: maxEdge, height: maxEdge, fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })

@@ -15,6 +15,7 @@ import { sniffImageFormat } from './sniffImageFormat';
 import { sha256Hex } from '../util/sha256Hex';
 import { errorMessage } from '../util/errorMessage';
 import type { Semaphore } from '../util/createSemaphore';
+import { decodeWeight } from '../util/createDecodeBudget';
 
 const FORMAT_NAMES: Record<PhotoFormat, string> = {
   jpeg: 'JPEG',
@@ -97,7 +98,7 @@ export async function inspectPhoto(buffer: Buffer, options: InspectOptions): Pro
 
   try {
     const check = () => decodeInFull(buffer, format, options.maxPixels);
-    await (options.decodeBudget ? options.decodeBudget.run(check, options.signal, (width * height) / 1e6) : check());
+    await (options.decodeBudget ? options.decodeBudget.run(check, options.signal, decodeWeight(width, height)) : check());
   } catch (cause) {
     // Given up while waiting for its turn: the request's stop reason, not a verdict on the image.
     if (options.signal?.aborted) throw cause;

@@ -8,8 +8,13 @@ import { createSemaphore, type Semaphore } from './createSemaphore';
 
 /**
  * A semaphore of megapixel slots sized to `maxPixels`: one photo of the largest accepted size
- * decodes alone, smaller ones share it. Callers weigh a decode by its megapixels.
+ * decodes alone, smaller ones share it. Callers weigh a decode by `decodeWeight`.
  */
 export function createDecodeBudget(maxPixels: number): Semaphore {
   return createSemaphore(Math.ceil(maxPixels / 1e6));
+}
+
+/** The weight of decoding a `width` × `height` photo in a budget of `createDecodeBudget`: its megapixels. */
+export function decodeWeight(width: number, height: number): number {
+  return (width * height) / 1e6;
 }

@@ -26,6 +26,7 @@ import {
 } from './defaults';
 import { prepareInputImage, type InlineImage } from './prepareInputImage';
 import type { Semaphore } from '../../util/createSemaphore';
+import { decodeWeight } from '../../util/createDecodeBudget';
 import { analysisPrompt, COACH_SYSTEM_INSTRUCTION, imageEditPrompt, settingsPrompt } from './prompts';
 import { readShotWith } from '../../domain/describeShotWith';
 import { readImageAnswer, readJsonAnswer } from './readResponse';
@@ -117,7 +118,7 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
     let image = prepared.get(photo.decodable);
     if (!image) {
       const prepare = () => prepareInputImage(photo.decodable, inputMaxEdge, imageLimits.maxPixels);
-      image = options.decodeBudget ? options.decodeBudget.run(prepare, undefined, (photo.width * photo.height) / 1e6) : prepare();
+      image = options.decodeBudget ? options.decodeBudget.run(prepare, undefined, decodeWeight(photo.width, photo.height)) : prepare();
       prepared.set(photo.decodable, image);
     }
     return image;

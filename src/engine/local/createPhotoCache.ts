@@ -10,6 +10,7 @@ import { messageOf } from './messageOf';
 import type { PhotoMetrics } from './PhotoMetrics';
 import { readExif, type ExifSummary } from '../../domain/readExif';
 import type { Semaphore } from '../../util/createSemaphore';
+import { decodeWeight } from '../../util/createDecodeBudget';
 
 export interface PhotoWork {
   base(): Promise<BaseImage>;
@@ -53,7 +54,7 @@ function createWork(photo: Photo, options: PhotoCacheOptions): PhotoWork {
   // The budget before the slot: a decode waiting for megapixels holds no slot a render could use.
   const decode = () => options.pixelWork.run(() => decodeBase(photo.decodable, options));
   const base = once(() =>
-    options.decodeBudget.run(decode, undefined, (photo.width * photo.height) / 1e6).catch((cause: unknown) => {
+    options.decodeBudget.run(decode, undefined, decodeWeight(photo.width, photo.height)).catch((cause: unknown) => {
       throw new EngineError(`The photo could not be decoded: ${messageOf(cause)}`, { cause, retryable: false });
     }),
   );

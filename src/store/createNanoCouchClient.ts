@@ -15,6 +15,7 @@ import { errorMessage } from '../util/errorMessage';
 import { untilAborted } from '../util/untilAborted';
 import { createSecretScrub } from '../util/createSecretScrub';
 import { createAnswerWatch } from './createAnswerWatch';
+import { couchRefusal } from './couchRefusal';
 import { isJsonObject } from '../util/isJsonObject';
 import { NOT_COUCHDB_ERROR } from './isCouchWelcome';
 import { createAttachmentOpener } from './openAttachmentStream';
@@ -214,7 +215,5 @@ function toCouchError(err: unknown, scrub: (text: string) => string): CouchError
   const e = err as { statusCode?: number; error?: unknown; reason?: unknown; message?: string };
   const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
   if (status === undefined) return new CouchError(`CouchDB unreachable: ${e?.message ?? String(err)}`, { cause: err });
-  const name = typeof e.error === 'string' ? scrub(e.error) : undefined;
-  const reason = typeof e.reason === 'string' ? scrub(e.reason) : undefined;
-  return new CouchError(`CouchDB answered ${status}${name ? ` ${name}` : ''}${reason ? `: ${reason}` : ''}`, { status, error: name });
+  return couchRefusal(status, e, scrub);
 }

@@ -11,6 +11,7 @@ import { createDeadline } from '../util/createDeadline';
 import { errorMessage } from '../util/errorMessage';
 import { isJsonObject } from '../util/isJsonObject';
 import { sliceWebBody } from './sliceWebBody';
+import { couchRefusal } from './couchRefusal';
 import { createSecretScrub } from '../util/createSecretScrub';
 
 export interface AttachmentOpenerOptions {
@@ -82,8 +83,5 @@ function skipOf206(response: Response, span: ByteSpan, what: string): number {
 /** A refusal as CouchDB words it (`{ error, reason }`, masked of our credentials by `scrub`), with its status. */
 async function answerError(response: Response, what: string, scrub: (text: string) => string): Promise<CouchError> {
   const body: unknown = await response.json().catch(() => undefined);
-  const { error, reason } = isJsonObject(body) ? body : {};
-  const name = typeof error === 'string' ? scrub(error) : undefined;
-  const detail = `${name ? ` ${name}` : ''}${typeof reason === 'string' ? `: ${scrub(reason)}` : ''}`;
-  return new CouchError(`CouchDB answered ${response.status}${detail} to ${what}`, { status: response.status, error: name });
+  return couchRefusal(response.status, isJsonObject(body) ? body : {}, scrub, ` to ${what}`);
 }

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../errors/AppError';
+import { expectsContinue } from './continueIfExpected';
 
 /**
  * Answers 417 `EXPECTATION_FAILED` to a request whose `Expect` header asks for anything but
@@ -9,7 +10,7 @@ import { AppError } from '../errors/AppError';
  */
 export const refuseUnmetExpectation: RequestHandler = (req, _res, next) => {
   const expect = req.headers.expect;
-  if (expect === undefined || expect.trim().toLowerCase() === '100-continue') return next();
+  if (expect === undefined || expectsContinue(req)) return next();
   next(
     new AppError('EXPECTATION_FAILED', `This server meets only "Expect: 100-continue", not "${expect.slice(0, 100)}"; send the request without it`, {
       headers: { Connection: 'close' },

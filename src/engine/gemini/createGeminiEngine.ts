@@ -27,6 +27,7 @@ import {
 import { prepareInputImage, type InlineImage } from './prepareInputImage';
 import type { Semaphore } from '../../util/createSemaphore';
 import { decodeWeight } from '../../util/createDecodeBudget';
+import { shareUntilAbandoned } from '../../util/shareUntilAbandoned';
 import { analysisPrompt, COACH_SYSTEM_INSTRUCTION, imageEditPrompt, settingsPrompt } from './prompts';
 import { readShotWith } from '../../domain/describeShotWith';
 import { readImageAnswer, readJsonAnswer } from './readResponse';
@@ -113,18 +114,20 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
   });
 
   // The same photo goes out in six calls; downscale it once. Keyed by the buffer, held weakly.
-  const prepared = new WeakMap<Buffer, Promise<InlineImage>>();
-  const inlineImage = (photo: Photo): Promise<InlineImage> => {
+  // A downscale waiting for the decode budget leaves its queue once every call has stopped.
+  const prepared = new WeakMap<Buffer, (signal?: AbortSignal) => Promise<InlineImage>>();
+  const inlineImage = (photo: Photo, signal?: AbortSignal): Promise<InlineImage> => {
     let image = prepared.get(photo.decodable);
     if (!image) {
       const prepare = () => prepareInputImage(photo.decodable, inputMaxEdge, imageLimits.maxPixels);
-      image = options.decodeBudget ? options.decodeBudget.run(prepare, undefined, decodeWeight(photo.width, photo.height)) : prepare();
+      const budget = options.decodeBudget;
+      image = shareUntilAbandoned((shared) => (budget ? budget.run(prepare, shared, decodeWeight(photo.width, photo.height)) : prepare()));
       prepared.set(photo.decodable, image);
     }
-    return image;
+    return image(signal);
   };
-  const photoParts = async (photo: Photo, text: string) => {
-    const image = await inlineImage(photo);
+  const photoParts = async (photo: Photo, text: string, signal?: AbortSignal) => {
+    const image = await inlineImage(photo, signal);
     return [{ role: 'user', parts: [{ inlineData: { mimeType: image.mimeType, data: image.data } }, { text }] }];
   };
 
@@ -142,7 +145,7 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
     const response = await caller.generate({
       stage: ask.stage,
       model: textModel,
-      contents: await photoParts(photo, ask.prompt),
+      contents: await photoParts(photo, ask.prompt, stage.signal),
       config: {
         systemInstruction: COACH_SYSTEM_INSTRUCTION,
         responseMimeType: 'application/json',
@@ -189,7 +192,7 @@ export function createGeminiEngine(options: GeminiEngineOptions): ImageEngine {
       const response = await caller.generate({
         stage: 'image_generation',
         model: imageModel,
-        contents: await photoParts(photo, imageEditPrompt(suggestion)),
+        contents: await photoParts(photo, imageEditPrompt(suggestion), stage.signal),
         // TEXT too: image models may answer with a sentence beside the image, and saying why
         // there is no image is more useful than a bare failure.
         config: { responseModalities: ['IMAGE', 'TEXT'] },

@@ -92,7 +92,7 @@ export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine
     recommendSettings(photo: Photo, stageOptions?: StageOptions): Promise<CameraSettings> {
       return runStage('content_analysis', stageOptions, async () => {
         const work = cache.get(photo);
-        const [metrics, exif] = await Promise.all([work.metrics(), work.exif()]);
+        const [metrics, exif] = await Promise.all([work.metrics(stageOptions?.signal), work.exif()]);
         return recommendSettings(metrics, exif);
       });
     },
@@ -100,7 +100,7 @@ export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine
     analyzePhoto(photo: Photo, count: number, stageOptions?: StageOptions): Promise<Analysis> {
       return runStage('photo_analysis', stageOptions, async () => {
         const work = cache.get(photo);
-        const [metrics, exif] = await Promise.all([work.metrics(), work.exif()]);
+        const [metrics, exif] = await Promise.all([work.metrics(stageOptions?.signal), work.exif()]);
         return analysePhoto(metrics, exif, count);
       });
     },
@@ -116,7 +116,7 @@ export function createLocalEngine(options: LocalEngineOptions = {}): ImageEngine
         async () => {
           try {
             const work = cache.get(photo);
-            const [base, metrics, exif] = await Promise.all([work.base(), work.metrics(), work.exif()]);
+            const [base, metrics, exif] = await Promise.all([work.base(stageOptions?.signal), work.metrics(stageOptions?.signal), work.exif()]);
             const recipe = recipeForSuggestion(suggestion, { metrics, exposure: analyseExposure(metrics, exif) });
             return await pixelWork.run(() => renderEdit(base, recipe, { maxEdge: outputMaxEdge, quality }), stageOptions?.signal);
           } catch (cause) {

@@ -11,10 +11,15 @@ import type { PhotoMetrics } from './PhotoMetrics';
 import { readExif, type ExifSummary } from '../../domain/readExif';
 import type { Semaphore } from '../../util/createSemaphore';
 import { decodeWeight } from '../../util/createDecodeBudget';
+import { shareUntilAbandoned } from '../../util/shareUntilAbandoned';
 
+/**
+ * A stage passes its signal: the decode and measurement go on while any stage still waits on
+ * them, and leave the decode budget's and pixel slots' queues once every one has stopped.
+ */
 export interface PhotoWork {
-  base(): Promise<BaseImage>;
-  metrics(): Promise<PhotoMetrics>;
+  base(signal?: AbortSignal): Promise<BaseImage>;
+  metrics(signal?: AbortSignal): Promise<PhotoMetrics>;
   exif(): Promise<ExifSummary>;
 }
 
@@ -50,17 +55,19 @@ export function createPhotoCache(options: PhotoCacheOptions): PhotoCache {
 }
 
 function createWork(photo: Photo, options: PhotoCacheOptions): PhotoWork {
-  // Shared by every stage of the request, so no one stage's signal may cancel it.
   // The budget before the slot: a decode waiting for megapixels holds no slot a render could use.
-  const decode = () => options.pixelWork.run(() => decodeBase(photo.decodable, options));
-  const base = once(() =>
-    options.decodeBudget.run(decode, undefined, decodeWeight(photo.width, photo.height)).catch((cause: unknown) => {
-      throw new EngineError(`The photo could not be decoded: ${messageOf(cause)}`, { cause, retryable: false });
-    }),
+  const base = shareUntilAbandoned((signal) =>
+    options.decodeBudget
+      .run(() => options.pixelWork.run(() => decodeBase(photo.decodable, options), signal), signal, decodeWeight(photo.width, photo.height))
+      .catch((cause: unknown) => {
+        if (signal.aborted) throw cause;
+        throw new EngineError(`The photo could not be decoded: ${messageOf(cause)}`, { cause, retryable: false });
+      }),
   );
-  const metrics = once(() =>
-    base().then((b) =>
-      options.pixelWork.run(() => measurePhoto(b)).catch((cause: unknown) => {
+  const metrics = shareUntilAbandoned((signal) =>
+    base(signal).then((b) =>
+      options.pixelWork.run(() => measurePhoto(b), signal).catch((cause: unknown) => {
+        if (signal.aborted) throw cause;
         throw new EngineError(`Measuring the photo failed: ${messageOf(cause)}`, { cause, retryable: false });
       }),
     ),

@@ -96,4 +96,29 @@ describe('Gemini engine concurrency', () => {
       release();
     }
   });
+
+  it("takes a stopped request's downscale out of the decode budget's queue, and sends nothing for it", async () => {
+    const decodeBudget = createSemaphore(1);
+    let release = () => undefined as void;
+    const holding = decodeBudget.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const engine = createGeminiEngine({ apiKey: 'k', baseUrl: server.url, decodeBudget });
+    engines.push(engine);
+    try {
+      const request = new AbortController();
+      const stages = [engine.recommendSettings(photo, { signal: request.signal }), engine.analyzePhoto(photo, 4, { signal: request.signal })];
+      for (const stage of stages) stage.catch(() => undefined);
+      await waitUntil(() => decodeBudget.waiting === 1, 'the downscale to wait for the budget');
+      request.abort(new Error('client left'));
+      // Before, the stages went on waiting for the budget, and then sent the photo for nobody.
+      await waitUntil(() => decodeBudget.waiting === 0, 'the stopped downscale to leave the queue');
+      await Promise.allSettled(stages);
+      release();
+      await holding;
+      await expect(engine.recommendSettings(photo)).resolves.toMatchObject({ aperture: expect.any(String) });
+      expect(server.calls).toHaveLength(1);
+    } finally {
+      release();
+    }
+  });
 });
+

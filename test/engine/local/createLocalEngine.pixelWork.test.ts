@@ -99,4 +99,50 @@ describe('createLocalEngine pixel work across requests', () => {
       await engine.close();
     }
   });
+
+  it("takes a stopped request's decode out of the decode budget's queue, and decodes for the next caller", async () => {
+    const decodeBudget = createSemaphore(1);
+    let release = () => undefined as void;
+    const holding = decodeBudget.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const engine = createLocalEngine({ decodeBudget });
+    try {
+      const photo = await toPhoto(await chelsea());
+      const request = new AbortController();
+      const stages = [engine.recommendSettings(photo, { signal: request.signal }), engine.analyzePhoto(photo, 4, { signal: request.signal })];
+      await waitUntil(() => decodeBudget.waiting === 1, 'the decode to wait for the budget');
+      request.abort(new Error('client left'));
+      await Promise.allSettled(stages);
+      // Before, the decode stayed queued and ran once the budget freed, for nobody.
+      expect(decodeBudget.waiting).toBe(0);
+      release();
+      await holding;
+      await expect(engine.recommendSettings(photo)).resolves.toMatchObject({ aperture: expect.any(String) });
+    } finally {
+      release();
+      await engine.close();
+    }
+  });
+
+  it('goes on decoding for the stages still waiting when one stage stops', async () => {
+    const decodeBudget = createSemaphore(1);
+    let release = () => undefined as void;
+    const holding = decodeBudget.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const engine = createLocalEngine({ decodeBudget });
+    try {
+      const photo = await toPhoto(await chelsea());
+      const stage = new AbortController();
+      const stopped = engine.recommendSettings(photo, { signal: stage.signal });
+      const patient = engine.analyzePhoto(photo, 4, { signal: new AbortController().signal });
+      await waitUntil(() => decodeBudget.waiting === 1, 'the decode to wait for the budget');
+      stage.abort(new Error('stage timed out'));
+      await expect(stopped).rejects.toThrow();
+      expect(decodeBudget.waiting).toBe(1);
+      release();
+      await holding;
+      await expect(patient).resolves.toMatchObject({ suggestions: expect.any(Array) });
+    } finally {
+      release();
+      await engine.close();
+    }
+  });
 });

@@ -10,7 +10,7 @@ import type { EventHandler, EventTransport, EventTransportHealth } from './Event
 import { decodeEventMessage, encodeEventMessage } from './redisEventMessage';
 import { errorMessage } from '../util/errorMessage';
 import { keepRedisConnected, type RedisConnectionOptions } from './keepRedisConnected';
-import { createPublishBacklog } from './createPublishBacklog';
+import { createOrderedPublisher } from './createOrderedPublisher';
 
 export interface RedisTransportOptions {
   /** `redis://` or `rediss://` (REDIS_URL). */
@@ -75,7 +75,7 @@ const REPLAY_MARGIN_MS = 200;
  *   oldest first, before anything emitted after it, so none arrives after one emitted later.
  * - Outage: nothing waits on Redis or fails because of it. The publisher has no offline queue of
  *   node-redis's (it would be unbounded); events it cannot publish, while disconnected or with
- *   `maxPendingBytes` unacknowledged, wait in the backlog (createPublishBacklog): at most
+ *   `maxPendingBytes` unacknowledged, wait in the backlog (createOrderedPublisher): at most
  *   `maxBacklogBytes`, each at most `maxBacklogAgeMs`, the oldest dropped first past either and
  *   counted as `unpublished` (one warning per outage). A failed connection is made again after a
  *   back-off of at most `maxReconnectDelayMs` (keepRedisConnected: close() cancels it), the
@@ -99,25 +99,7 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
   const logger = options.logger.child({ component: 'redis-events' });
   const where = { url: redactUrl(options.url), channel };
   const handlers = new Set<EventHandler>();
-  const counts = { unpublished: 0, rejected: 0 };
-  let pendingBytes = 0;
-  // Past maxPendingBytes, from the warning to the info line once Redis caught up.
-  let slow = false;
-  // From the first event the backlog dropped until it is empty again: one warning per outage.
-  let shedding = false;
-  // Running once both connections are back after an outage, until the backlog may be published.
-  let replayTimer: NodeJS.Timeout | undefined;
-  const backlog = createPublishBacklog({
-    maxBytes: maxBacklogBytes,
-    maxAgeMs: maxBacklogAgeMs,
-    now: options.now ?? Date.now,
-    onDrop(count, reason) {
-      counts.unpublished += count;
-      if (shedding) return;
-      shedding = true;
-      logger.warn({ ...where, reason, maxBacklogBytes, maxBacklogAgeMs }, 'events waiting for Redis dropped, oldest first: the backlog is full or they waited too long');
-    },
-  });
+  let rejected = 0;
   let closed = false;
   let closing: Promise<void> | undefined;
   // True from the first failure until both connections are ready again: one warning per outage.
@@ -142,11 +124,22 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
   const subscriber = connection(false, (client) => void client.subscribe(channel, receive, true).catch(trouble));
 
   const connected = () => publisher.isReady && subscriber.isReady;
+  const outbox = createOrderedPublisher({
+    publish: (message) => publisher.client.publish(channel, message),
+    isReady: () => publisher.isReady,
+    mayReplay: () => !closed && connected(),
+    onFailure: trouble,
+    maxPendingBytes,
+    maxBacklogBytes,
+    maxBacklogAgeMs,
+    now: options.now ?? Date.now,
+    logger,
+    where,
+  });
 
   function trouble(err: unknown): void {
     // The backlog waits for the connections to be back again.
-    clearTimeout(replayTimer);
-    replayTimer = undefined;
+    outbox.hold();
     if (closed || outage) return;
     outage = true;
     const reason = errorMessage(err);
@@ -165,12 +158,7 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
     everConnected = true;
     for (const settle of firstOutcome) settle('connected');
     firstOutcome.clear();
-    if (backlog.length > 0) {
-      replayTimer ??= setTimeout(() => {
-        replayTimer = undefined;
-        replay();
-      }, maxReconnectDelayMs + RETRY_JITTER_MS + REPLAY_MARGIN_MS);
-    }
+    outbox.replayAfter(maxReconnectDelayMs + RETRY_JITTER_MS + REPLAY_MARGIN_MS);
   }
 
   function deliver(event: Parameters<EventHandler>[0], encoded: Buffer): void {
@@ -188,8 +176,8 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
     if (closed) return;
     const decoded = decodeEventMessage(message, maxMessageBytes);
     if (!decoded.ok) {
-      counts.rejected += 1;
-      logger.warn({ channel, bytes: message.length, problem: decoded.problem, rejected: counts.rejected }, 'dropped a message on the Redis channel that is not an event');
+      rejected += 1;
+      logger.warn({ channel, bytes: message.length, problem: decoded.problem, rejected }, 'dropped a message on the Redis channel that is not an event');
       return;
     }
     // Our own event, echoed: delivered locally when it was published.
@@ -197,59 +185,12 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
     deliver(decoded.event, decoded.encoded);
   }
 
-  /** Whether `message` may be handed to Redis now without passing `maxPendingBytes`. */
-  const fits = (message: Buffer) => pendingBytes === 0 || pendingBytes + message.length <= maxPendingBytes;
-
-  function send(encoded: Buffer, requestId: string): void {
-    const message = encodeEventMessage(instanceId, encoded);
-    if (backlog.length === 0 && publisher.isReady && fits(message)) {
-      publishNow(message);
-      return;
-    }
-    if (backlog.length === 0 && publisher.isReady && !slow) {
-      slow = true;
-      logger.warn({ ...where, pendingBytes, requestId }, 'Redis is not keeping up; events wait to cross instances until it does');
-    }
-    backlog.push(message);
-    replay();
-  }
-
-  /** Publishes what waits in the backlog, oldest first, as far as Redis is reachable and keeping up. */
-  function replay(): void {
-    if (closed || replayTimer || !connected()) return;
-    for (let next = backlog.peek(); next && fits(next); next = backlog.peek()) {
-      backlog.shift();
-      publishNow(next);
-    }
-    if (backlog.length === 0) shedding = false;
-  }
-
-  function publishNow(message: Buffer): void {
-    pendingBytes += message.length;
-    publisher.client.publish(channel, message).then(
-      () => {
-        pendingBytes -= message.length;
-        replay();
-        if (slow && pendingBytes === 0 && backlog.length === 0) {
-          slow = false;
-          logger.info(where, 'Redis caught up; events cross instances again');
-        }
-      },
-      (err: unknown) => {
-        pendingBytes -= message.length;
-        // Redis may have delivered it before the connection dropped: not sent again.
-        counts.unpublished += 1;
-        trouble(err);
-      },
-    );
-  }
-
   return {
     publish(event) {
       if (closed) return;
       const encoded = Buffer.from(JSON.stringify(event));
       deliver(event, encoded);
-      send(encoded, event.requestId);
+      outbox.send(encodeEventMessage(instanceId, encoded), event.requestId);
     },
 
     subscribe(handler) {
@@ -258,7 +199,7 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
     },
 
     health(): EventTransportHealth {
-      return { transport: 'redis', status: connected() ? 'ok' : 'unavailable', ...counts, backlog: backlog.length };
+      return { transport: 'redis', status: connected() ? 'ok' : 'unavailable', unpublished: outbox.unpublished, rejected, backlog: outbox.backlog };
     },
 
     started(timeoutMs) {
@@ -281,11 +222,8 @@ export function createRedisTransport(options: RedisTransportOptions): RedisTrans
     close() {
       closing ??= (async () => {
         closed = true;
-        clearTimeout(replayTimer);
-        replayTimer = undefined;
-        const givenUp = backlog.clear();
+        const givenUp = outbox.close();
         if (givenUp > 0) {
-          counts.unpublished += givenUp;
           logger.warn({ ...where, events: givenUp }, 'closing with events Redis has not taken yet; they do not cross instances');
         }
         handlers.clear();

@@ -3,7 +3,7 @@ import type { Photo } from '../../../src/domain/Photo';
 import { createGeminiEngine } from '../../../src/engine/gemini/createGeminiEngine';
 import { createFakeGeminiServer, type FakeGeminiServer } from '../../support/gemini/createFakeGeminiServer';
 import { makeTestPhoto } from '../../support/gemini/makeTestPhoto';
-import { createSemaphore } from '../../../src/util/createSemaphore';
+import { heldDecodeBudget } from '../../support/heldDecodeBudget';
 import { waitUntil } from '../../hardening/support/waitUntil';
 
 const suggestions = [1, 2, 3, 4].map((i) => ({
@@ -78,29 +78,24 @@ describe('Gemini engine concurrency', () => {
   });
 
   it('downscales the photo only when the shared decode budget has room, and sends nothing before', async () => {
-    const decodeBudget = createSemaphore(1);
-    let release = () => undefined as void;
-    const holding = decodeBudget.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const { budget: decodeBudget, release } = heldDecodeBudget();
     const engine = createGeminiEngine({ apiKey: 'k', baseUrl: server.url, decodeBudget });
     engines.push(engine);
     try {
       const settings = engine.recommendSettings(photo);
       await waitUntil(() => decodeBudget.waiting === 1, 'the downscale to wait for the budget');
       expect(server.calls).toHaveLength(0);
-      release();
-      await holding;
+      await release();
       await expect(settings).resolves.toMatchObject({ aperture: expect.any(String) });
       expect(server.calls).toHaveLength(1);
       expect(decodeBudget.active).toBe(0);
     } finally {
-      release();
+      await release();
     }
   });
 
   it("takes a stopped request's downscale out of the decode budget's queue, and sends nothing for it", async () => {
-    const decodeBudget = createSemaphore(1);
-    let release = () => undefined as void;
-    const holding = decodeBudget.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const { budget: decodeBudget, release } = heldDecodeBudget();
     const engine = createGeminiEngine({ apiKey: 'k', baseUrl: server.url, decodeBudget });
     engines.push(engine);
     try {
@@ -112,12 +107,11 @@ describe('Gemini engine concurrency', () => {
       // Before, the stages went on waiting for the budget, and then sent the photo for nobody.
       await waitUntil(() => decodeBudget.waiting === 0, 'the stopped downscale to leave the queue');
       await Promise.allSettled(stages);
-      release();
-      await holding;
+      await release();
       await expect(engine.recommendSettings(photo)).resolves.toMatchObject({ aperture: expect.any(String) });
       expect(server.calls).toHaveLength(1);
     } finally {
-      release();
+      await release();
     }
   });
 });

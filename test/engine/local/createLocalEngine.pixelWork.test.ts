@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { EngineError } from '../../../src/errors/EngineError';
 import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
 import { chelsea, darkChelsea, toPhoto } from './localTestImages';
-import { createSemaphore } from '../../../src/util/createSemaphore';
+import { heldDecodeBudget } from '../../support/heldDecodeBudget';
 import { waitUntil } from '../../hardening/support/waitUntil';
 
 /**
@@ -81,29 +81,24 @@ describe('createLocalEngine pixel work across requests', () => {
   });
 
   it('decodes a photo only once its megapixels are free in the decode budget it shares with upload checks', async () => {
-    const decodeBudget = createSemaphore(1);
-    let release = () => undefined as void;
-    const holding = decodeBudget.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const { budget: decodeBudget, release } = heldDecodeBudget();
     const engine = createLocalEngine({ decodeBudget });
     try {
       let settled = false;
       const settings = engine.recommendSettings(await toPhoto(await chelsea())).finally(() => (settled = true));
       await waitUntil(() => decodeBudget.waiting === 1, 'the decode to wait for the budget');
       expect(settled).toBe(false);
-      release();
-      await holding;
+      await release();
       await expect(settings).resolves.toMatchObject({ aperture: expect.any(String) });
       expect(decodeBudget.active).toBe(0);
     } finally {
-      release();
+      await release();
       await engine.close();
     }
   });
 
   it("takes a stopped request's decode out of the decode budget's queue, and decodes for the next caller", async () => {
-    const decodeBudget = createSemaphore(1);
-    let release = () => undefined as void;
-    const holding = decodeBudget.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const { budget: decodeBudget, release } = heldDecodeBudget();
     const engine = createLocalEngine({ decodeBudget });
     try {
       const photo = await toPhoto(await chelsea());
@@ -114,19 +109,16 @@ describe('createLocalEngine pixel work across requests', () => {
       await Promise.allSettled(stages);
       // Before, the decode stayed queued and ran once the budget freed, for nobody.
       expect(decodeBudget.waiting).toBe(0);
-      release();
-      await holding;
+      await release();
       await expect(engine.recommendSettings(photo)).resolves.toMatchObject({ aperture: expect.any(String) });
     } finally {
-      release();
+      await release();
       await engine.close();
     }
   });
 
   it('goes on decoding for the stages still waiting when one stage stops', async () => {
-    const decodeBudget = createSemaphore(1);
-    let release = () => undefined as void;
-    const holding = decodeBudget.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const { budget: decodeBudget, release } = heldDecodeBudget();
     const engine = createLocalEngine({ decodeBudget });
     try {
       const photo = await toPhoto(await chelsea());
@@ -137,11 +129,10 @@ describe('createLocalEngine pixel work across requests', () => {
       stage.abort(new Error('stage timed out'));
       await expect(stopped).rejects.toThrow();
       expect(decodeBudget.waiting).toBe(1);
-      release();
-      await holding;
+      await release();
       await expect(patient).resolves.toMatchObject({ suggestions: expect.any(Array) });
     } finally {
-      release();
+      await release();
       await engine.close();
     }
   });

@@ -31,7 +31,11 @@ export const ERROR_CODES = {
   /** The client went away mid-request (nginx's 499): never sent, but stored and in processing_error. */
   CLIENT_CLOSED: 499,
   INTERNAL_ERROR: 500,
-  /** Never sent: stored for a request whose server stopped before it finished. */
+  /**
+   * Never an HTTP answer: stored for a request whose server stopped before it finished (or whose
+   * last writes the database refused), and the code of the processing_error a request's followers
+   * get when it has had no event for REQUEST_TIMEOUT_MS + 60 s.
+   */
   INTERRUPTED: 500,
   ANALYSIS_FAILED: 502,
   IMAGE_GENERATION_FAILED: 502,

@@ -8,7 +8,8 @@ const RANGE_SPEC = /^(\d*)[ \t]*-[ \t]*(\d*)$/;
 
 /**
  * The part of a `size`-byte representation whose strong validator is `etag` that a GET asked
- * for with `Range` (RFC 9110 §14). Only one byte range is served: several, another unit, a
+ * for with `Range` (RFC 9110 §14). Only one byte range is served (overlapping or adjacent ranges
+ * are combined into one, ranges past the end left out): several that stay apart, another unit, a
  * malformed or invalid header (`bytes=5-2`), HEAD, or an `If-Range` that does not name `etag`
  * get the whole body (the server may ignore Range; a date never matches, as these answers
  * carry no Last-Modified). A suffix longer than the representation is all of it (§14.1.3).

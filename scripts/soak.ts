@@ -13,7 +13,6 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -32,13 +31,18 @@ interface Options {
 }
 
 const ROOT = path.resolve(__dirname, '..');
+const USAGE = `usage: npm run soak -- [--requests 200] [--concurrency 20] [--photo ss.jpg | --generate 4000x3000]
+                     [--image-count 4] [--rounds 1] [--json]`;
+
+/** A bad command line: reported as its message and the usage, with exit 2. */
+class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options {
   const options: Options = { requests: 200, concurrency: 20, photo: path.join(ROOT, 'ss.jpg'), imageCount: 4, rounds: 1, json: false };
   for (let i = 0; i < argv.length; i += 1) {
     const value = () => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${argv[i - 1]} needs a value`);
+      if (v === undefined) throw new UsageError(`${argv[i - 1]} needs a value`);
       return v;
     };
     switch (argv[i]) {
@@ -53,19 +57,37 @@ function parseArgs(argv: string[]): Options {
         options.generate = { width: w, height: h };
         break;
       }
-      default: throw new Error(`unknown option ${argv[i]}`);
+      case '--help': case '-h': console.log(USAGE); process.exit(0); break;
+      default: throw new UsageError(`unknown option ${argv[i]}`);
     }
   }
-  if (!(options.requests > 0 && options.concurrency > 0)) throw new Error('--requests and --concurrency must be positive');
+  for (const [flag, n] of [['--requests', options.requests], ['--concurrency', options.concurrency], ['--image-count', options.imageCount], ['--rounds', options.rounds]] as const) {
+    if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`${flag} must be a positive whole number`);
+  }
+  if (options.generate && !(Number.isInteger(options.generate.width) && options.generate.width > 0 && Number.isInteger(options.generate.height) && options.generate.height > 0)) {
+    throw new UsageError('--generate takes WIDTHxHEIGHT, e.g. 4000x3000');
+  }
   return options;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** The ports in the server's ready line (`{"msg":"SnatchShot Cloud API ready","http":"http://…:<port>",…}`), if `line` is it. */
+function readyPorts(line: string): { httpPort: number; wsPort: number } | undefined {
+  try {
+    const entry = JSON.parse(line) as { msg?: string; http?: string; websocket?: string };
+    if (entry.msg !== 'SnatchShot Cloud API ready' || !entry.http || !entry.websocket) return undefined;
+    return { httpPort: Number(new URL(entry.http).port), wsPort: Number(new URL(entry.websocket).port) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a server log line is worth showing when the run fails: warnings, errors, and anything not JSON. */
+function worthShowing(line: string): boolean {
+  try {
+    return ((JSON.parse(line) as { level?: number }).level ?? 50) >= 40;
+  } catch {
+    return line.trim() !== '';
+  }
 }
 
 /** Resident and peak memory of a process, from /proc (Linux). */
@@ -86,35 +108,40 @@ async function main(): Promise<number> {
   const meta = await sharp(photo).metadata();
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snatchshot-soak-'));
-  const [httpPort, wsPort] = [await freePort(), await freePort()];
   // Plain JavaScript with start:prod's environment and flags, as operators run it: through
   // ts-node the RSS figures would include the TypeScript compiler.
   const build = buildForBench({ repoRoot: ROOT });
   const runtime = readProductionRuntime(ROOT);
   const child = spawn(process.execPath, [...runtime.execArgv, build.resolve('src/server.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ...runtime.env, HOST: '127.0.0.1', HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), DATA_DIR: dataDir, ENGINE: 'local', LOG_LEVEL: 'warn', IMAGE_COUNT: String(options.imageCount), RATE_LIMIT_PER_MINUTE: '0' },
+    env: { ...process.env, ...runtime.env, HOST: '127.0.0.1', HTTP_PORT: '0', WS_PORT: '0', DATA_DIR: dataDir, ENGINE: 'local', LOG_LEVEL: 'info', IMAGE_COUNT: String(options.imageCount), RATE_LIMIT_PER_MINUTE: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The server picks free ports itself (0) and names them in its ready line: a port found free
+  // here and handed over could be taken by another program first, and /health polled there.
   let serverOutput = '';
-  child.stdout.on('data', (c: Buffer) => (serverOutput += c.toString()));
+  let ports: { httpPort: number; wsPort: number } | undefined;
+  let partial = '';
+  child.stdout.on('data', (c: Buffer) => {
+    const lines = (partial + c.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      ports ??= readyPorts(line);
+      if (worthShowing(line)) serverOutput += `${line}\n`;
+    }
+  });
   child.stderr.on('data', (c: Buffer) => (serverOutput += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const base = `http://127.0.0.1:${httpPort}`;
   const errors: string[] = [];
 
   try {
-    // Ready when /health answers.
-    for (let tries = 0; ; tries += 1) {
+    for (let tries = 0; !ports; tries += 1) {
       if (child.exitCode !== null) throw new Error(`server exited during start:\n${serverOutput}`);
-      try {
-        if ((await fetch(`${base}/health`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (tries > 300) throw new Error('server did not become ready in 30 s');
+      if (tries > 300) throw new Error(`server did not become ready in 30 s:\n${serverOutput}`);
       await sleep(100);
     }
+    const { httpPort, wsPort } = ports;
+    const base = `http://127.0.0.1:${httpPort}`;
     const before = memoryOf(child.pid as number);
     const health0 = (await (await fetch(`${base}/health`)).json()) as { requests: { max: number; maxQueue: number } };
 
@@ -233,6 +260,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
+    if (err instanceof UsageError) {
+      console.error(`soak: ${err.message}\n${USAGE}`);
+      process.exit(2);
+    }
     console.error(err instanceof Error ? err.stack ?? err.message : err);
     process.exit(1);
   },

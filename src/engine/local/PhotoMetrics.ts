@@ -51,6 +51,8 @@ export interface SharpnessMetrics {
   detailSpread: number;
   /** Detail of the top quarter over the bottom half: low for smooth sky above textured ground. */
   upperDetailRatio: number;
+  /** Estimated grain (noise standard deviation, 0..255 scale); ~1 for a clean photo. */
+  noise: number;
 }
 
 export interface SubjectMetrics {

@@ -4,7 +4,7 @@
 import { blackAndWhiteEdit, colourGradeEdit, sepiaEdit, vibranceEdit, whiteBalanceEdit } from './colourEdits';
 import type { EditDefinition } from './EditDefinition';
 import type { EditKind } from './editRecipe';
-import { reframeEdit, sharpenEdit, vignetteEdit } from './framingEdits';
+import { denoiseEdit, reframeEdit, sharpenEdit, vignetteEdit } from './framingEdits';
 import { contrastEdit, exposureEdit, localContrastEdit, matteEdit } from './toneEdits';
 
 /** Every edit the local engine can suggest and render; one per kind. */
@@ -12,6 +12,7 @@ export const EDIT_CATALOGUE: readonly EditDefinition[] = [
   exposureEdit,
   whiteBalanceEdit,
   sharpenEdit,
+  denoiseEdit,
   contrastEdit,
   reframeEdit,
   vibranceEdit,

@@ -12,6 +12,7 @@ export const EDIT_KINDS = [
   'vibrance',
   'black_and_white',
   'sharpen',
+  'denoise',
   'reframe',
   'vignette',
   'local_contrast',
@@ -68,6 +69,8 @@ export const EditRecipeSchema = z.object({
     .optional(),
   /** Contrast-limited adaptive histogram equalisation; tile as a fraction of the long edge. */
   localContrast: z.object({ tile: z.number().min(0.02).max(0.5), maxSlope: z.number().int().min(1).max(10) }).optional(),
+  /** Median filter of (2 × radius + 1) px at the output size: smooths grain, keeps edges. */
+  denoise: z.object({ radius: z.number().int().min(1).max(3) }).optional(),
   /** Unsharp mask; a large sigma gives "clarity" (mid-frequency contrast). */
   sharpen: z.object({ sigma: z.number().min(0.3).max(10), amount: z.number().min(0).max(6) }).optional(),
   /** Darkened corners; centre as frame fractions. */

@@ -1,10 +1,11 @@
 /**
- * Catalogue entries about where the eye goes: reframing, sharpening, vignetting.
+ * Catalogue entries about where the eye goes: reframing, sharpening, noise reduction, vignetting.
  */
 import { recipe, type EditDefinition } from './EditDefinition';
 import { pct } from './pct';
 import { clamp, round } from './round';
 import { isFeatureless, lacksTexture } from './isFeatureless';
+import { VISIBLE_NOISE } from './measureNoise';
 
 /** Share of the frame kept by a reframe (each dimension). */
 const REFRAME_SCALE = 0.75;
@@ -44,7 +45,8 @@ export const sharpenEdit: EditDefinition = {
   kind: 'sharpen',
   keywords: ['sharpen', 'sharpness', 'focus', 'blur', 'blurry', 'crisp'],
   relevance: ({ metrics }) =>
-    lacksTexture(metrics)
+    // Sharpening grain makes it worse: noise reduction comes first there.
+    lacksTexture(metrics) || metrics.sharpness.noise >= VISIBLE_NOISE
       ? 0
       : 0.06 + clamp((metrics.sharpness.blurIndex - 0.32) / 0.3, 0, 1) * 0.9,
   plan: ({ metrics }) => {
@@ -60,6 +62,29 @@ export const sharpenEdit: EditDefinition = {
         : `Detail is already decent (blur index ${b.toFixed(2)}); a light unsharp mask makes textures pop.`,
       instruction: `Apply an unsharp mask with radius ${sigma} px and amount ${amount}.`,
       recipe: recipe('sharpen', { sharpen: { sigma, amount } }),
+    };
+  },
+};
+
+/** Grain (σ) below which there is nothing to smooth. */
+const CLEAN_NOISE = 2.5;
+
+export const denoiseEdit: EditDefinition = {
+  kind: 'denoise',
+  keywords: ['noise', 'denoise', 'grain', 'grainy'],
+  relevance: ({ metrics }) => {
+    const { noise } = metrics.sharpness;
+    return noise < CLEAN_NOISE ? -1 : 0.1 + clamp((noise - CLEAN_NOISE) / 5, 0, 1) * 0.85;
+  },
+  plan: ({ metrics }) => {
+    const { noise } = metrics.sharpness;
+    const radius = noise >= 7 ? 2 : 1;
+    const size = 2 * radius + 1;
+    return {
+      title: 'Reduce the grain',
+      description: `Sensor noise measures ${noise.toFixed(1)} (a clean photo measures about 1) and shows as grain over smooth areas; a median filter smooths it while keeping edges.`,
+      instruction: `Apply a ${size} × ${size} px median filter to smooth the grain without blurring edges.`,
+      recipe: recipe('denoise', { denoise: { radius } }),
     };
   },
 };

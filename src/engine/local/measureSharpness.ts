@@ -1,7 +1,8 @@
 /**
- * Focus and detail measures on a grey copy: Laplacian variance, a no-reference blur estimate
- * and a coarse grid of local detail (used to tell an isolated subject from uniform detail).
+ * Focus and detail measures on a grey copy: Laplacian variance, a no-reference blur estimate,
+ * grain, and a coarse grid of local detail (used to tell an isolated subject from uniform detail).
  */
+import { measureNoise } from './measureNoise';
 import type { SharpnessMetrics } from './PhotoMetrics';
 import { round } from './round';
 
@@ -27,7 +28,7 @@ export function measureSharpness(grey: GreyPixels): { sharpness: SharpnessMetric
   const { data, width, height } = grey;
   const grid: DetailGrid = { size: DETAIL_GRID, cells: new Float64Array(DETAIL_GRID * DETAIL_GRID) };
   if (width < 3 || height < 3) {
-    return { sharpness: { laplacianVariance: 0, blurIndex: 1, meanGradient: 0, detailSpread: 1, upperDetailRatio: 1 }, grid };
+    return { sharpness: { laplacianVariance: 0, blurIndex: 1, meanGradient: 0, detailSpread: 1, upperDetailRatio: 1, noise: 0 }, grid };
   }
   const cellCounts = new Float64Array(DETAIL_GRID * DETAIL_GRID);
   let lapSum = 0;
@@ -68,6 +69,7 @@ export function measureSharpness(grey: GreyPixels): { sharpness: SharpnessMetric
       // +1 keeps featureless frames (flat colour everywhere) from dividing by zero.
       detailSpread: round((p90 + 1) / (p10 + 1), 3),
       upperDetailRatio: round(upperDetailRatio(grid), 3),
+      noise: round(measureNoise(grey), 2),
     },
     grid,
   };

@@ -1,5 +1,5 @@
 /**
- * Renders one recipe from the shared decoded copy: geometry (crop, resize) in sharp, tone in one
+ * Renders one recipe from the shared decoded copy: geometry (crop, resize) and noise reduction in sharp, tone in one
  * lookup-table pass, local contrast on luma, then colour matrix, sharpening and vignette in sharp,
  * encoded as JPEG.
  */
@@ -22,8 +22,9 @@ export interface RenderOptions {
 export async function renderEdit(base: BaseImage, recipe: EditRecipe, options: RenderOptions): Promise<GeneratedImage> {
   let geometry = sharpFromBase(base);
   if (recipe.crop) geometry = geometry.extract(cropRegion(base, recipe.crop));
+  geometry = geometry.resize({ width: options.maxEdge, height: options.maxEdge, fit: 'inside', withoutEnlargement: true });
+  if (recipe.denoise) geometry = geometry.median(2 * recipe.denoise.radius + 1);
   const { data, info } = await geometry
-    .resize({ width: options.maxEdge, height: options.maxEdge, fit: 'inside', withoutEnlargement: true })
     .raw()
     .toBuffer({ resolveWithObject: true });
   const { width, height } = info;

@@ -5,6 +5,7 @@
 import type { Scores } from '../../domain/schemas';
 import type { ExposureAnalysis } from './exposureAnalysis';
 import { isFeatureless } from './isFeatureless';
+import { VISIBLE_NOISE } from './measureNoise';
 import { pct } from './pct';
 import type { PhotoMetrics } from './PhotoMetrics';
 import { clamp, round } from './round';
@@ -98,8 +99,9 @@ function scoreColour(m: PhotoMetrics, strengths: string[], issues: string[]): nu
 }
 
 function scoreSharpness(m: PhotoMetrics, strengths: string[], issues: string[]): number {
-  const { blurIndex, laplacianVariance } = m.sharpness;
-  const s = 10 - (Math.max(0, blurIndex - CRISP_BLUR) / 0.4) * 10;
+  const { blurIndex, laplacianVariance, noise } = m.sharpness;
+  // Grain reads as fine detail to the blur measures, so it is judged (and charged) on its own.
+  const s = 10 - (Math.max(0, blurIndex - CRISP_BLUR) / 0.4) * 10 - clamp((noise - 2.5) / 6, 0, 1) * 6;
   if (isFeatureless(m)) {
     // Sensor noise would read as crisp detail; there is nothing in focus to praise.
     issues.push('No detail to focus on: the frame holds no edges beyond noise');
@@ -107,9 +109,10 @@ function scoreSharpness(m: PhotoMetrics, strengths: string[], issues: string[]):
   }
   if (blurIndex >= 0.45) {
     issues.push(`Soft focus or motion blur (blur index ${blurIndex.toFixed(2)}, edge variance ${Math.round(laplacianVariance)})`);
-  } else if (blurIndex < 0.36) {
+  } else if (blurIndex < 0.36 && noise < VISIBLE_NOISE) {
     strengths.push(`Crisp detail (blur index ${blurIndex.toFixed(2)})`);
   }
+  if (noise >= VISIBLE_NOISE) issues.push(`Visible grain from sensor noise (noise level ${noise.toFixed(1)}; a clean photo measures about 1)`);
   return s;
 }
 

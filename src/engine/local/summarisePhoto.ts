@@ -4,6 +4,7 @@
 import type { Scores } from '../../domain/schemas';
 import type { ExposureAnalysis } from './exposureAnalysis';
 import { isFeatureless } from './isFeatureless';
+import { VISIBLE_NOISE } from './measureNoise';
 import type { PhotoMetrics } from './PhotoMetrics';
 
 const ASPECT_NAMES: Record<keyof Omit<Scores, 'overall'>, string> = {
@@ -26,7 +27,7 @@ export function summarisePhoto(
     exposure.correctionEv >= 0.5 ? 'dark' : exposure.correctionEv <= -0.5 ? 'bright' : 'well-exposed';
   const contrast = tone.rmsContrast < 0.12 ? 'flat' : tone.rmsContrast > 0.3 ? 'high-contrast' : 'moderately contrasted';
   const palette = colour.isGrayscale ? 'monochrome' : colour.colourfulness < 20 ? 'muted' : colour.colourfulness > 90 ? 'vividly coloured' : 'colour';
-  const detail = sharpness.blurIndex >= 0.45 ? 'soft' : 'crisp';
+  const detail = sharpness.blurIndex >= 0.45 ? 'soft' : sharpness.noise >= VISIBLE_NOISE ? 'grainy' : 'crisp';
   const third = suggestionTitles.length > 0 ? `Try first: ${suggestionTitles.slice(0, 3).map(lower).join('; ')}.` : '';
   if (isFeatureless(metrics)) {
     return [

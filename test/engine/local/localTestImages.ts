@@ -40,6 +40,19 @@ export const flatChelsea = () => png(sharp(CHELSEA).linear(0.35, 100));
 export const blurredChelsea = () => png(sharp(CHELSEA).blur(4));
 /** A strong blue cast (red down, blue up). */
 export const blueChelsea = () => png(sharp(CHELSEA).recomb([[0.6, 0, 0], [0, 0.85, 0], [0.15, 0.15, 1.2]]));
+/** Sensor-like grain: every channel value moved by deterministic noise of standard deviation `sd`. */
+export async function noisyChelsea(sd = 12): Promise<Buffer> {
+  const { data, info } = await sharp(CHELSEA).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  let seed = 1;
+  // A fixed linear congruential generator: the same grain on every run.
+  const uniform = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (let i = 0; i < data.length; i++) {
+    // The sum of four uniforms, rescaled: near-Gaussian with standard deviation `sd`.
+    const n = (uniform() + uniform() + uniform() + uniform() - 2) * sd * Math.sqrt(3);
+    data[i] = Math.max(0, Math.min(255, Math.round(data[i] + n)));
+  }
+  return png(sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }));
+}
 /** A single-channel grayscale PNG. */
 export const greyChelsea = () => png(sharp(CHELSEA).greyscale().toColourspace('b-w'));
 /** A JPEG of the fixture. */

@@ -9,6 +9,7 @@ import {
   darkChelsea,
   flatChelsea,
   greyChelsea,
+  noisyChelsea,
   subjectAt,
 } from './localTestImages';
 
@@ -48,6 +49,15 @@ describe('measurePhoto', () => {
     const blurred = await measure(await blurredChelsea());
     expect(blurred.sharpness.blurIndex).toBeGreaterThan(reference.sharpness.blurIndex + 0.2);
     expect(blurred.sharpness.laplacianVariance).toBeLessThan(reference.sharpness.laplacianVariance / 10);
+  });
+
+  it('measures grain as noise, not as detail, and does not see it in a blurred photo', async () => {
+    const [noisy, blurred] = await Promise.all([noisyChelsea(8).then(measure), blurredChelsea().then(measure)]);
+    expect(reference.sharpness.noise).toBeLessThan(2);
+    // 8 levels per channel is about 6 in luma.
+    expect(noisy.sharpness.noise).toBeGreaterThan(4.5);
+    expect(noisy.sharpness.noise).toBeLessThan(8);
+    expect(blurred.sharpness.noise).toBeLessThan(reference.sharpness.noise);
   });
 
   it('measures the direction of a colour cast', async () => {

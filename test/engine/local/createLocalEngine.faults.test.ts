@@ -1,0 +1,52 @@
+/**
+ * The local engine judged as a photographer would, one known fault per photo: the critique names
+ * the fault (and no fault the control photo lacks), the first edit addresses it, and the rendered
+ * edit measurably fixes it.
+ */
+import sharp from 'sharp';
+import type { Suggestion } from '../../../src/domain/schemas';
+import type { ImageEngine } from '../../../src/engine/ImageEngine';
+import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
+import { measureNoise } from '../../../src/engine/local/measureNoise';
+import { chelsea, noisyChelsea, toPhoto } from './localTestImages';
+
+const kindOf = (s: Suggestion) => (s.recipe as { kind: string }).kind;
+
+/** Noise of an image as the engine measures it (grey copy, at most 1024 px). */
+async function noiseOf(image: Buffer): Promise<number> {
+  const { data, info } = await sharp(image)
+    .resize(1024, 1024, { fit: 'inside', withoutEnlargement: true })
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return measureNoise({ data, width: info.width, height: info.height });
+}
+
+describe('createLocalEngine faults', () => {
+  let engine: ImageEngine;
+  beforeEach(() => {
+    engine = createLocalEngine();
+  });
+  afterEach(async () => {
+    await engine.close();
+  });
+
+  it('calls a noisy photo grainy rather than crisp, proposes noise reduction first, and the render is less noisy', async () => {
+    const [clean, noisy] = await Promise.all([chelsea().then(toPhoto), noisyChelsea().then(toPhoto)]);
+    const [cleanAnalysis, noisyAnalysis] = await Promise.all([engine.analyzePhoto(clean, 4), engine.analyzePhoto(noisy, 4)]);
+    expect(noisyAnalysis.issues.join(' ')).toMatch(/grain/);
+    expect(noisyAnalysis.strengths.join(' ')).not.toMatch(/Crisp/);
+    expect(noisyAnalysis.summary).not.toMatch(/crisp/);
+    expect(noisyAnalysis.scores.sharpness).toBeLessThan(cleanAnalysis.scores.sharpness - 2);
+    expect(noisyAnalysis.scores.overall).toBeLessThan(cleanAnalysis.scores.overall);
+    // The clean control is not told it is grainy, nor offered noise reduction.
+    expect(cleanAnalysis.issues.join(' ')).not.toMatch(/grain|noise/);
+    expect(cleanAnalysis.suggestions.map(kindOf)).not.toContain('denoise');
+
+    const fix = noisyAnalysis.suggestions[0];
+    expect(kindOf(fix)).toBe('denoise');
+    expect(noisyAnalysis.suggestions.map(kindOf)).not.toContain('sharpen');
+    const image = await engine.generateImage(noisy, fix, { index: 1 });
+    expect(await noiseOf(image.data)).toBeLessThan((await noiseOf(noisy.buffer)) / 2);
+  });
+});

@@ -12,6 +12,7 @@ import {
   APERTURES,
   ISO_VALUES,
   SHUTTER_SPEEDS,
+  ev100,
   formatEv,
   snapEv,
   snapToScale,
@@ -34,6 +35,8 @@ interface Triangle {
   seconds: number;
   iso: number;
   tripod: boolean;
+  /** Stops by which these settings still under- (+) or over- (−) expose the scene, after the limits. */
+  shortfallEv: number;
 }
 
 /** Settings for shooting this scene again, with the photo's own settings in `current`. */
@@ -97,7 +100,9 @@ export function solveTriangle(sceneEv: number, scene: SceneKind, focal35: number
   fNumber = snapToScale(fNumber, APERTURES);
   seconds = snapToScale(seconds, SHUTTER_SPEEDS);
   iso = snapToScale(clamp(isoFor(fNumber, seconds), 100, MAX_ISO), ISO_VALUES);
-  return { fNumber, seconds, iso, tripod };
+  // In near darkness a subject shot handheld can exhaust aperture, shutter and ISO together.
+  const shortfallEv = ev100(fNumber, seconds, iso) - sceneEv;
+  return { fNumber, seconds, iso, tripod, shortfallEv };
 }
 
 /** One sentence: what was measured, and what to set because of it. */
@@ -127,10 +132,21 @@ function explain(
         ? 'for depth of field across the frame'
         : 'for a balanced depth of field';
   const shutterWhy = soft ? ' fast enough to stop the blur' : '';
-  const comp = Math.abs(compensation) < 0.3 ? '' : `, and dial ${formatEv(compensation)}`;
+  // These settings already include the correction; compensation is for letting the camera meter.
+  const comp = Math.abs(compensation) < 0.3 ? '' : ` In an auto mode, dial ${formatEv(compensation)} instead.`;
   const tripod = triangle.tripod ? ' on a tripod' : '';
   return (
     `Measured ${measured.join(', ')}; ${source}, so shoot ${formatAperture(triangle.fNumber)} ${goal}, ` +
-    `${formatShutter(triangle.seconds)}${shutterWhy} and ISO ${formatIso(triangle.iso)}${tripod}${comp}.`
+    `${formatShutter(triangle.seconds)}${shutterWhy} and ISO ${formatIso(triangle.iso)}${tripod}${shortfall(triangle.shortfallEv)}.${comp}`
   );
+}
+
+/** What to do about light the settings cannot reach ("" when they expose the scene). */
+function shortfall(ev: number): string {
+  // Snapping each setting to its 1/3-stop scale leaves up to half a stop either way.
+  if (Math.abs(ev) < 0.5) return '';
+  const stops = `${Number(Math.abs(ev).toFixed(1))} stop${Math.abs(ev) >= 1.05 ? 's' : ''}`;
+  return ev > 0
+    ? `, which is still about ${stops} too dark for this light: add light, or use a tripod and a slower shutter if the subject holds still`
+    : `, which is still about ${stops} too bright for this light: use a neutral-density filter`;
 }

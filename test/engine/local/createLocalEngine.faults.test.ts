@@ -8,9 +8,11 @@ import type { Suggestion } from '../../../src/domain/schemas';
 import type { ImageEngine } from '../../../src/engine/ImageEngine';
 import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
 import { measureNoise } from '../../../src/engine/local/measureNoise';
-import { chelsea, noisyChelsea, toPhoto } from './localTestImages';
+import { chelsea, chelseaWithExif, darkChelsea, noisyChelsea, toPhoto } from './localTestImages';
 
 const kindOf = (s: Suggestion) => (s.recipe as { kind: string }).kind;
+/** "1/250" → 0.004, "2\"" → 2. */
+const secondsOf = (t: string) => (t.startsWith('1/') ? 1 / Number(t.slice(2)) : Number.parseFloat(t));
 
 /** Noise of an image as the engine measures it (grey copy, at most 1024 px). */
 async function noiseOf(image: Buffer): Promise<number> {
@@ -48,5 +50,20 @@ describe('createLocalEngine faults', () => {
     expect(noisyAnalysis.suggestions.map(kindOf)).not.toContain('sharpen');
     const image = await engine.generateImage(noisy, fix, { index: 1 });
     expect(await noiseOf(image.data)).toBeLessThan((await noiseOf(noisy.buffer)) / 2);
+  });
+
+  it('offers exposure compensation as the auto-mode alternative to the corrected manual settings, not on top of them', async () => {
+    const settings = await engine.recommendSettings(await toPhoto(await darkChelsea()));
+    expect(settings.exposure_compensation).toMatch(/^\+/);
+    expect(settings.reason).toContain(`In an auto mode, dial ${settings.exposure_compensation} instead.`);
+    expect(settings.reason).not.toMatch(/, and dial/);
+  });
+
+  it('keeps a night shot on a long lens at the handheld shutter limit and says the light is still short', async () => {
+    const night = await toPhoto(await chelseaWithExif({ fNumber: '28/10', exposure: '1/8', iso: '3200', focal: '200/1' }));
+    const settings = await engine.recommendSettings(night);
+    expect(secondsOf(settings.shutter_speed)).toBeLessThanOrEqual(1 / 200);
+    expect(Number(settings.iso)).toBeLessThanOrEqual(12800);
+    expect(settings.reason).toMatch(/still about 1\.\d stops too dark for this light: add light, or use a tripod/);
   });
 });

@@ -44,4 +44,15 @@ describe('solveTriangle', () => {
     expect(night.seconds).toBeGreaterThan(1 / 24);
     expect(night.iso).toBeLessThanOrEqual(12800);
   });
+
+  it('says how many stops a handheld subject in near darkness is still short once every setting is at its limit', () => {
+    const night = solveTriangle(1, 'subject', 200, false);
+    expect(night.seconds).toBeLessThanOrEqual(1 / 200);
+    expect(night.iso).toBe(12800);
+    expect(night.shortfallEv).toBeCloseTo(exposureOf(night) - 1, 5);
+    expect(night.shortfallEv).toBeGreaterThan(1);
+    for (const scene of ['subject', 'landscape', 'general'] as const) {
+      expect(Math.abs(solveTriangle(10, scene, 50, false).shortfallEv)).toBeLessThan(0.5);
+    }
+  });
 });

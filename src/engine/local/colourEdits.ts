@@ -7,6 +7,7 @@ import { pct } from './pct';
 import type { PhotoMetrics } from './PhotoMetrics';
 import { clamp, round } from './round';
 import { describeCast } from './scorePhoto';
+import { underexposureGain } from './exposureAnalysis';
 
 /** How strongly a cast shows, weighting green–magenta more: the eye forgives warmth sooner. */
 function castStrength(m: PhotoMetrics): number {
@@ -39,9 +40,10 @@ export const whiteBalanceEdit: EditDefinition = {
 export const vibranceEdit: EditDefinition = {
   kind: 'vibrance',
   keywords: ['vibrance', 'saturation', 'saturate', 'vivid', 'colourful', 'colorful'],
-  relevance: ({ metrics }) => {
-    const { isGrayscale, colourfulness: cf } = metrics.colour;
-    if (isGrayscale) return -1;
+  relevance: ({ metrics, exposure }) => {
+    if (metrics.colour.isGrayscale) return -1;
+    // A dark photo's colours come back with its exposure; saturation is not what it lacks.
+    const cf = metrics.colour.colourfulness * underexposureGain(metrics, exposure);
     if (cf < 30) return 0.1 + ((30 - cf) / 30) * 0.7;
     if (cf > 90) return clamp((cf - 90) / 40, 0, 1) * 0.8;
     return 0.08;

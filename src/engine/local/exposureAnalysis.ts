@@ -6,7 +6,7 @@ import { ev100 } from './exposureScales';
 import type { PhotoMetrics } from './PhotoMetrics';
 import type { ExifSummary } from '../../domain/readExif';
 import { clamp } from './round';
-import { toLinear } from './srgb';
+import { toGamma, toLinear } from './srgb';
 
 /** Median brightness (sRGB) of a well exposed average scene: linear 18 % grey. */
 export const TARGET_MEDIAN = 0.46;
@@ -50,4 +50,16 @@ export function exposureCorrection(metrics: PhotoMetrics): number {
     ev = Math.min(ev, Math.max(headroom, 0.3));
   }
   return clamp(ev, -3, 3);
+}
+
+/**
+ * How many times brighter (in encoded values) the mid-tones get once an under-exposure is
+ * corrected. Contrast and colourfulness are measured in those values, so a photo that is only
+ * too dark reads flat and muted until they are scaled by this. 1 for a photo that was not too
+ * dark: over-exposure really does squeeze tones and colour into clipping.
+ */
+export function underexposureGain(metrics: PhotoMetrics, exposure: ExposureAnalysis): number {
+  if (exposure.correctionEv <= 0) return 1;
+  const median = clamp(metrics.tone.median, 0.02, 0.98);
+  return toGamma(Math.min(1, toLinear(median) * 2 ** exposure.correctionEv)) / median;
 }

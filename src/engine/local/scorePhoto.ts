@@ -3,7 +3,7 @@
  * derived from a measurement (and quoting it), so different photos read differently.
  */
 import type { Scores } from '../../domain/schemas';
-import type { ExposureAnalysis } from './exposureAnalysis';
+import { underexposureGain, type ExposureAnalysis } from './exposureAnalysis';
 import { isFeatureless } from './isFeatureless';
 import { VISIBLE_NOISE } from './measureNoise';
 import { pct } from './pct';
@@ -27,8 +27,10 @@ export function scorePhoto(metrics: PhotoMetrics, exposure: ExposureAnalysis): P
   const strengths: string[] = [];
   const issues: string[] = [];
   const exposureScore = scoreExposure(metrics, exposure, strengths, issues);
-  const contrast = scoreContrast(metrics, strengths, issues);
-  const color = scoreColour(metrics, strengths, issues);
+  // Judged as they will be once the exposure is fixed: darkness alone is the exposure's fault.
+  const gain = underexposureGain(metrics, exposure);
+  const contrast = scoreContrast(metrics, gain, strengths, issues);
+  const color = scoreColour(metrics, gain, strengths, issues);
   const sharpness = scoreSharpness(metrics, strengths, issues);
   const composition = scoreComposition(metrics, strengths, issues);
   const parts = [exposureScore, contrast, color, sharpness, composition];
@@ -64,13 +66,17 @@ function scoreExposure(m: PhotoMetrics, exposure: ExposureAnalysis, strengths: s
   return s;
 }
 
-function scoreContrast(m: PhotoMetrics, strengths: string[], issues: string[]): number {
+/** Faults and scores use contrast and colour scaled by `gain` (as they will be at a corrected
+ *  exposure); the text quotes, and strengths praise, what was measured. */
+function scoreContrast(m: PhotoMetrics, gain: number, strengths: string[], issues: string[]): number {
   const { rmsContrast: c, dynamicRange } = m.tone;
+  const corrected = c * gain;
+  const correctedRange = Math.min(1, dynamicRange * gain);
   let s = 10;
-  if (c < CONTRAST_LOW) s -= ((CONTRAST_LOW - c) / 0.13) * 8;
-  if (c > CONTRAST_HIGH) s -= ((c - CONTRAST_HIGH) / 0.1) * 6;
-  if (dynamicRange < 0.5) s -= (0.5 - dynamicRange) * 6;
-  if (c < 0.12 || dynamicRange < 0.45) {
+  if (corrected < CONTRAST_LOW) s -= ((CONTRAST_LOW - corrected) / 0.13) * 8;
+  if (corrected > CONTRAST_HIGH) s -= ((corrected - CONTRAST_HIGH) / 0.1) * 6;
+  if (correctedRange < 0.5) s -= (0.5 - correctedRange) * 6;
+  if (corrected < 0.12 || correctedRange < 0.45) {
     issues.push(`Flat tonality: RMS contrast ${c.toFixed(2)}, tones span only ${pct(dynamicRange)} of the range`);
   } else if (c > 0.32) {
     issues.push(`Harsh contrast (RMS ${c.toFixed(2)}) hides detail at both ends`);
@@ -80,21 +86,22 @@ function scoreContrast(m: PhotoMetrics, strengths: string[], issues: string[]): 
   return s;
 }
 
-function scoreColour(m: PhotoMetrics, strengths: string[], issues: string[]): number {
-  const { colourfulness: cf, castWarm, castGreen, isGrayscale } = m.colour;
+function scoreColour(m: PhotoMetrics, gain: number, strengths: string[], issues: string[]): number {
+  const { colourfulness: measured, castWarm, castGreen, isGrayscale } = m.colour;
   if (isGrayscale) {
     strengths.push('Monochrome: the picture is carried by tone and shape alone');
     return 7;
   }
+  const cf = measured * gain;
   let s = 10;
   if (cf < 30) s -= ((30 - cf) / 30) * 6;
   if (cf > 90) s -= ((cf - 90) / 40) * 5;
   s -= Math.max(0, Math.abs(castWarm) - 0.1) * 12 + Math.max(0, Math.abs(castGreen) - 0.05) * 20;
   const cast = describeCast(castWarm, castGreen);
   if (cast) issues.push(`${cast} colour cast (red−blue ${signed(castWarm)}, green−magenta ${signed(castGreen)})`);
-  if (cf < 20) issues.push(`Muted colour (colourfulness ${Math.round(cf)})`);
-  else if (cf > 95) issues.push(`Oversaturated colour (colourfulness ${Math.round(cf)})`);
-  else if (!cast && cf >= 25) strengths.push(`Natural, lively colour (colourfulness ${Math.round(cf)})`);
+  if (cf < 20) issues.push(`Muted colour (colourfulness ${Math.round(measured)})`);
+  else if (measured > 95) issues.push(`Oversaturated colour (colourfulness ${Math.round(measured)})`);
+  else if (!cast && measured >= 25) strengths.push(`Natural, lively colour (colourfulness ${Math.round(measured)})`);
   return s;
 }
 

@@ -2,7 +2,7 @@
  * The two-to-three sentence critique, assembled from measurements and scores.
  */
 import type { Scores } from '../../domain/schemas';
-import type { ExposureAnalysis } from './exposureAnalysis';
+import { underexposureGain, type ExposureAnalysis } from './exposureAnalysis';
 import { isFeatureless } from './isFeatureless';
 import { VISIBLE_NOISE } from './measureNoise';
 import type { PhotoMetrics } from './PhotoMetrics';
@@ -25,8 +25,10 @@ export function summarisePhoto(
   const { tone, colour, sharpness, subject } = metrics;
   const brightness =
     exposure.correctionEv >= 0.5 ? 'dark' : exposure.correctionEv <= -0.5 ? 'bright' : 'well-exposed';
-  const contrast = tone.rmsContrast < 0.12 ? 'flat' : tone.rmsContrast > 0.3 ? 'high-contrast' : 'moderately contrasted';
-  const palette = colour.isGrayscale ? 'monochrome' : colour.colourfulness < 20 ? 'muted' : colour.colourfulness > 90 ? 'vividly coloured' : 'colour';
+  // A photo that is only too dark is not also flat and muted: judge those at the fixed exposure.
+  const gain = underexposureGain(metrics, exposure);
+  const contrast = tone.rmsContrast * gain < 0.12 ? 'flat' : tone.rmsContrast > 0.3 ? 'high-contrast' : 'moderately contrasted';
+  const palette = colour.isGrayscale ? 'monochrome' : colour.colourfulness * gain < 20 ? 'muted' : colour.colourfulness > 90 ? 'vividly coloured' : 'colour';
   const detail = sharpness.blurIndex >= 0.45 ? 'soft' : sharpness.noise >= VISIBLE_NOISE ? 'grainy' : 'crisp';
   const third = suggestionTitles.length > 0 ? `Try first: ${suggestionTitles.slice(0, 3).map(lower).join('; ')}.` : '';
   if (isFeatureless(metrics)) {

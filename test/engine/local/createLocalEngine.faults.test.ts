@@ -8,7 +8,7 @@ import type { Suggestion } from '../../../src/domain/schemas';
 import type { ImageEngine } from '../../../src/engine/ImageEngine';
 import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
 import { measureNoise } from '../../../src/engine/local/measureNoise';
-import { chelsea, chelseaWithExif, darkChelsea, noisyChelsea, toPhoto } from './localTestImages';
+import { chelsea, chelseaWithExif, darkChelsea, neutralScene, noisyChelsea, toPhoto } from './localTestImages';
 
 const kindOf = (s: Suggestion) => (s.recipe as { kind: string }).kind;
 /** "1/250" → 0.004, "2\"" → 2. */
@@ -65,5 +65,20 @@ describe('createLocalEngine faults', () => {
     expect(secondsOf(settings.shutter_speed)).toBeLessThanOrEqual(1 / 200);
     expect(Number(settings.iso)).toBeLessThanOrEqual(12800);
     expect(settings.reason).toMatch(/still about 1\.\d stops too dark for this light: add light, or use a tripod/);
+  });
+
+  it('tells a photo that is only too dark that it is underexposed, not also flat and muted', async () => {
+    const scene = await neutralScene();
+    const [control, dark] = await Promise.all([
+      engine.analyzePhoto(await toPhoto(scene), 4),
+      engine.analyzePhoto(await toPhoto(await sharp(scene).linear(0.3, 0).png().toBuffer()), 4),
+    ]);
+    expect(control.strengths.join(' ')).toMatch(/Well exposed/);
+    expect(control.issues.join(' ')).not.toMatch(/exposed|Flat|Muted|cast/);
+    expect(dark.issues.join(' ')).toMatch(/Underexposed/);
+    expect(dark.issues.join(' ')).not.toMatch(/Flat|Muted/);
+    expect(dark.summary).not.toMatch(/flat|muted/);
+    expect(kindOf(dark.suggestions[0])).toBe('exposure');
+    expect(dark.suggestions.map(kindOf)).not.toContain('vibrance');
   });
 });

@@ -71,6 +71,32 @@ export function subjectAt(x: number, y: number, width = 900, height = 600): Prom
   return png(sharp(Buffer.from(svg)));
 }
 
+/**
+ * A neutrally lit scene (grey wall, white card, black box, red, blue and green objects, a little
+ * grain) with no fault of its own: the control, and the base for single-fault variants.
+ */
+export async function neutralScene(): Promise<Buffer> {
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="900" height="600">' +
+    '<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#9a9a9a"/>' +
+    '<stop offset="1" stop-color="#4a4a4a"/></linearGradient></defs>' +
+    '<rect width="100%" height="100%" fill="url(#g)"/>' +
+    '<rect x="80" y="80" width="200" height="260" fill="#e8e8e8"/>' +
+    '<rect x="600" y="300" width="180" height="200" fill="#202020"/>' +
+    '<circle cx="450" cy="300" r="90" fill="#c04030"/>' +
+    '<rect x="330" y="430" width="120" height="90" fill="#3060a0"/>' +
+    '<rect x="480" y="90" width="100" height="100" fill="#40a050"/>' +
+    '</svg>';
+  const { data, info } = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  let seed = 7;
+  for (let i = 0; i < data.length; i += 3) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const n = (seed / 0x7fffffff - 0.5) * 6;
+    for (let c = 0; c < 3; c++) data[i + c] = Math.max(0, Math.min(255, Math.round(data[i + c] + n)));
+  }
+  return png(sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }));
+}
+
 /** A JPEG of the fixture carrying shooting EXIF (Exif IFD) and camera make/model. */
 export function chelseaWithExif(exif: { fNumber: string; exposure: string; iso: string; focal: string }): Promise<Buffer> {
   return sharp(CHELSEA)

@@ -7,6 +7,7 @@ import { classifyScene, type SceneKind } from './classifyScene';
 import { equivalentFocalLength } from './equivalentFocalLength';
 import { analyseExposure, type ExposureAnalysis } from './exposureAnalysis';
 import { isFeatureless } from './isFeatureless';
+import { isPhoneCamera } from './isPhoneCamera';
 import { pct } from './pct';
 import {
   APERTURES,
@@ -45,7 +46,8 @@ export function recommendSettings(metrics: PhotoMetrics, exif: ExifSummary): Cam
   const scene = classifyScene(metrics, exif);
   // A blank frame measures as maximally blurred; there is no motion to stop in it.
   const soft = !isFeatureless(metrics) && metrics.sharpness.blurIndex >= SOFT_BLUR_INDEX;
-  const triangle = solveTriangle(exposure.sceneEv, scene, equivalentFocalLength(exif), soft);
+  const fixedAperture = isPhoneCamera(exif) ? exif.fNumber : undefined;
+  const triangle = solveTriangle(exposure.sceneEv, scene, equivalentFocalLength(exif), soft, fixedAperture);
   const compensation = snapEv(exposure.correctionEv);
   const settings: CameraSettings = {
     aperture: formatAperture(triangle.fNumber),
@@ -53,7 +55,7 @@ export function recommendSettings(metrics: PhotoMetrics, exif: ExifSummary): Cam
     iso: formatIso(triangle.iso),
     white_balance: recommendWhiteBalance(metrics.colour, exposure.sceneEv),
     exposure_compensation: Math.abs(compensation) < 0.3 ? '0 EV' : formatEv(compensation),
-    reason: explain(metrics, exif, exposure, scene, triangle, soft, compensation),
+    reason: explain(metrics, exif, exposure, scene, triangle, soft, compensation, fixedAperture !== undefined),
   };
   const current = describeShotWith(exif);
   if (current) settings.current = current;
@@ -62,14 +64,22 @@ export function recommendSettings(metrics: PhotoMetrics, exif: ExifSummary): Cam
 
 /**
  * Picks aperture for the scene, shutter for sharpness, then ISO for the light; when ISO would be
- * too high it trades shutter speed down to the handheld limit, then opens the aperture.
+ * too high it trades shutter speed down to the handheld limit, then opens the aperture. A camera
+ * with `fixedAperture` (a phone) keeps it and balances shutter and ISO alone.
  */
-export function solveTriangle(sceneEv: number, scene: SceneKind, focal35: number | undefined, soft: boolean): Triangle {
+export function solveTriangle(
+  sceneEv: number,
+  scene: SceneKind,
+  focal35: number | undefined,
+  soft: boolean,
+  fixedAperture?: number,
+): Triangle {
   const light = 2 ** sceneEv;
   const dim = sceneEv < 7;
   const bright = sceneEv >= 14;
   let fNumber =
-    scene === 'subject' ? (dim ? 2 : 2.8) : scene === 'landscape' ? (dim ? 5.6 : bright ? 11 : 8) : dim ? 4 : bright ? 8 : 5.6;
+    fixedAperture ??
+    (scene === 'subject' ? (dim ? 2 : 2.8) : scene === 'landscape' ? (dim ? 5.6 : bright ? 11 : 8) : dim ? 4 : bright ? 8 : 5.6);
   // Handheld rule: no slower than 1/focal length (35 mm equivalent).
   const handheld = 1 / Math.max(focal35 ?? 50, 30);
   const fastest = scene === 'subject' ? (soft ? 1 / 500 : 1 / 250) : scene === 'general' ? (soft ? 1 / 250 : 1 / 125) : soft ? 1 / 125 : 1 / 60;
@@ -81,12 +91,12 @@ export function solveTriangle(sceneEv: number, scene: SceneKind, focal35: number
   if (iso < 100) {
     seconds = Math.max((fNumber * fNumber) / light, 1 / 8000);
     iso = isoFor(fNumber, seconds);
-    if (iso < 100) fNumber = clamp(Math.sqrt(seconds * light), fNumber, 22);
+    if (iso < 100 && fixedAperture === undefined) fNumber = clamp(Math.sqrt(seconds * light), fNumber, 22);
   } else if (iso > COMFORT_ISO) {
     // Subjects move: never slower than 1/125 for them; otherwise the handheld limit.
     const slowest = scene === 'subject' ? Math.min(handheld, 1 / 125) : handheld;
     seconds = clamp((100 * fNumber * fNumber) / (COMFORT_ISO * light), seconds, slowest);
-    if (isoFor(fNumber, seconds) > COMFORT_ISO) {
+    if (isoFor(fNumber, seconds) > COMFORT_ISO && fixedAperture === undefined) {
       fNumber = clamp(Math.sqrt((COMFORT_ISO * seconds * light) / 100), scene === 'landscape' ? 2.8 : 1.8, fNumber);
     }
     if (isoFor(fNumber, seconds) > MAX_ISO) {
@@ -97,7 +107,7 @@ export function solveTriangle(sceneEv: number, scene: SceneKind, focal35: number
       }
     }
   }
-  fNumber = snapToScale(fNumber, APERTURES);
+  if (fixedAperture === undefined) fNumber = snapToScale(fNumber, APERTURES);
   seconds = snapToScale(seconds, SHUTTER_SPEEDS);
   iso = snapToScale(clamp(isoFor(fNumber, seconds), 100, MAX_ISO), ISO_VALUES);
   // In near darkness a subject shot handheld can exhaust aperture, shutter and ISO together.
@@ -114,6 +124,7 @@ function explain(
   triangle: Triangle,
   soft: boolean,
   compensation: number,
+  phone: boolean,
 ): string {
   const { tone } = metrics;
   const measured = [`median brightness ${pct(tone.median)}`];
@@ -125,8 +136,9 @@ function explain(
     exposure.sceneEvSource === 'exif'
       ? `EXIF ${formatAperture(exif.fNumber!)} · ${formatShutter(exif.exposureTime!)} · ISO ${formatIso(exif.iso!)} puts the scene near EV ${exposure.sceneEv.toFixed(1)}`
       : `that suggests roughly EV ${exposure.sceneEv.toFixed(1)} light`;
-  const goal =
-    scene === 'subject'
+  const goal = phone
+    ? `(the phone's fixed aperture${scene === 'subject' ? '; its portrait mode blurs the background instead' : ''})`
+    : scene === 'subject'
       ? 'to isolate the subject with shallow depth of field'
       : scene === 'landscape'
         ? 'for depth of field across the frame'

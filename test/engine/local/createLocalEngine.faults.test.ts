@@ -81,4 +81,21 @@ describe('createLocalEngine faults', () => {
     expect(kindOf(dark.suggestions[0])).toBe('exposure');
     expect(dark.suggestions.map(kindOf)).not.toContain('vibrance');
   });
+
+  it('advises a phone only on shutter and ISO, keeping its fixed aperture, while a full-frame body gets an aperture for the scene', async () => {
+    const shot = { fNumber: '16/10', exposure: '1/60', iso: '400' };
+    const [phone, fullFrame] = await Promise.all([
+      chelseaWithExif({ ...shot, focal: '6/1' }, { Make: 'Apple', Model: 'iPhone 15' }).then(toPhoto),
+      chelseaWithExif({ ...shot, focal: '26/1' }, { Make: 'Nikon', Model: 'Nikon Z 6' }).then(toPhoto),
+    ]);
+    const [phoneSettings, fullFrameSettings] = await Promise.all([engine.recommendSettings(phone), engine.recommendSettings(fullFrame)]);
+    expect(phoneSettings.aperture).toBe('f/1.6');
+    expect(phoneSettings.reason).toContain("f/1.6 (the phone's fixed aperture");
+    expect(phoneSettings.reason).not.toMatch(/shallow depth of field/);
+    // The same light: a 26 mm-equivalent phone and a 26 mm lens get the same handheld limit.
+    expect(secondsOf(phoneSettings.shutter_speed)).toBeLessThanOrEqual(1 / 26);
+    expect(secondsOf(fullFrameSettings.shutter_speed)).toBeLessThanOrEqual(1 / 26);
+    expect(fullFrameSettings.aperture).not.toBe('f/1.6');
+    expect(fullFrameSettings.reason).not.toMatch(/phone/);
+  });
 });

@@ -98,11 +98,14 @@ export async function neutralScene(): Promise<Buffer> {
 }
 
 /** A JPEG of the fixture carrying shooting EXIF (Exif IFD) and camera make/model. */
-export function chelseaWithExif(exif: { fNumber: string; exposure: string; iso: string; focal: string }): Promise<Buffer> {
+export function chelseaWithExif(
+  exif: { fNumber: string; exposure: string; iso: string; focal: string },
+  camera = { Make: 'Canon', Model: 'Canon EOS R5' },
+): Promise<Buffer> {
   return sharp(CHELSEA)
     .jpeg({ quality: 90 })
     .withExif({
-      IFD0: { Make: 'Canon', Model: 'Canon EOS R5' },
+      IFD0: camera,
       IFD2: { FNumber: exif.fNumber, ExposureTime: exif.exposure, ISOSpeedRatings: exif.iso, FocalLength: exif.focal },
     })
     .toBuffer();

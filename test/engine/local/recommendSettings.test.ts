@@ -55,4 +55,14 @@ describe('solveTriangle', () => {
       expect(Math.abs(solveTriangle(10, scene, 50, false).shortfallEv)).toBeLessThan(0.5);
     }
   });
+
+  it('keeps a fixed (phone) aperture and exposes with shutter and ISO alone', () => {
+    for (const ev of [3, 6, 9, 12, 15]) {
+      for (const scene of ['subject', 'landscape', 'general'] as const) {
+        const t = solveTriangle(ev, scene, 26, false, 1.6);
+        expect(t.fNumber).toBe(1.6);
+        if (ev >= 6) expect(Math.abs(exposureOf(t) - ev)).toBeLessThan(1);
+      }
+    }
+  });
 });

@@ -47,7 +47,7 @@ export const exposureEdit: EditDefinition = {
     return {
       title: blown ? 'Recover the blown highlights' : `Darken the exposure ${amount}`,
       description: blown
-        ? `${pct(highlightClipping)} of the frame is pure white and the median sits at ${pct(median)}; pulling exposure down restores texture in the bright areas.`
+        ? `${pct(highlightClipping)} of the frame is pure white and the median sits at ${pct(median)}; pulling exposure down restores texture in the near-white areas, though pure white has none left to recover.`
         : `Median brightness is ${pct(median)}, above the ~46% of a balanced exposure, which washes out colour and texture.`,
       instruction: blown
         ? `Lower exposure by ${formatEv(-ev).replace('+', '')}, set the black point to ${pct(blackPoint)} and lift the mid-tones slightly so the image keeps its depth.`
@@ -107,10 +107,23 @@ export const localContrastEdit: EditDefinition = {
   plan: ({ metrics }) => {
     const { shadowClipping, highlightClipping } = metrics.tone;
     const clipped = shadowClipping + highlightClipping >= 0.02;
+    // Name only the ends that are clipped (at least 1 % once rounded), never "0% crushed".
+    const crushed = shadowClipping >= 0.005;
+    const blown = highlightClipping >= 0.005;
+    const ends = [
+      ...(crushed ? [`${pct(shadowClipping)} is crushed to black`] : []),
+      ...(blown ? [`${pct(highlightClipping)}${crushed ? '' : ' is'} blown to white`] : []),
+    ];
     return {
-      title: clipped ? 'Open the shadows, tame the highlights' : 'Bring out local detail',
+      title: !clipped
+        ? 'Bring out local detail'
+        : crushed && blown
+          ? 'Open the shadows, tame the highlights'
+          : crushed
+            ? 'Open the crushed shadows'
+            : 'Tame the blown highlights',
       description: clipped
-        ? `${pct(shadowClipping)} of the frame is crushed and ${pct(highlightClipping)} blown; local tone mapping recovers the separation a single curve cannot.`
+        ? `Of the frame, ${ends.join(' and ')}; local tone mapping recovers the separation a single curve cannot.`
         : 'Local contrast enhancement lifts texture in each region without changing the overall exposure.',
       instruction:
         'Apply contrast-limited adaptive histogram equalisation to luminance with tiles about a tenth of the frame, then a wide-radius clarity boost.',

@@ -8,7 +8,7 @@ import type { Suggestion } from '../../../src/domain/schemas';
 import type { ImageEngine } from '../../../src/engine/ImageEngine';
 import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
 import { measureNoise } from '../../../src/engine/local/measureNoise';
-import { chelsea, chelseaWithExif, darkChelsea, neutralScene, noisyChelsea, toPhoto } from './localTestImages';
+import { brightChelsea, chelsea, chelseaWithExif, darkChelsea, neutralScene, noisyChelsea, toPhoto } from './localTestImages';
 
 const kindOf = (s: Suggestion) => (s.recipe as { kind: string }).kind;
 /** "1/250" → 0.004, "2\"" → 2. */
@@ -97,5 +97,16 @@ describe('createLocalEngine faults', () => {
     expect(secondsOf(fullFrameSettings.shutter_speed)).toBeLessThanOrEqual(1 / 26);
     expect(fullFrameSettings.aperture).not.toBe('f/1.6');
     expect(fullFrameSettings.reason).not.toMatch(/phone/);
+  });
+
+  it('words a blown-out photo by what is clipped: no "0% crushed", and no promise to restore pure white', async () => {
+    const analysis = await engine.analyzePhoto(await toPhoto(await brightChelsea()), 8);
+    expect((analysis.metrics as { tone: { shadowClipping: number } }).tone.shadowClipping).toBeLessThan(0.005);
+    const local = analysis.suggestions.find((s) => kindOf(s) === 'local_contrast')!;
+    expect(local.title).toBe('Tame the blown highlights');
+    expect(local.description).toMatch(/^Of the frame, \d+% is blown to white;/);
+    expect(local.description).not.toMatch(/crushed/);
+    const exposure = analysis.suggestions.find((s) => kindOf(s) === 'exposure')!;
+    expect(exposure.description).toMatch(/pure white has none left to recover/);
   });
 });

@@ -121,7 +121,7 @@ export const localContrastEdit: EditDefinition = {
           ? 'Open the shadows, tame the highlights'
           : crushed
             ? 'Open the crushed shadows'
-            : 'Tame the blown highlights',
+            : 'Tone-map the bright highlights',
       description: clipped
         ? `Of the frame, ${ends.join(' and ')}; local tone mapping recovers the separation a single curve cannot.`
         : 'Local contrast enhancement lifts texture in each region without changing the overall exposure.',

@@ -103,10 +103,43 @@ describe('createLocalEngine faults', () => {
     const analysis = await engine.analyzePhoto(await toPhoto(await brightChelsea()), 8);
     expect((analysis.metrics as { tone: { shadowClipping: number } }).tone.shadowClipping).toBeLessThan(0.005);
     const local = analysis.suggestions.find((s) => kindOf(s) === 'local_contrast')!;
-    expect(local.title).toBe('Tame the blown highlights');
+    expect(local.title).toBe('Tone-map the bright highlights');
     expect(local.description).toMatch(/^Of the frame, \d+% is blown to white;/);
     expect(local.description).not.toMatch(/crushed/);
     const exposure = analysis.suggestions.find((s) => kindOf(s) === 'exposure')!;
     expect(exposure.description).toMatch(/pure white has none left to recover/);
+  });
+
+  it('neutralises warm tungsten, green fluorescent and blue shade casts toward grey, and advises the white balance that would have', async () => {
+    const scene = await neutralScene();
+    const casts = {
+      tungsten: [[1.15, 0, 0], [0, 0.95, 0], [0, 0, 0.6]],
+      fluorescent: [[0.85, 0, 0], [0, 1.1, 0], [0, 0, 0.85]],
+      shade: [[0.8, 0, 0], [0, 0.95, 0], [0, 0, 1.2]],
+    };
+    /** Red − blue and green − magenta of the mean colour, over its mean (the cast's direction and size). */
+    const castOf = async (image: Buffer) => {
+      const [r, g, b] = (await sharp(image).stats()).channels.map((c) => c.mean);
+      const mean = (r + g + b) / 3;
+      return { warm: (r - b) / mean, green: (g - (r + b) / 2) / mean };
+    };
+    for (const [name, matrix] of Object.entries(casts)) {
+      const photo = await toPhoto(await sharp(scene).recomb(matrix as [[number, number, number], [number, number, number], [number, number, number]]).png().toBuffer());
+      const [settings, analysis] = await Promise.all([engine.recommendSettings(photo), engine.analyzePhoto(photo, 8)]);
+      const fix = analysis.suggestions[0];
+      expect([name, kindOf(fix)]).toEqual([name, 'white_balance']);
+      const before = await castOf(photo.buffer);
+      const after = await castOf((await engine.generateImage(photo, fix, { index: 1 })).data);
+      expect(Math.hypot(after.warm, after.green)).toBeLessThan(Math.hypot(before.warm, before.green) / 2);
+      const kelvin = Number(/(\d{4,5})K/.exec(settings.white_balance)?.[1] ?? 5500);
+      const grade = analysis.suggestions.find((s) => kindOf(s) === 'colour_grade');
+      if (name === 'tungsten') {
+        expect(kelvin).toBeLessThan(4500);
+        // A warm photo is never graded warmer still.
+        expect(grade?.title ?? 'no grade').not.toMatch(/Warm/);
+      }
+      if (name === 'fluorescent') expect(settings.white_balance).toMatch(/tint toward magenta/);
+      if (name === 'shade') expect(kelvin).toBeGreaterThan(6500);
+    }
   });
 });

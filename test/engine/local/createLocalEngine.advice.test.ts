@@ -3,7 +3,7 @@
  * framing and the photo's own EXIF each move the settings, the critique and the edits.
  */
 import sharp from 'sharp';
-import type { Analysis, Suggestion } from '../../../src/domain/schemas';
+import type { Analysis } from '../../../src/domain/schemas';
 import type { ImageEngine } from '../../../src/engine/ImageEngine';
 import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
 import {
@@ -16,14 +16,13 @@ import {
   greyChelsea,
   meanChroma,
   subjectAt,
+  kindOf,
+  secondsOf,
   toPhoto,
 } from './localTestImages';
 
-const kindOf = (s: Suggestion) => (s.recipe as { kind: string }).kind;
 const evOf = (ec: string) => (ec === '0 EV' ? 0 : Number.parseFloat(ec));
 const isoOf = (iso: string) => Number(iso);
-/** "1/250" → 0.004, "2\"" → 2. */
-const secondsOf = (t: string) => (t.startsWith('1/') ? 1 / Number(t.slice(2)) : Number.parseFloat(t));
 
 describe('createLocalEngine advice', () => {
   let engine: ImageEngine;

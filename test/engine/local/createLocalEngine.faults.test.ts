@@ -4,15 +4,21 @@
  * edit measurably fixes it.
  */
 import sharp from 'sharp';
-import type { Suggestion } from '../../../src/domain/schemas';
 import type { ImageEngine } from '../../../src/engine/ImageEngine';
 import { createLocalEngine } from '../../../src/engine/local/createLocalEngine';
 import { measureNoise } from '../../../src/engine/local/measureNoise';
-import { brightChelsea, chelsea, chelseaWithExif, darkChelsea, neutralScene, noisyChelsea, toPhoto } from './localTestImages';
+import {
+  brightChelsea,
+  chelsea,
+  chelseaWithExif,
+  darkChelsea,
+  kindOf,
+  neutralScene,
+  noisyChelsea,
+  secondsOf,
+  toPhoto,
+} from './localTestImages';
 
-const kindOf = (s: Suggestion) => (s.recipe as { kind: string }).kind;
-/** "1/250" → 0.004, "2\"" → 2. */
-const secondsOf = (t: string) => (t.startsWith('1/') ? 1 / Number(t.slice(2)) : Number.parseFloat(t));
 
 /** Noise of an image as the engine measures it (grey copy, at most 1024 px). */
 async function noiseOf(image: Buffer): Promise<number> {

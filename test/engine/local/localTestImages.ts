@@ -6,6 +6,12 @@ import { FIXTURE_PHOTO } from '../../support/images';
 import { createHash } from 'node:crypto';
 import sharp, { type Sharp } from 'sharp';
 import type { Photo, PhotoFormat } from '../../../src/domain/Photo';
+import type { Suggestion } from '../../../src/domain/schemas';
+
+/** The edit kind of a local-engine suggestion. */
+export const kindOf = (s: Suggestion) => (s.recipe as { kind: string }).kind;
+/** A written shutter speed in seconds: "1/250" → 0.004, "2\"" → 2. */
+export const secondsOf = (t: string) => (t.startsWith('1/') ? 1 / Number(t.slice(2)) : Number.parseFloat(t));
 
 export const CHELSEA = FIXTURE_PHOTO;
 

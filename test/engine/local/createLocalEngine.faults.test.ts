@@ -58,6 +58,13 @@ describe('createLocalEngine faults', () => {
     expect(await noiseOf(image.data)).toBeLessThan((await noiseOf(noisy.buffer)) / 2);
   });
 
+  it('reads a grainy portrait as the portrait it is: same aperture and scene as the clean photo, not a landscape at f/8', async () => {
+    const [clean, noisy] = await Promise.all([chelsea().then(toPhoto), noisyChelsea(12).then(toPhoto)]);
+    const [cleanSettings, noisySettings] = await Promise.all([engine.recommendSettings(clean), engine.recommendSettings(noisy)]);
+    expect(noisySettings.aperture).toBe(cleanSettings.aperture);
+    expect(noisySettings.aperture).not.toBe('f/8');
+  });
+
   it('offers exposure compensation as the auto-mode alternative to the corrected manual settings, not on top of them', async () => {
     const settings = await engine.recommendSettings(await toPhoto(await darkChelsea()));
     expect(settings.exposure_compensation).toMatch(/^\+/);

@@ -91,17 +91,20 @@ describe('createService with REDIS_URL: instances share events through Redis', (
       // The same events, images included, with nothing doubled on B by Redis's echo.
       expect(seenOnA).toEqual(eventsOf(onB, requestId));
       expect(seenOnA.filter((m) => m.type === 'individual_image_completed').every((m) => typeof m.imageData === 'string' && m.imageData.length > 1000)).toBe(true);
+      // Numbered once, by B, which runs it: the same seq on both instances, 1..n.
+      expect(seenOnA.map((m) => m.seq)).toEqual(seenOnA.map((_m, i) => i + 1));
 
       // A's queued writes, if it made any, are flushed by its close.
       await a.close();
       expect(eventWritesByA).toEqual([]);
-      let stored: string[] = [];
+      let stored: Array<[string, number | undefined]> = [];
       await waitFor(async () => {
         const log = await request(b.httpUrl).get(`/requests/${requestId}/events`);
-        stored = ((log.body as { events?: PipelineEvent[] }).events ?? []).map((event) => event.type);
+        stored = ((log.body as { events?: PipelineEvent[] }).events ?? []).map((event) => [event.type, event.seq]);
         return stored.length >= seenOnA.length;
       });
-      expect(stored).toEqual(seenOnA.map((m) => m.type));
+      // The stored log has the same numbers as the wire.
+      expect(stored).toEqual(seenOnA.map((m) => [m.type, m.seq]));
     } finally {
       await Promise.all(services.splice(0).map((service) => service.close()));
       await proxy.close();

@@ -20,7 +20,14 @@ const durationMs = z.number().nonnegative();
 const imageIndex = z.number().int().positive();
 
 const base = { timestamp };
-const pipeline = { ...base, requestId: z.string().regex(REQUEST_ID_PATTERN), message: z.string() };
+/**
+ * The event's 1-based position in its request's stream, given once on the instance running the
+ * request (before it reaches any transport), so it is the same on the wire on every instance and
+ * in the stored log: a client that resumes after seq N is sent the events after it. Optional only
+ * for events from a publisher of an earlier version.
+ */
+export const SeqSchema = z.number().int().positive();
+const pipeline = { ...base, requestId: z.string().regex(REQUEST_ID_PATTERN), message: z.string(), seq: SeqSchema.optional() };
 
 /** How the event server delivers pipeline events (WS_DELIVERY). */
 export const DeliveryModeSchema = z.enum(['broadcast', 'subscribed']);

@@ -1,10 +1,10 @@
 import type { EventBus } from '../events/createEventBus';
 import type { PipelineEvent } from '../events/eventSchemas';
 
-/** An event as a stage writes it: the emitter adds `requestId` and `timestamp`. */
+/** An event as a stage writes it: the emitter adds `requestId` and `timestamp` (the bus numbers it: `seq`). */
 export type EventDraft = PipelineEvent extends infer E
   ? E extends PipelineEvent
-    ? Omit<E, 'requestId' | 'timestamp'>
+    ? Omit<E, 'requestId' | 'timestamp' | 'seq'>
     : never
   : never;
 

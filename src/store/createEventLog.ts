@@ -1,18 +1,21 @@
 import type { Logger } from '../logging/Logger';
-import { TERMINAL_EVENT_TYPES, type PipelineEvent } from '../events/eventSchemas';
+import { createEventNumbering } from '../events/createEventNumbering';
+import type { PipelineEvent } from '../events/eventSchemas';
 import type { CouchClient } from './CouchClient';
 import type { EventDoc, SpooledWrite } from './SpooledWrite';
 import type { WriteQueue } from './WriteQueue';
 
 /** Digits of the sequence number in event ids, so ids sort in emission order. */
 const SEQ_DIGITS = 6;
-/** Requests whose sequence counter is kept; a request that never ends cannot grow this forever. */
-const MAX_TRACKED_REQUESTS = 10_000;
 
 export interface EventLog {
-  /** Queues the event (imageData stripped) behind the request's earlier events. Never throws. */
+  /**
+   * Queues the event (imageData stripped) behind the request's earlier events, as its `seq` (the
+   * number the service's bus gave it: createRecordingBus); one handed over without a seq is
+   * numbered here, as all were before events carried theirs. Never throws.
+   */
   append(event: PipelineEvent): void;
-  /** The stored log of a request, in emission order. */
+  /** The stored log of a request, in emission order (each event as appended, its `seq` included). */
   read(requestId: string): Promise<PipelineEvent[]>;
 }
 
@@ -44,18 +47,8 @@ export function stripImageData(event: PipelineEvent): PipelineEvent {
  */
 export function createEventLog(options: EventLogOptions): EventLog {
   const { client, db, queue, logger, perform } = options;
-  const nextSeq = new Map<string, number>();
-
-  function takeSeq(requestId: string, terminal: boolean): number {
-    const seq = nextSeq.get(requestId) ?? 1;
-    if (terminal) nextSeq.delete(requestId);
-    else {
-      nextSeq.set(requestId, seq + 1);
-      if (nextSeq.size > MAX_TRACKED_REQUESTS) nextSeq.delete(nextSeq.keys().next().value as string);
-    }
-    return seq;
-  }
-
+  // Only for events that come without a seq: the service's are numbered before they are published.
+  const unnumbered = createEventNumbering();
   return {
     append(event) {
       try {
@@ -64,7 +57,8 @@ export function createEventLog(options: EventLogOptions): EventLog {
           logger.warn({ type: event.type }, 'event without requestId not stored');
           return;
         }
-        const seq = takeSeq(requestId, TERMINAL_EVENT_TYPES.has(event.type));
+        const seq = event.seq ?? unnumbered.peek(requestId);
+        if (event.seq === undefined) unnumbered.take(event, seq);
         const stored = stripImageData(event);
         const doc: EventDoc = {
           _id: `${requestId}:${String(seq).padStart(SEQ_DIGITS, '0')}`,

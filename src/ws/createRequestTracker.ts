@@ -42,6 +42,8 @@ interface Active {
   runsUntil: number;
   /** The stage its last event tells it reached, which a given-up request failed in. */
   stage: Stage;
+  /** Its last event's seq: the INTERRUPTED that ends it comes next. */
+  seq?: number;
 }
 
 /** The stage a request is in once `type` was sent, as the pipeline names it in processing_error. */
@@ -110,6 +112,7 @@ export function createRequestTracker(options: RequestTrackerOptions): RequestTra
       totalTime: formatMs(at - request.startedAt),
       message: processingErrorMessage(request.stage, error),
       timestamp: new Date(at).toISOString(),
+      ...(request.seq === undefined ? {} : { seq: request.seq + 1 }),
     };
   }
 
@@ -126,12 +129,12 @@ export function createRequestTracker(options: RequestTrackerOptions): RequestTra
           return false;
         }
         const runsUntil = event.timeoutMs === undefined ? 0 : at + event.timeoutMs + options.graceMs;
-        active.set(requestId, { startedAt: at, lastEventAt: at, runsUntil, stage: 'validation' });
+        active.set(requestId, { startedAt: at, lastEventAt: at, runsUntil, stage: 'validation', seq: event.seq });
       } else if (TERMINAL_EVENT_TYPES.has(event.type)) {
         end(requestId, 'ended');
       } else if (request) {
         active.delete(requestId);
-        active.set(requestId, { ...request, lastEventAt: at, stage: stageAfter(event.type, request.stage) });
+        active.set(requestId, { ...request, lastEventAt: at, stage: stageAfter(event.type, request.stage), seq: event.seq ?? request.seq });
       }
       // A request whose start came before this instance listened is passed on, untracked.
       return true;

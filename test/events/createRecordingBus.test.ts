@@ -32,4 +32,31 @@ describe('createRecordingBus', () => {
     expect(recorded).toEqual([]);
     await bus.close();
   });
+
+  it("numbers each request's events from 1 before they go out, so subscribers and the record see the same seq; a terminal event ends the count, a refused event takes none", async () => {
+    const delivered: Array<[string, number | undefined]> = [];
+    const recorded: Array<[string, number | undefined]> = [];
+    const bus = createRecordingBus(createEventBus({ logger, validate: true }), (event) => recorded.push([event.type, event.seq]));
+    bus.subscribe((event) => delivered.push([event.type, event.seq]));
+    const a = 'req_1758260128188_aaaaaaaaa';
+    const b = 'req_1758260128188_bbbbbbbbb';
+    bus.publish(started(a));
+    bus.publish(started(b));
+    expect(() => bus.publish({ ...started(a), timestamp: 'not a time' })).toThrow(/Invalid analysis_started/);
+    bus.publish(started(a));
+    bus.publish({ type: 'processing_error', requestId: a, message: 'failed', error: 'x', stage: 'validation', totalTime: '1.00', timestamp: new Date().toISOString() });
+    // After its terminal event a request id starts again (only a foreign publisher reuses one).
+    bus.publish(started(a));
+
+    const expected: Array<[string, number]> = [
+      ['analysis_started', 1],
+      ['analysis_started', 1],
+      ['analysis_started', 2],
+      ['processing_error', 3],
+      ['analysis_started', 1],
+    ];
+    expect(delivered).toEqual(expected);
+    expect(recorded).toEqual(expected);
+    await bus.close();
+  });
 });

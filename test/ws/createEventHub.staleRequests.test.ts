@@ -61,6 +61,14 @@ describe('createEventHub: requests whose last event never comes', () => {
     },
   );
 
+  it("numbers the INTERRUPTED it sends as the event after the request's last one (seq), so a client resuming by seq takes it as the end", () => {
+    const { clock, at, emit, errorsTo, watcher } = followedRequest('subscribed');
+    emit({ type: 'analysis_started', requestId, message: 'analysing', timestamp: at(), seq: 2 });
+    clock.now += LIMIT + 1;
+    emit({ type: 'processing_started', requestId: 'req_1758260128188_aaaaaaaaa', message: 'another', timestamp: at() });
+    expect(errorsTo(watcher)).toEqual([expect.objectContaining({ code: 'INTERRUPTED', seq: 3 })]);
+  });
+
   it('keeps a request that keeps emitting, however long it runs in all', () => {
     const { clock, hub, watcher, at, emit, errorsTo } = followedRequest('subscribed');
     for (let n = 1; n <= 5; n += 1) {

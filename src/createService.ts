@@ -26,6 +26,7 @@ import { createPipeline } from './pipeline/createPipeline';
 import type { CouchStore } from './store/CouchStore';
 import { createRequestStore } from './store/createRequestStore';
 import { createInterruptedSweeper } from './store/createInterruptedSweeper';
+import { createStoredEventHistory } from './store/createStoredEventHistory';
 import { createResultsRouter } from './http/routes/resultsRouter';
 import { CLOSE_CODES } from './ws/closeCodes';
 import type { BroadcastWriter } from './ws/createBroadcastWriter';
@@ -139,6 +140,7 @@ export async function createService(config: Config, logger: Logger, overrides: S
       writer: overrides.broadcastWriter,
       staleRequestMs: longestRequestMs,
       now: overrides.wsNow,
+      history: createStoredEventHistory(store),
     });
   } catch (err) {
     await releaseCore();

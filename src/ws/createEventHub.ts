@@ -4,53 +4,17 @@
  * so one failing connection never affects the others and tests can drive it directly.
  */
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
+import type { EventHistory } from '../events/EventHistory';
 import type { Logger } from '../logging/Logger';
-import { TERMINAL_EVENT_TYPES, type ConnectionEstablished, type DeliveryModeSchema, type PipelineEvent } from '../events/eventSchemas';
+import { TERMINAL_EVENT_TYPES, type ConnectionEstablished, type PipelineEvent } from '../events/eventSchemas';
 import { CLOSE_CODES } from './closeCodes';
-import { ClientMessageSchema, type ControlReply } from './controlMessages';
+import { invalidMessageReply, ClientMessageSchema, type ControlReply } from './controlMessages';
+import { createCatchUp } from './createCatchUp';
+import { createReplayMemory, type ReplayMemoryLimits } from './createReplayMemory';
 import { createRequestTracker } from './createRequestTracker';
+import type { ClientSocket, DeliveryMode, EventHub } from './EventHub';
 
-/** What the hub needs from a connection. */
-export interface ClientSocket {
-  /** Sends one UTF-8 JSON text message. */
-  send(data: Buffer): void;
-  /** Bytes queued but not yet written to the network. */
-  readonly bufferedAmount: number;
-  close(code: number, reason: string): void;
-}
-
-export type DeliveryMode = z.infer<typeof DeliveryModeSchema>;
-
-export interface EventHubStats {
-  connections: number;
-  activeRequests: number;
-  /** Request ids the connected clients follow (own uploads and subscriptions) that have not ended yet. */
-  subscriptions: number;
-  eventsBroadcast: number;
-  messagesSent: number;
-  slowConsumersClosed: number;
-  /** Requests given up after no event for longer than any live request can take, or past the cap on those followed (their followers told INTERRUPTED). */
-  interruptedRequests: number;
-}
-
-export interface EventHub {
-  /** Registers a socket, sends it `connection_established`, returns its connectionId. */
-  connect(socket: ClientSocket): string;
-  /** Handles one inbound text message from a client. */
-  receive(connectionId: string, text: string): void;
-  disconnect(connectionId: string): void;
-  /**
-   * Sends one pipeline event to its recipients, serialized once (`encoded`: the event's UTF-8
-   * JSON when the caller already has it, e.g. as it arrived from Redis).
-   */
-  deliver(event: PipelineEvent, encoded?: Buffer): void;
-  has(connectionId: string): boolean;
-  /** The counts; requests gone stale are given up first, so `activeRequests` is never overstated. */
-  stats(): EventHubStats;
-  /** Closes every client with `code` and stops the timer that gives up stale requests. Idempotent. */
-  close(code: number, reason: string): void;
-}
+export type { ClientSocket, DeliveryMode, EventHub, EventHubStats } from './EventHub';
 
 interface Client {
   id: string;
@@ -82,6 +46,8 @@ const MAX_ACTIVE_REQUESTS = 100_000;
  * @param options.maxActiveRequests past this many active requests the least recently heard from is
  *   given up as above (default 100,000), so a flood of processing_started cannot grow memory.
  * @param options.now the clock, in ms (tests).
+ * @param options.history the stored event logs, from which a client resuming a request (`subscribe`
+ *   with `afterSeq`) gets what the memory (`options.replay`: its bounds) no longer holds.
  */
 export function createEventHub(options: {
   logger: Logger;
@@ -90,6 +56,8 @@ export function createEventHub(options: {
   staleRequestMs?: number;
   maxActiveRequests?: number;
   now?: () => number;
+  history?: EventHistory;
+  replay?: ReplayMemoryLimits;
 }): EventHub {
   const { logger } = options;
   const delivery = options.delivery ?? 'broadcast';
@@ -103,6 +71,26 @@ export function createEventHub(options: {
     recent: RECENT_REQUESTS,
     now: options.now ?? Date.now,
     logger,
+  });
+  const memory = createReplayMemory(options.replay);
+  const catchUp = createCatchUp({
+    memory,
+    history: options.history,
+    logger,
+    send(clientId, data) {
+      const client = clients.get(clientId);
+      if (client) sendTo(client, data);
+      return clients.has(clientId);
+    },
+    reply(clientId, message) {
+      const client = clients.get(clientId);
+      if (client) reply(client, message);
+    },
+    follow(clientId, requestId, on) {
+      const subscriptions = clients.get(clientId)?.subscriptions;
+      if (on) subscriptions?.add(requestId);
+      else subscriptions?.delete(requestId);
+    },
   });
   const stats = { eventsBroadcast: 0, messagesSent: 0, slowConsumersClosed: 0, interruptedRequests: 0 };
   let closed = false;
@@ -169,7 +157,7 @@ export function createEventHub(options: {
     if (clients.size === 0) return;
     // Serialize once for every recipient: a 1.5 MB image event is not copied per client.
     const data = encoded ?? Buffer.from(JSON.stringify(event));
-    for (const client of recipients(event)) sendTo(client, data);
+    for (const client of recipients(event)) if (!catchUp.intercept(client.id, event, data)) sendTo(client, data);
     forget(event);
   }
 
@@ -178,6 +166,7 @@ export function createEventHub(options: {
     if (closed) return;
     for (const interrupted of requests.giveUpStale()) {
       stats.interruptedRequests += 1;
+      memory.remember(interrupted);
       send(interrupted);
     }
   }
@@ -214,12 +203,7 @@ export function createEventHub(options: {
       const result = ClientMessageSchema.safeParse(parsed);
       const timestamp = new Date().toISOString();
       if (!result.success) {
-        reply(client, {
-          type: 'error',
-          code: 'INVALID_MESSAGE',
-          message: 'Expected JSON {"type":"ping"}, {"type":"subscribe","requestId":"…"} or {"type":"unsubscribe","requestId":"…"}',
-          timestamp,
-        });
+        reply(client, invalidMessageReply(parsed, timestamp));
         return;
       }
       const message = result.data;
@@ -228,6 +212,12 @@ export function createEventHub(options: {
           reply(client, { type: 'pong', timestamp });
           return;
         case 'subscribe':
+          if (message.afterSeq !== undefined) {
+            // Unknown here, it may be running elsewhere: followed unless the store says otherwise.
+            if (requests.isActive(message.requestId) || !requests.isKnown(message.requestId)) client.subscriptions.add(message.requestId);
+            catchUp.start(client.id, message.requestId, message.afterSeq, requests.isKnown(message.requestId));
+            return;
+          }
           if (!requests.isKnown(message.requestId)) {
             reply(client, {
               type: 'error',
@@ -249,6 +239,7 @@ export function createEventHub(options: {
     },
 
     disconnect(connectionId) {
+      catchUp.drop(connectionId);
       if (clients.delete(connectionId)) {
         logger.debug({ connectionId, connections: clients.size }, 'client disconnected');
       }
@@ -257,7 +248,10 @@ export function createEventHub(options: {
     deliver(event, encoded) {
       if (!track(event)) return;
       stats.eventsBroadcast += 1;
-      send(event, encoded);
+      // Serialized here even with no client connected (images aside): the memory keeps it.
+      const data = encoded ?? (clients.size > 0 || !('imageData' in event) ? Buffer.from(JSON.stringify(event)) : undefined);
+      memory.remember(event, data);
+      send(event, data);
       // A new request may take the active ones past their cap.
       if (event.type === 'processing_started') giveUpStale();
     },
@@ -277,6 +271,7 @@ export function createEventHub(options: {
     close(code, reason) {
       closed = true;
       clearInterval(sweep);
+      catchUp.close();
       for (const client of clients.values()) safely(client, () => client.socket.close(code, reason));
       clients.clear();
     },

@@ -6,6 +6,7 @@ import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ERROR_CODES } from '../errors/errorCodes';
 import type { EventBus } from '../events/createEventBus';
+import type { EventHistory } from '../events/EventHistory';
 import type { Logger } from '../logging/Logger';
 import type { TrustProxy } from '../config/trustProxySetting';
 import { createClientAddress } from '../net/createClientAddress';
@@ -37,6 +38,8 @@ export interface EventServerOptions {
   staleRequestMs?: number;
   /** The clock, in ms, that ages requests (tests). */
   now?: () => number;
+  /** The stored event logs: what a resuming client missed that the hub's memory no longer holds. */
+  history?: EventHistory;
 }
 
 export interface EventServer {
@@ -56,6 +59,7 @@ export async function createEventServer(options: EventServerOptions): Promise<Ev
     maxBufferedBytes: options.maxBufferedBytes,
     staleRequestMs: options.staleRequestMs,
     now: options.now,
+    history: options.history,
   });
 
   const httpServer = http.createServer((_req, res) => {

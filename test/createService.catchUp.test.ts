@@ -70,20 +70,29 @@ describe('createService: a client that loses its WebSocket mid-request catches u
     expect(images.map((m) => m.imageData)).toEqual(published.filter((e) => e.type === 'individual_image_completed').map((e) => (e as { imageData: string }).imageData));
   }
 
+  /**
+   * Starts the service (image 2 held) and an upload from a client, which is dropped once it has
+   * analysis_started; `published` collects every event of the service's bus.
+   */
+  async function dropAfterAnalysisStarted(delivery: 'broadcast' | 'subscribed') {
+    const held = secondImageHeld();
+    service = await startTestService({ IMAGE_COUNT: String(IMAGES), WS_DELIVERY: delivery }, { engine: held.engine });
+    const published: PipelineEvent[] = [];
+    service.bus.subscribe((event) => void published.push(event));
+    const before = await connect();
+    const requestId = await upload(before.connectionId, published);
+    await before.waitFor((m) => m.type === 'analysis_started' && m.requestId === requestId);
+    // Dropped, as a phone losing its network: no close handshake.
+    before.socket.terminate();
+    await before.closed;
+    const lastSeen = Math.max(...of(before, requestId).map((m) => m.seq as number));
+    return { held, published, before, requestId, lastSeen };
+  }
+
   it.each(['broadcast', 'subscribed'] as const)(
     'resumes a request still running: what was emitted during the drop (an image among it), then the live events, each once, seq 1..n (%s)',
     async (delivery) => {
-      const held = secondImageHeld();
-      service = await startTestService({ IMAGE_COUNT: String(IMAGES), WS_DELIVERY: delivery }, { engine: held.engine });
-      const published: PipelineEvent[] = [];
-      service.bus.subscribe((event) => void published.push(event));
-      const before = await connect();
-      const requestId = await upload(before.connectionId, published);
-      await before.waitFor((m) => m.type === 'analysis_started' && m.requestId === requestId);
-      // Dropped, as a phone losing its network: no close handshake.
-      before.socket.terminate();
-      await before.closed;
-      const lastSeen = Math.max(...of(before, requestId).map((m) => m.seq as number));
+      const { held, published, before, requestId, lastSeen } = await dropAfterAnalysisStarted(delivery);
       await waitUntil(() => published.some((e) => e.type === 'individual_image_completed' && e.imageIndex === 1), 'image 1 to be generated while the client is away');
 
       const after = await connect();
@@ -100,20 +109,12 @@ describe('createService: a client that loses its WebSocket mid-request catches u
   );
 
   it('resumes a request that ended while the client was away, and from afterSeq 0 replays it whole', async () => {
-    const held = secondImageHeld();
-    service = await startTestService({ IMAGE_COUNT: String(IMAGES) }, { engine: held.engine });
-    const published: PipelineEvent[] = [];
-    service.bus.subscribe((event) => void published.push(event));
-    const before = await connect();
-    const requestId = await upload(before.connectionId, published);
-    await before.waitFor((m) => m.type === 'analysis_started' && m.requestId === requestId);
-    before.socket.terminate();
-    await before.closed;
+    const { held, published, before, requestId, lastSeen } = await dropAfterAnalysisStarted('broadcast');
     held.release();
     await waitUntil(() => published.some(ended(requestId)), 'the request to end');
 
     const after = await connect();
-    after.socket.send(JSON.stringify({ type: 'subscribe', requestId, afterSeq: Math.max(...of(before, requestId).map((m) => m.seq as number)) }));
+    after.socket.send(JSON.stringify({ type: 'subscribe', requestId, afterSeq: lastSeen }));
     await after.waitFor(ended(requestId));
     expectEveryEventOnce([...of(before, requestId), ...of(after, requestId)], published.filter((e) => e.requestId === requestId));
     // Answered first, before any replayed event.

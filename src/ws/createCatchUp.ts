@@ -14,9 +14,10 @@ import type { ReplayMemory } from './createReplayMemory';
 export interface CatchUp {
   /**
    * Resumes `requestId` for client `clientId` after `afterSeq`. `known`: the hub knows the request
-   * (it answers `subscribed` at once); otherwise the history decides, or UNKNOWN_REQUEST.
+   * (it answers `subscribed` at once); otherwise the history decides, or UNKNOWN_REQUEST. False
+   * when refused (answered with an error): one is already under way, or too many for the client.
    */
-  start(clientId: string, requestId: string, afterSeq: number, known: boolean): void;
+  start(clientId: string, requestId: string, afterSeq: number, known: boolean): boolean;
   /** True when the event must not be sent to the client now: it is held, or the client has it. */
   intercept(clientId: string, event: PipelineEvent, data: Buffer): boolean;
   /** Forgets what was noted of a client (it disconnected). */
@@ -32,6 +33,8 @@ export interface CatchUpDeps {
   /** Sends to the client; false when it is gone. */
   send(clientId: string, data: Buffer): boolean;
   reply(clientId: string, message: ControlReply): void;
+  /** Whether more events of `requestId` are to come (started here and not ended). */
+  isActive(requestId: string): boolean;
   /** Follows (or stops following) `requestId` for the client, in subscribed delivery. */
   follow(clientId: string, requestId: string, on: boolean): void;
   logger: Logger;
@@ -48,6 +51,8 @@ interface Resume {
 }
 
 const RETRY_DELAYS_MS = [50, 100, 200, 400, 800, 1600];
+/** Resumes one client may have under way at once: each may read the store. */
+const MAX_RESUMES_PER_CLIENT = 4;
 const keyOf = (clientId: string, requestId: string) => `${clientId} ${requestId}`;
 
 export function createCatchUp(deps: CatchUpDeps): CatchUp {
@@ -142,7 +147,8 @@ export function createCatchUp(deps: CatchUpDeps): CatchUp {
       if (!deps.send(clientId, data)) return;
       if (seq !== undefined) resume.next = seq + 1;
     }
-    sentUpTo.set(keyOf(clientId, requestId), resume.next - 1);
+    // Kept only while more may come: a client resuming ended requests again and again holds nothing.
+    if (deps.isActive(requestId)) sentUpTo.set(keyOf(clientId, requestId), resume.next - 1);
   }
 
   return {
@@ -150,20 +156,25 @@ export function createCatchUp(deps: CatchUpDeps): CatchUp {
       // The memory may remember a request the hub no longer counts among the recent.
       const known = knownToHub || memory.lastSeq(requestId) !== undefined;
       const key = keyOf(clientId, requestId);
-      if (resuming.has(key)) {
-        deps.reply(clientId, { type: 'error', code: 'INVALID_MESSAGE', message: `Already resuming ${requestId}: its events are on their way`, timestamp: timestamp() });
-        return;
+      const underWay = [...resuming.keys()].filter((k) => k.startsWith(`${clientId} `)).length;
+      if (resuming.has(key) || underWay >= MAX_RESUMES_PER_CLIENT) {
+        const why = resuming.has(key) ? `Already resuming ${requestId}: its events are on their way` : `${underWay} resumes are under way on this connection; wait for their events`;
+        deps.reply(clientId, { type: 'error', code: 'INVALID_MESSAGE', message: why, timestamp: timestamp() });
+        return false;
       }
       const resume: Resume = { next: afterSeq + 1, lastStored: 0, held: [] };
       resuming.set(key, resume);
       sentUpTo.delete(key);
       if (known) deps.reply(clientId, { type: 'subscribed', requestId, timestamp: timestamp() });
-      run(clientId, requestId, known, resume)
+      // Begun once the caller has followed the request (run may stop following it).
+      Promise.resolve()
+        .then(() => run(clientId, requestId, known, resume))
         .catch((err: unknown) => {
           logger.warn({ err, clientId, requestId }, 'resuming a client failed');
           deps.reply(clientId, { type: 'error', code: 'REPLAY_INCOMPLETE', message: `The events of ${requestId} could not be read; try again shortly`, timestamp: timestamp() });
         })
         .finally(() => resuming.delete(key));
+      return true;
     },
 
     intercept(clientId, event, data) {

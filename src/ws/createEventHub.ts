@@ -77,6 +77,7 @@ export function createEventHub(options: {
     memory,
     history: options.history,
     logger,
+    isActive: (requestId) => requests.isActive(requestId),
     send(clientId, data) {
       const client = clients.get(clientId);
       if (client) sendTo(client, data);
@@ -214,8 +215,8 @@ export function createEventHub(options: {
         case 'subscribe':
           if (message.afterSeq !== undefined) {
             // Unknown here, it may be running elsewhere: followed unless the store says otherwise.
-            if (requests.isActive(message.requestId) || !requests.isKnown(message.requestId)) client.subscriptions.add(message.requestId);
-            catchUp.start(client.id, message.requestId, message.afterSeq, requests.isKnown(message.requestId));
+            const known = requests.isKnown(message.requestId);
+            if (catchUp.start(client.id, message.requestId, message.afterSeq, known) && (requests.isActive(message.requestId) || !known)) client.subscriptions.add(message.requestId);
             return;
           }
           if (!requests.isKnown(message.requestId)) {

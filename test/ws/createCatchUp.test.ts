@@ -22,7 +22,8 @@ function heldHistory(stored: PipelineEvent[]) {
   const history: EventHistory = {
     eventsAfter: async (id, afterSeq) => {
       await new Promise<void>((resolve) => waiting.push(resolve));
-      return stored.filter((e) => e.requestId === id && (e.seq ?? 0) > afterSeq);
+      const ofRequest = stored.filter((e) => e.requestId === id);
+      return ofRequest.length === 0 ? null : ofRequest.filter((e) => (e.seq ?? 0) > afterSeq);
     },
     complete: async (e) => e,
   };
@@ -94,6 +95,7 @@ describe('createCatchUp (through the event hub)', () => {
       send: (_client, data) => sent.push(JSON.parse(data.toString()) as { type: string }) > 0,
       reply: (_client, message) => void sent.push(message),
       follow: () => undefined,
+      isActive: () => true,
     });
     catchUp.start('client', requestId, 1, true);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -101,5 +103,25 @@ describe('createCatchUp (through the event hub)', () => {
     expect(sent.map((m) => m.seq ?? m.code ?? m.type)).toEqual(['subscribed', 2, 'REPLAY_INCOMPLETE']);
     expect(sent[2]).toMatchObject({ message: `Events 3..4 of ${requestId} could not be replayed; GET /requests/${requestId}/events has what is stored` });
     catchUp.close();
+  });
+
+  it('refuses a fifth resume under way on one connection (each may read the store), and a second of the same request', async () => {
+    const { history, letRead } = heldHistory([]);
+    const hub = createEventHub({ logger: captureLogger(), history });
+    const client = memorySocket();
+    const id = hub.connect(client.socket);
+    const ids = [1, 2, 3, 4, 5].map((n) => `req_1758260128188_${String(n).padStart(9, '0')}`);
+    for (const requestId of [...ids, ids[0]]) hub.receive(id, JSON.stringify({ type: 'subscribe', requestId, afterSeq: 0 }));
+    await new Promise((resolve) => setImmediate(resolve));
+    const errors = () => client.sent.map((m) => JSON.parse(m) as { type: string; code?: string; message?: string }).filter((m) => m.type === 'error');
+    expect(errors()).toEqual([
+      expect.objectContaining({ code: 'INVALID_MESSAGE', message: '4 resumes are under way on this connection; wait for their events' }),
+      expect.objectContaining({ code: 'INVALID_MESSAGE', message: `Already resuming ${ids[0]}: its events are on their way` }),
+    ]);
+    // Unknown to the store too, once read: each of the four is told so.
+    for (let i = 0; i < 4; i += 1) await letRead();
+    expect(errors().filter((m) => m.code === 'UNKNOWN_REQUEST')).toHaveLength(4);
+    expect(hub.stats().subscriptions).toBe(0);
+    hub.close(1001, 'done');
   });
 });

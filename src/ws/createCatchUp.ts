@@ -83,6 +83,12 @@ export function createCatchUp(deps: CatchUpDeps): CatchUp {
   }
   const caughtUp = (requestId: string, resume: Resume) => resume.next > lastMissed(requestId, resume);
 
+  /** Logs a failed store read; `instead` is what the caller goes on with. */
+  function unreadable<T>(err: unknown, requestId: string, instead: T): T {
+    logger.warn({ err, requestId }, 'reading events to resume a client failed');
+    return instead;
+  }
+
   /** Sends what the memory holds from `resume.next` on; false once the client is gone. */
   function sendRemembered(clientId: string, requestId: string, resume: Resume): boolean {
     for (let data = memory.get(requestId, resume.next); data; data = memory.get(requestId, resume.next)) {
@@ -104,13 +110,16 @@ export function createCatchUp(deps: CatchUpDeps): CatchUp {
       // Nothing read from the store yet and nothing missing of a request the memory knows: no read needed.
       if (stored === undefined && memory.lastSeq(requestId) !== undefined && caughtUp(requestId, resume)) return true;
       if (!history) break;
-      stored ??= await history.eventsAfter(requestId, resume.next - 1);
+      // A store that fails is read again like one that does not have the events yet: what is held still goes out after.
+      stored ??= await history.eventsAfter(requestId, resume.next - 1).catch((err: unknown) => unreadable(err, requestId, []));
       for (const event of stored ?? []) resume.lastStored = Math.max(resume.lastStored, event.seq ?? 0);
       for (const event of stored ?? []) {
         if (closed) return true;
         if ((event.seq ?? 0) < resume.next) continue;
         if (event.seq !== resume.next) break;
-        const complete = memory.get(requestId, event.seq) ?? (await history.complete(event).then((e) => e && Buffer.from(JSON.stringify(e))));
+        const complete =
+          memory.get(requestId, event.seq) ??
+          (await history.complete(event).then((e) => e && Buffer.from(JSON.stringify(e)), (err: unknown) => unreadable(err, requestId, null)));
         if (!complete) break;
         if (!deps.send(clientId, complete)) return false;
         resume.next += 1;

@@ -124,4 +124,33 @@ describe('createCatchUp (through the event hub)', () => {
     expect(hub.stats().subscriptions).toBe(0);
     hub.close(1001, 'done');
   });
+
+  it('when the store cannot be read, says REPLAY_INCOMPLETE and still sends the live events it held', async () => {
+    const memory = createReplayMemory();
+    for (const seq of [1, 2, 3]) memory.remember(event(seq));
+    const history: EventHistory = {
+      eventsAfter: () => Promise.reject(new Error('database down')),
+      complete: () => Promise.reject(new Error('database down')),
+    };
+    const sent: Array<{ type: string; seq?: number; code?: string }> = [];
+    const logger = captureLogger();
+    const catchUp = createCatchUp({
+      memory,
+      history,
+      logger,
+      retryDelaysMs: [1],
+      send: (_client, data) => sent.push(JSON.parse(data.toString()) as { type: string }) > 0,
+      reply: (_client, message) => void sent.push(message),
+      follow: () => undefined,
+      isActive: () => true,
+    });
+    // Event 4 (an image, say) is not in memory; 5 comes live while the store is tried.
+    memory.remember({ ...event(4), imageData: 'AAAA' } as PipelineEvent);
+    catchUp.start('client', requestId, 1, true);
+    expect(catchUp.intercept('client', event(5), Buffer.from(JSON.stringify(event(5))))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sent.map((m) => m.seq ?? m.code ?? m.type)).toEqual(['subscribed', 2, 3, 'REPLAY_INCOMPLETE', 5]);
+    expect(logger.entries.filter((e) => e.msg === 'reading events to resume a client failed')).toHaveLength(2);
+    catchUp.close();
+  });
 });

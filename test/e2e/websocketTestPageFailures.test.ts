@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { launchChromium, type ChromiumSession } from '../support/browser/launchChromium';
+import { useChromium } from '../support/browser/useChromium';
 import { pageText, PIPELINE_WAIT_MS, uploadAndWaitForCompletion, waitForConnected } from '../support/browser/testPageActions';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
 import { localEngineWith } from '../support/localEngineWith';
@@ -35,15 +35,7 @@ function postPhoto(httpUrl: string): Promise<Response> {
 }
 
 describe('websocket-test.html failures and hostile content, in headless Chromium', () => {
-  let browser: ChromiumSession;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  }, TEST_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useChromium(TEST_TIMEOUT_MS);
 
   test(
     'shows HTML in titles, the summary, settings and image errors as text: no element is made from it and no script runs',
@@ -67,7 +59,7 @@ describe('websocket-test.html failures and hostile content, in headless Chromium
         close: () => local.close(),
       };
       const hostile = await startTestService({}, { engine });
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       const problems = watchPageProblems(page);
       const dialogs: string[] = [];
       page.on('dialog', (dialog) => {
@@ -103,7 +95,7 @@ describe('websocket-test.html failures and hostile content, in headless Chromium
     async () => {
       const gated = createGatedEngine(createLocalEngine());
       const service = await startTestService({}, { engine: gated });
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       const problems = watchPageProblems(page);
       try {
         await page.goto(`${service.httpUrl}/`);
@@ -133,7 +125,7 @@ describe('websocket-test.html failures and hostile content, in headless Chromium
     async () => {
       const gated = createGatedEngine(createLocalEngine());
       const full = await startTestService({ MAX_CONCURRENT_REQUESTS: '1', MAX_QUEUED_REQUESTS: '0' }, { engine: gated });
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       const problems = watchPageProblems(page);
       let other: Promise<Response> | undefined;
       try {
@@ -161,7 +153,7 @@ describe('websocket-test.html failures and hostile content, in headless Chromium
     'without an event stream, an upload still completes, its images taken from the HTTP response',
     async () => {
       const service = await startTestService();
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       const problems = watchPageProblems(page);
       try {
         await page.goto(`${service.httpUrl}/?autoconnect=0`);
@@ -183,7 +175,7 @@ describe('websocket-test.html failures and hostile content, in headless Chromium
     'opened from disk, the health check and an error answer (422 INVALID_IMAGE) reach the page across origins',
     async () => {
       const service = await startTestService();
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       const problems = watchPageProblems(page);
       try {
         await page.goto(`${PAGE_FILE}?ws=${encodeURIComponent(service.wsUrl)}&api=${encodeURIComponent(service.httpUrl)}`);
@@ -215,7 +207,7 @@ describe('websocket-test.html failures and hostile content, in headless Chromium
     'shows the error state with the code when the upload is not an image',
     async () => {
       const service = await startTestService();
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       const problems = watchPageProblems(page);
       try {
         await page.goto(`${service.httpUrl}/websocket-test.html`);
@@ -245,7 +237,7 @@ describe('websocket-test.html failures and hostile content, in headless Chromium
           options?.index === 2 ? Promise.reject(new EngineError('Image model timed out')) : local.generateImage(photo, suggestion, options),
       }));
       const flaky = await startTestService({}, { engine });
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       const problems = watchPageProblems(page);
       try {
         await page.goto(`${flaky.httpUrl}/`);

@@ -5,7 +5,7 @@
  * restarted on another WS_PORT costs no refused attempt. Real service, real headless Chromium.
  */
 import type { Page } from 'playwright-core';
-import { launchChromium, type ChromiumSession } from '../support/browser/launchChromium';
+import { useChromium } from '../support/browser/useChromium';
 import { waitForConnected } from '../support/browser/testPageActions';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
 import { freePort } from '../support/freePort';
@@ -20,22 +20,14 @@ const triggers: [string, (page: Page) => Promise<void>][] = [
 ];
 
 describe('websocket-test.html port lookup on every reconnection, in headless Chromium', () => {
-  let browser: ChromiumSession;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  }, TEST_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useChromium(TEST_TIMEOUT_MS);
 
   test.each(triggers)(
     'when %s during a back-off, its first attempt goes to the port the restarted service reports',
     async (_name, trigger) => {
       let first: TestService | undefined = await startTestService();
       let second: TestService | undefined;
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       const problems = watchPageProblems(page);
       try {
         await page.clock.install();

@@ -9,7 +9,7 @@ import { createLocalEngine } from '../../src/engine/local/createLocalEngine';
 import { createGatedEngine } from '../hardening/support/gatedEngine';
 import { waitUntil } from '../hardening/support/waitUntil';
 import { createTcpProxy } from '../support/browser/createTcpProxy';
-import { launchChromium, type ChromiumSession } from '../support/browser/launchChromium';
+import { useChromium } from '../support/browser/useChromium';
 import { isWebSocketRefusal, pageText, waitForConnected } from '../support/browser/testPageActions';
 import { watchPageProblems } from '../support/browser/watchPageProblems';
 import { startTestService } from '../support/startTestService';
@@ -18,13 +18,7 @@ const PHOTO = path.resolve(__dirname, '../../ss.jpg');
 const TEST_TIMEOUT_MS = 180_000;
 
 describe('websocket-test.html resuming a request after a drop, in headless Chromium', () => {
-  let browser: ChromiumSession;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  }, TEST_TIMEOUT_MS);
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useChromium(TEST_TIMEOUT_MS);
 
   test(
     'shows every event of a request that went on while the page was cut off, each once, once it reconnects',
@@ -35,7 +29,7 @@ describe('websocket-test.html resuming a request after a drop, in headless Chrom
       const published: PipelineEvent[] = [];
       service.bus.subscribe((event) => void published.push(event));
       const proxy = await createTcpProxy({ host: '127.0.0.1', port: service.wsPort });
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       const problems = watchPageProblems(page);
       try {
         await page.goto(`${service.httpUrl}/?ws=${encodeURIComponent(`ws://127.0.0.1:${proxy.port}`)}`);

@@ -187,6 +187,8 @@ export function createCatchUp(deps: CatchUpDeps): CatchUp {
     },
 
     intercept(clientId, event, data) {
+      // Asked for every client of every event: with no resume noted anywhere, no key is built.
+      if (resuming.size === 0 && sentUpTo.size === 0) return false;
       const key = keyOf(clientId, event.requestId);
       const resume = resuming.get(key);
       if (resume) {
